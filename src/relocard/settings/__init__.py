@@ -1,0 +1,1 @@
+"""Django settings: ``base`` reads the environment (production and demo); ``test`` for pytest."""

@@ -1,0 +1,20 @@
+"""Settings for the test suite: same as production but for speed and isolation.
+
+``DATABASE_URL`` still selects PostgreSQL, so that the suite runs on both databases.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("RELOCARD_VAR_DIR", tempfile.mkdtemp(prefix="relocard-test-"))
+os.environ.setdefault("RELOCARD_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+
+from relocard.settings.base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+ALLOWED_HOSTS = ["*"]
