@@ -26,8 +26,11 @@ def test_core_source_never_imports_django() -> None:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(CORE)}:{node.lineno} {n}" for n in names
-                          if n == "django" or n.startswith("django.")]
+            offenders += [
+                f"{path.relative_to(CORE)}:{node.lineno} {n}"
+                for n in names
+                if n == "django" or n.startswith("django.")
+            ]
     assert offenders == []
 
 

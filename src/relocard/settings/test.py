@@ -11,7 +11,7 @@ import tempfile
 os.environ.setdefault("RELOCARD_VAR_DIR", tempfile.mkdtemp(prefix="relocard-test-"))
 os.environ.setdefault("RELOCARD_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 
-from relocard.settings.base import *  # noqa: E402,F403
+from relocard.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

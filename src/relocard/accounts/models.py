@@ -1,0 +1,94 @@
+"""User accounts: one user model for applicants, staff and verifiers, signed in by e-mail.
+
+Staff carry a role and a member state (programme admins: all member states). What each role
+may do is decided in :mod:`relocard.common.access`, nowhere else.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    CONSULAR_OFFICER = "consular_officer", _("Consular officer")
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AUDITOR = "auditor", _("Auditor")
+    PROGRAMME_ADMIN = "programme_admin", _("Programme admin")
+
+
+STAFF_ROLES = frozenset(
+    {Role.CONSULAR_OFFICER, Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR, Role.PROGRAMME_ADMIN}
+)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True, role=Role.PROGRAMME_ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.APPLICANT)
+    member_state = models.ForeignKey(
+        "reference.MemberState",
+        verbose_name=_("member state"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text=_(
+            "Every staff user belongs to one member state; programme admins to none (all)."
+        ),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=[("en", "English"), ("ru", "Русский")],
+        default="en",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("may use the admin site"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="staff_role_has_member_state",
+                condition=(
+                    models.Q(role__in=["applicant", "programme_admin"])
+                    | models.Q(member_state__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_programme_staff(self) -> bool:
+        return self.role in STAFF_ROLES
