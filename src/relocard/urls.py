@@ -1,8 +1,23 @@
-"""URL configuration: the applicant portal, the staff console, the admin and the API."""
+"""URL configuration: the applicant portal, the staff console, the admin and accounts.
+
+Case references (random, never names) are the only identifiers in URLs.
+"""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from relocard.portal import views as portal_views
+
+admin.site.site_header = "Relocard administration"
+admin.site.site_title = "Relocard"
 
 urlpatterns = [
+    path("", portal_views.home, name="home"),
+    path("privacy/", portal_views.privacy, name="privacy"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("relocard.accounts.urls")),
+    path("apply/", include("relocard.portal.urls")),
+    path("console/", include("relocard.console.urls")),
     path("admin/", admin.site.urls),
 ]

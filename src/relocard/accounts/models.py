@@ -92,3 +92,54 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_programme_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+
+class Applicant(models.Model):
+    """The person applying for (and later holding) a card: only what a criterion or the card needs.
+
+    Names are kept as printed in the passport, in Cyrillic and in the Latin transliteration of
+    the machine-readable zone. Nothing here records views, religion, ethnicity or health.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="applicant")
+    surname_cyrillic = models.CharField(_("surname (Cyrillic)"), max_length=80)
+    given_names_cyrillic = models.CharField(_("given names (Cyrillic)"), max_length=120)
+    surname_latin = models.CharField(_("surname (Latin, as in the passport)"), max_length=80)
+    given_names_latin = models.CharField(
+        _("given names (Latin, as in the passport)"), max_length=120
+    )
+    date_of_birth = models.DateField(_("date of birth"))
+    nationality = models.CharField(
+        _("nationality"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RU")
+    )
+    passport_number = models.CharField(_("passport number"), max_length=20)
+    passport_expiry = models.DateField(_("passport expiry date"))
+    #: Safe mode: e-mails carry no content, only "you have a new message in your account".
+    safe_mode = models.BooleanField(
+        _("safe mode"),
+        default=True,
+        help_text=_("E-mails only say that there is a new message in your account."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nationality", "passport_number"], name="unique_passport_per_nationality"
+            )
+        ]
+
+    def __str__(self) -> str:
+        # Never the name: __str__ ends up in logs and admin change messages.
+        return f"Applicant #{self.pk}"
+
+    @property
+    def latin_name(self) -> str:
+        return f"{self.surname_latin}, {self.given_names_latin}"
+
+    @property
+    def cyrillic_name(self) -> str:
+        return f"{self.surname_cyrillic} {self.given_names_cyrillic}"

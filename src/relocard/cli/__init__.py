@@ -2,7 +2,7 @@
 
 Sub-commands are loaded lazily, so that ``relocard rules ...`` or ``relocard credential ...``
 never import Django and start fast. Each group lives in its own module of this package and
-exposes a ``click`` command or group named ``cli``.
+exposes a ``click`` command or group named ``cli`` (or the attribute named after a colon).
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ COMMANDS: dict[str, str] = {
     "rules": "rules",
     "residence": "residence",
     "credential": "credential",
+    "demo": "platform:demo",
+    "serve": "platform:serve",
+    "migrate": "platform:migrate",
+    "createadmin": "platform:createadmin",
+    "worker": "platform:worker",
+    "audit": "platform:audit",
 }
 
 
@@ -31,8 +37,9 @@ class LazyGroup(click.Group):
         module_name = COMMANDS.get(cmd_name)
         if module_name is None:
             return None
+        module_name, _, attr = module_name.partition(":")
         module = importlib.import_module(f"relocard.cli.{module_name}")
-        return module.cli
+        return getattr(module, attr or "cli")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

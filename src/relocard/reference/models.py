@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,4 +29,5 @@ class MemberState(models.Model):
         verbose_name_plural = _("member states")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        """The name in the reader's language (pages show member states by name)."""
+        return self.name_ru if (get_language() or "en").startswith("ru") else self.name_en

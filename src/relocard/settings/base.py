@@ -146,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+#: English pages use EU conventions (31 December 2026, 24-hour clock), not US ones.
+FORMAT_MODULE_PATH = ["relocard.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"
@@ -182,9 +184,15 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "RELOCARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+MAILERS = {
+    "default": {
+        # Console by default (the demo prints e-mails); SMTP in production, e.g.
+        # RELOCARD_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+        "BACKEND": os.environ.get(
+            "RELOCARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("RELOCARD_FROM_EMAIL", "no-reply@relocard.invalid")
 
 SESSION_COOKIE_HTTPONLY = True

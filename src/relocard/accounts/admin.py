@@ -1,0 +1,45 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from relocard.accounts.models import User
+from relocard.common.admin import AuditedAdmin
+
+
+class StaffCreationForm(forms.ModelForm):
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput)
+
+    class Meta:
+        model = User
+        fields = ("email", "role", "member_state")
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        user.is_staff = user.role == "programme_admin"
+        if commit:
+            user.save()
+        return user
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "role", "member_state", "is_active", "last_login")
+    list_filter = ("role", "member_state", "is_active")
+    search_fields = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            "Role",
+            {"fields": ("role", "member_state", "preferred_language", "is_active", "is_staff")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_form = StaffCreationForm
+    add_fieldsets = ((None, {"fields": ("email", "password1", "role", "member_state")}),)
+    filter_horizontal = ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts are deactivated, never deleted: history refers to them

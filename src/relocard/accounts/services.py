@@ -1,0 +1,112 @@
+"""Writes on accounts: sign-up, the applicant's personal data, staff users."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relocard.accounts.models import Applicant, Role, User
+from relocard.audit.services import audit_record
+from relocard.common.errors import InvalidInput
+
+#: Applicant fields that the profile form may set.
+PROFILE_FIELDS = (
+    "surname_cyrillic",
+    "given_names_cyrillic",
+    "surname_latin",
+    "given_names_latin",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+    "passport_expiry",
+    "safe_mode",
+)
+
+
+def user_register(*, email: str, password: str, language: str = "en") -> User:
+    """An applicant signs up. The password has been validated by the form."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise InvalidInput(
+                _("An account with this e-mail address already exists. Sign in instead."),
+                field="email",
+            )
+        user = User.objects.create_user(
+            email, password, role=Role.APPLICANT, preferred_language=language
+        )
+        audit_record(actor=user, action="account.registered", obj=user)
+    return user
+
+
+def staff_user_create(
+    *, actor: User | None, email: str, password: str, role: str, member_state: str | None
+) -> User:
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email,
+            password,
+            role=role,
+            member_state_id=member_state,
+            is_staff=(role == Role.PROGRAMME_ADMIN),
+            is_superuser=(role == Role.PROGRAMME_ADMIN),
+        )
+        audit_record(
+            actor=actor,
+            action="account.staff_created",
+            obj=user,
+            member_state=member_state or "",
+            data={"role": role},
+        )
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if user.is_authenticated and user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
+def applicant_profile_save(*, actor: User, user: User, data: dict) -> Applicant:
+    """Create or update the applicant's personal data (validated by the profile form)."""
+    unknown = set(data) - set(PROFILE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown profile fields: {', '.join(sorted(unknown))}")
+    expiry = data.get("passport_expiry")
+    if isinstance(expiry, date) and expiry < timezone.localdate():
+        raise InvalidInput(
+            _("The passport has expired. Enter a valid passport."), field="passport_expiry"
+        )
+    with transaction.atomic():
+        applicant = Applicant.objects.select_for_update().filter(user=user).first()
+        created = applicant is None
+        if created:
+            applicant = Applicant(user=user)
+        changed = [
+            f for f in PROFILE_FIELDS if f in data and getattr(applicant, f, None) != data[f]
+        ]
+        for field in PROFILE_FIELDS:
+            if field in data:
+                setattr(applicant, field, data[field])
+        applicant.full_clean(exclude=["user"])
+        try:
+            with transaction.atomic():
+                applicant.save()
+        except IntegrityError as exc:
+            raise InvalidInput(
+                _(
+                    "Another account already uses this passport. Contact the programme if this is your passport."
+                ),
+                field="passport_number",
+            ) from exc
+        audit_record(
+            actor=actor,
+            action="applicant.created" if created else "applicant.updated",
+            obj=applicant,
+            # Field names only: the audit log never holds the values of personal data.
+            data={"fields": sorted(changed)},
+        )
+    return applicant

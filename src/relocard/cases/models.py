@@ -1,0 +1,261 @@
+"""The case: an application for a relocatee card in one member state, its evidence and history.
+
+States (every change writes a :class:`CaseTransition`)::
+
+    draft -> submitted -> in_review -> correction_requested -> (resubmitted) in_review
+    in_review -> approved
+    in_review -> refusal_proposed -> refused          (a supervisor confirms: four eyes)
+                 refusal_proposed -> in_review        (the supervisor returns it)
+    draft | submitted | in_review | correction_requested -> withdrawn
+
+``refusal_proposed`` is the four-eyes step between a caseworker's refusal and a supervisor's
+confirmation. The rules of movement live in :mod:`relocard.cases.workflow`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def evidence_storage():
+    return storages["evidence"]
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+    REFUSAL_PROPOSED = "refusal_proposed", _("Refusal awaiting confirmation")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: States in which a case is closed; any other state counts as open.
+CLOSED_STATES = (CaseState.REFUSED, CaseState.WITHDRAWN)
+#: States waiting for a caseworker or a supervisor.
+PENDING_STATES = (CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED)
+
+
+class Stage(models.TextChoices):
+    ISSUANCE = "issuance", _("First card")
+    RENEWAL = "renewal", _("Renewal")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    EMBASSY = "embassy", _("At an embassy or consulate")
+
+
+class Application(models.Model):
+    #: Public, unguessable reference used in URLs and letters (never the applicant's name).
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    applicant = models.ForeignKey(
+        "accounts.Applicant", on_delete=models.PROTECT, related_name="applications"
+    )
+    member_state = models.ForeignKey(
+        "reference.MemberState", on_delete=models.PROTECT, related_name="applications"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.ONLINE
+    )
+    state = models.CharField(
+        _("state"), max_length=32, choices=CaseState.choices, default=CaseState.DRAFT, db_index=True
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.ISSUANCE
+    )
+    #: Card year this case is in: 1 for the first card, 2 after the first renewal, ...
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The applicant, or the consular officer who opened the case at an embassy."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    #: Last day for a decision; moved later by the days a correction request was open.
+    decision_due = models.DateField(_("decision due"), null=True, blank=True, db_index=True)
+    clock_paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    #: Bumped by every transition: forms carry it, so a stale form cannot act twice.
+    version = models.PositiveIntegerField(default=1)
+    last_submission_token = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "member_state"],
+                condition=~models.Q(state__in=["refused", "withdrawn"]),
+                name="one_open_case_per_applicant_and_member_state",
+            ),
+        ]
+        indexes = [models.Index(fields=["member_state", "state", "decision_due"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in CLOSED_STATES
+
+
+class CaseTransition(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="transitions"
+    )
+    cycle = models.PositiveSmallIntegerField(default=1)
+    from_state = models.CharField(max_length=32, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(max_length=32, choices=CaseState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '-'} -> {self.to_state}"
+
+
+class EvidenceKind(models.TextChoices):
+    PASSPORT = "passport", _("Passport")
+    DIPLOMA = "diploma", _("Higher-education diploma")
+    LANGUAGE_CERTIFICATE = "language_certificate", _("Language certificate")
+    EMPLOYMENT_CONTRACT = "employment_contract", _("Employment contract")
+    BUSINESS_REGISTRATION = "business_registration", _("Business registration")
+    LEASE_OR_DEED = "lease_or_deed", _("Lease or title deed")
+    LIQUID_ASSETS = "liquid_assets", _("Proof of liquid assets")
+    OTHER = "other", _("Other document")
+
+
+class EvidenceStatus(models.TextChoices):
+    PENDING = "pending", _("Not yet checked")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+class EvidenceItem(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="evidence")
+    cycle = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(_("type of document"), max_length=32, choices=EvidenceKind.choices)
+    file = models.FileField(storage=evidence_storage, upload_to="%Y/%m/", max_length=200)
+    #: The detected type (application/pdf, image/png, image/jpeg), never the browser's claim.
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    #: The facts this document supports, as the applicant declared them (checked by kind).
+    declared = models.JSONField(default=dict, blank=True)
+    #: The facts as verified by the caseworker (may correct the declaration); feed the rules.
+    verified_facts = models.JSONField(default=dict, blank=True)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=EvidenceStatus.choices, default=EvidenceStatus.PENDING
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class CorrectionRequest(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="corrections"
+    )
+    cycle = models.PositiveSmallIntegerField(default=1)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    message = models.TextField()
+    #: Evidence kinds the caseworker asks for (may be empty when the message says it all).
+    kinds = models.JSONField(default=list, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Correction request #{self.pk}"
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REFUSE = "refuse", _("Refuse")
+
+
+class DecisionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Final")
+    RETURNED = "returned", _("Returned by the supervisor")
+
+
+class Decision(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    cycle = models.PositiveSmallIntegerField(default=1)
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    outcome = models.CharField(max_length=16, choices=DecisionOutcome.choices)
+    status = models.CharField(max_length=16, choices=DecisionStatus.choices)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    #: One reason per criterion not met: {"criterion id": "reason in plain words"}.
+    reasons = models.JSONField(default=dict, blank=True)
+    summary = models.TextField(blank=True)
+    appeal_deadline = models.DateField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+    #: The rules engine's evaluation at decision time, with its stamp (policy, hash, engine).
+    evaluation = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            # At most one live decision (proposed or final) per case and cycle: a second,
+            # concurrent decision fails here even if two requests slip past the state check.
+            models.UniqueConstraint(
+                fields=["application", "cycle"],
+                condition=models.Q(status__in=["proposed", "confirmed"]),
+                name="one_live_decision_per_cycle",
+            ),
+            models.CheckConstraint(
+                name="refusal_has_reasons",
+                condition=~models.Q(outcome="refuse") | ~models.Q(reasons={}),
+            ),
+            models.CheckConstraint(
+                name="four_eyes_on_refusal",
+                condition=~models.Q(outcome="refuse", status="confirmed")
+                | (
+                    models.Q(confirmed_by__isnull=False)
+                    & ~models.Q(confirmed_by=models.F("proposed_by"))
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} ({self.status})"

@@ -1,0 +1,191 @@
+"""Platform commands: demo, serve, migrate, createadmin, worker, audit verify.
+
+Each sets up Django only when it runs, so that the core's commands stay light.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from relocard.cli._common import fail
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relocard.settings.base")
+    import django
+
+    django.setup()
+
+
+def run_migrations(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@click.command()
+@click.option(
+    "--bind", default="127.0.0.1:8000", show_default=True, help="Address and port to listen on."
+)
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes [default: 2 x cores + 1].",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker.",
+)
+def serve(bind: str, workers: int | None, threads: int) -> None:
+    """Serve the platform with gunicorn (a production WSGI server)."""
+    setup_django()
+    _gunicorn(bind=bind, workers=workers, threads=threads)
+
+
+def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from relocard.wsgi import application
+
+    workers = workers or (2 * (os.cpu_count() or 1) + 1)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            # Paths only: query strings may carry search terms; names never appear in paths.
+            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
+            self.cfg.set("timeout", 60)
+
+        def load(self):
+            return application
+
+    click.echo(
+        f"Relocard is serving on http://{bind}/ (gunicorn, {workers} workers x {threads} threads)"
+    )
+    Server().run()
+
+
+@click.command()
+def migrate() -> None:
+    """Create or update the database tables."""
+    setup_django()
+    run_migrations()
+
+
+@click.command()
+@click.option(
+    "--email", prompt="E-mail address of the programme admin", help="Sign-in e-mail address."
+)
+@click.option(
+    "--password",
+    envvar="RELOCARD_ADMIN_PASSWORD",
+    default=None,
+    help="Password (or RELOCARD_ADMIN_PASSWORD); asked for when missing.",
+)
+def createadmin(email: str, password: str | None) -> None:
+    """Create a programme admin, who can sign in to the console and the admin site."""
+    setup_django()
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from relocard.accounts.models import Role, User
+    from relocard.accounts.services import staff_user_create
+
+    try:
+        validate_email(email)
+    except ValidationError:
+        fail(f"{email!r} is not an e-mail address")
+    if User.objects.filter(email__iexact=email).exists():
+        fail(f"an account with {email} exists already")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        password_validation.validate_password(password)
+    except ValidationError as exc:
+        fail("the password is too weak: " + " ".join(exc.messages))
+    staff_user_create(
+        actor=None, email=email, password=password, role=Role.PROGRAMME_ADMIN, member_state=None
+    )
+    click.echo(f"Programme admin {email} created.")
+
+
+@click.command()
+@click.option(
+    "--queue-name", default="default", show_default=True, help="Queue to take tasks from."
+)
+@click.option(
+    "--interval", default=1.0, show_default=True, type=float, help="Seconds between polls."
+)
+@click.option("--batch", is_flag=True, help="Exit when the queue is empty (for cron and tests).")
+def worker(queue_name: str, interval: float, batch: bool) -> None:
+    """Run the background task worker (django-tasks-db: tasks are rows in the database)."""
+    setup_django()
+    from django.core.management import call_command
+
+    args = ["--queue-name", queue_name, "--interval", str(interval)]
+    if batch:
+        args.append("--batch")
+    call_command("db_worker", *args)
+
+
+@click.group()
+def audit() -> None:
+    """The append-only, hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 and name the first bad event if anything changed."""
+    setup_django()
+    from relocard.audit.selectors import audit_chain_verify
+
+    report = audit_chain_verify()
+    if report.ok:
+        click.echo(f"audit log intact: {report.events} events, hash chain verified")
+        return
+    click.echo(
+        f"audit log BROKEN at event #{report.first_bad_seq}: {report.problem} "
+        f"({report.events} events verified before it)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command()
+@click.option(
+    "--bind", default="127.0.0.1:8000", show_default=True, help="Address and port to listen on."
+)
+@click.option(
+    "--applicants",
+    default=300,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Synthetic applicants to create on the first run.",
+)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and stop (no server).")
+def demo(bind: str, applicants: int, no_serve: bool) -> None:
+    """Migrate, seed a synthetic programme (first run only), print demo sign-ins, and serve."""
+    os.environ.setdefault("RELOCARD_DEBUG", "0")
+    setup_django()
+    from relocard import demo as seed
+
+    run_migrations(verbosity=0)
+    credentials = seed.ensure_demo(applicants=applicants, echo=click.echo)
+    click.echo("\nDemo sign-ins (also in var/demo-credentials.txt):")
+    for role, email, password in credentials:
+        click.echo(f"  {role:<18} {email:<34} {password}")
+    if not no_serve:
+        click.echo("")
+        _gunicorn(bind=bind, workers=2, threads=4)

@@ -1,0 +1,152 @@
+"""Every permission check of the platform, in one place, one condition per line.
+
+Views and services ask these functions; no other path hands out a case, an evidence file or a
+card. Objects outside a user's reach are reported as "not found" (HTTP 404), never as
+"forbidden", so that nobody learns that a case exists in another member state.
+
+Roles (see :class:`relocard.accounts.models.Role`):
+
+================  ===========================================================================
+applicant         their own cases, evidence and cards only
+consular officer  opens and submits cases at an embassy for their member state; reads the
+                  embassy cases of their member state
+caseworker        reviews cases of their member state, requests corrections, approves,
+                  proposes refusals
+supervisor        everything a caseworker may do, and confirms or returns refusals
+auditor           reads cases and the audit log of their member state; changes nothing
+programme admin   reads every member state, runs the admin site; takes no case decisions
+================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from relocard.accounts.models import Role
+from relocard.cases.models import Application, Channel, Decision, EvidenceItem
+
+NOT_FOUND = "No such page, or you may not see it."
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_applicant(user) -> bool:
+    return _active(user) and user.role == Role.APPLICANT
+
+
+def is_staff_member(user) -> bool:
+    return _active(user) and user.role in {
+        Role.CONSULAR_OFFICER,
+        Role.CASEWORKER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+        Role.PROGRAMME_ADMIN,
+    }
+
+
+def sees_all_member_states(user) -> bool:
+    return _active(user) and user.role == Role.PROGRAMME_ADMIN
+
+
+def in_member_state(user, member_state_code: str) -> bool:
+    if sees_all_member_states(user):
+        return True
+    return is_staff_member(user) and user.member_state_id == member_state_code
+
+
+# --- what a role may do ------------------------------------------------------------------
+
+
+def can_use_console(user) -> bool:
+    return is_staff_member(user)
+
+
+def can_read_case(user, application: Application) -> bool:
+    if is_applicant(user):
+        return application.applicant.user_id == user.pk
+    if not in_member_state(user, application.member_state_id):
+        return False
+    if user.role == Role.CONSULAR_OFFICER:
+        return application.channel == Channel.EMBASSY
+    return True
+
+
+def can_open_embassy_case(user) -> bool:
+    return _active(user) and user.role == Role.CONSULAR_OFFICER and user.member_state_id is not None
+
+
+def can_act_for_applicant(user, application: Application) -> bool:
+    """The applicant, or the consular officer who opened the case at an embassy."""
+    if is_applicant(user):
+        return application.applicant.user_id == user.pk
+    if not can_open_embassy_case(user):
+        return False
+    if application.member_state_id != user.member_state_id:
+        return False
+    return application.created_by_id == user.pk
+
+
+def can_review(user, application: Application) -> bool:
+    if not _active(user):
+        return False
+    if user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return False
+    return user.member_state_id == application.member_state_id
+
+
+def can_confirm_refusal(user, application: Application, decision: Decision) -> bool:
+    if not can_review(user, application):
+        return False
+    if user.role != Role.SUPERVISOR:
+        return False
+    return decision.proposed_by_id != user.pk
+
+
+def can_read_audit_log(user) -> bool:
+    return _active(user) and user.role in {Role.AUDITOR, Role.PROGRAMME_ADMIN, Role.SUPERVISOR}
+
+
+def can_use_admin_site(user) -> bool:
+    return _active(user) and user.role == Role.PROGRAMME_ADMIN and user.is_staff
+
+
+# --- the only ways to fetch objects ------------------------------------------------------
+
+
+def staff_cases(user) -> QuerySet[Application]:
+    """The cases a staff member may list: their member state's, or all for programme admins."""
+    qs = Application.objects.all()
+    if sees_all_member_states(user):
+        return qs
+    if not is_staff_member(user):
+        return qs.none()
+    qs = qs.filter(member_state_id=user.member_state_id)
+    if user.role == Role.CONSULAR_OFFICER:
+        qs = qs.filter(channel=Channel.EMBASSY)
+    return qs
+
+
+def applicant_cases(user) -> QuerySet[Application]:
+    if not is_applicant(user):
+        return Application.objects.none()
+    return Application.objects.filter(applicant__user_id=user.pk)
+
+
+def get_case(user, reference: str) -> Application:
+    """A case the user may read, or 404."""
+    qs = Application.objects.select_related("applicant", "applicant__user", "member_state")
+    application = qs.filter(reference=reference).first()
+    if application is None or not can_read_case(user, application):
+        raise Http404(NOT_FOUND)
+    return application
+
+
+def get_evidence(user, reference: str, evidence_id: int) -> EvidenceItem:
+    application = get_case(user, reference)
+    item = application.evidence.filter(pk=evidence_id).first()
+    if item is None:
+        raise Http404(NOT_FOUND)
+    return item

@@ -1,0 +1,96 @@
+"""E-mail notifications to applicants and holders, sent by the task worker.
+
+Safe mode (the default) is for people inside Russia, whose mail may be read: the e-mail says
+only that there is a new message in their account, nothing about the programme or the case.
+Messages are enqueued inside the transaction of the change that causes them: with the
+django-tasks-db backend the task row commits or rolls back with the change (an outbox).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.tasks import task
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+# Keys of the messages the platform sends; each names its subject and body below.
+EVENTS = (
+    "correction_requested",
+    "approved",
+    "refused",
+    "card_status_changed",
+    "presence_at_risk",
+    "renewal_window",
+    "share_code_locked",
+)
+
+
+def _texts(event: str, reference: str) -> tuple[str, str]:
+    subjects = {
+        "correction_requested": _("Your application %(ref)s: please correct or add documents"),
+        "approved": _("Your application %(ref)s has been approved"),
+        "refused": _("Your application %(ref)s has been decided"),
+        "card_status_changed": _("The status of your card has changed"),
+        "presence_at_risk": _("Your days of presence need your attention"),
+        "renewal_window": _("You can now renew your card"),
+        "share_code_locked": _("A share code of yours has been locked"),
+    }
+    subject = subjects[event] % {"ref": reference}
+    body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {
+        "subject": subject,
+        "url": settings.RELOCARD_BASE_URL + "/",
+    }
+    return subject, body
+
+
+def safe_mode_texts() -> tuple[str, str]:
+    return (
+        _("You have a new message in your account"),
+        _("You have a new message in your account: %(url)s\n")
+        % {"url": settings.RELOCARD_BASE_URL + "/"},
+    )
+
+
+@task()
+def notify_user(user_id: int, event: str, reference: str = "") -> str:
+    """Send one notification e-mail; returns what was sent ("full" or "safe")."""
+    user = get_user_model().objects.select_related("applicant").get(pk=user_id)
+    applicant = getattr(user, "applicant", None)
+    safe = applicant is None or applicant.safe_mode
+    with translation.override(user.preferred_language):
+        subject, body = safe_mode_texts() if safe else _texts(event, reference)
+    send_mail(subject, body, None, [user.email])
+    return "safe" if safe else "full"
+
+
+def notify(user, event: str, reference: str = "") -> None:
+    """Enqueue a notification (call inside the transaction of the change)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    notify_user.enqueue(user.pk, event, reference)
+
+
+@task()
+def send_password_setup(user_id: int) -> None:
+    """Send a new account (opened at an embassy) the link to set its password."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = get_user_model().objects.get(pk=user_id)
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    with translation.override(user.preferred_language):
+        subject = _("Set the password of your account")
+        body = _("An account was opened for you. Set its password here: %(url)s\n") % {
+            "url": settings.RELOCARD_BASE_URL + path
+        }
+    send_mail(subject, body, None, [user.email])

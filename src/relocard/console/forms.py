@@ -1,0 +1,123 @@
+"""Forms of the staff console."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from relocard.accounts.forms import ProfileForm
+from relocard.cases.models import CaseState, EvidenceKind, EvidenceStatus
+
+STATE_FILTERS = [
+    ("", _("Open cases")),
+    ("all", _("All filed cases")),
+    *[(v, label) for v, label in CaseState.choices if v != CaseState.DRAFT],
+]
+SORTS = [
+    ("deadline", _("Deadline, closest first")),
+    ("-deadline", _("Deadline, latest first")),
+    ("submitted", _("Submitted, oldest first")),
+    ("-submitted", _("Submitted, newest first")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("Status"), choices=STATE_FILTERS, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+
+
+class VersionForm(forms.Form):
+    """Every decision form carries the case version it was loaded with (stale forms fail)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReviewForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Result of the check"),
+        choices=[
+            (EvidenceStatus.VERIFIED, _("Verified")),
+            (EvidenceStatus.REJECTED, _("Rejected")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note to the applicant (required when rejecting)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+
+
+class CorrectionForm(VersionForm):
+    message = forms.CharField(
+        label=_("What should the applicant correct or add?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        help_text=_("The applicant reads this. Be specific: which document, what is wrong."),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Documents asked for"),
+        choices=EvidenceKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ApproveForm(VersionForm):
+    summary = forms.CharField(
+        label=_("Note for the file (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class RefuseForm(VersionForm):
+    """One reason field per criterion of the case's stage (built from the rules)."""
+
+    summary = forms.CharField(
+        label=_("Summary for the applicant (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+    def __init__(self, *args, criteria: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for cid, label in criteria:
+            self.fields[f"reason_{cid}"] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=2000,
+                help_text=_("Leave empty if this criterion is met."),
+            )
+
+    def reasons(self) -> dict[str, str]:
+        return {cid: self.cleaned_data.get(f"reason_{cid}", "") for cid, _label in self.criteria}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any((cleaned.get(f"reason_{cid}") or "").strip() for cid, _l in self.criteria):
+            raise forms.ValidationError(
+                _("Give the reason for at least one criterion that is not met.")
+            )
+        return cleaned
+
+
+class ReturnForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Why does the refusal go back to review?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class EmbassyApplicantForm(ProfileForm):
+    email = forms.EmailField(
+        label=_("Applicant's e-mail address"),
+        help_text=_("The applicant receives a link to set a password and follow the case."),
+    )
+    field_order = ["email"]

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from relocard.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("embassy/new/", views.embassy_new, name="embassy_new"),
+    path("audit/", views.audit_log, name="audit"),
+    path("cases/<str:reference>/", views.case_detail, name="case"),
+    path(
+        "cases/<str:reference>/documents/<int:evidence_id>/",
+        views.evidence_file,
+        name="evidence_file",
+    ),
+    path(
+        "cases/<str:reference>/documents/<int:evidence_id>/review/",
+        views.review_evidence,
+        name="review_evidence",
+    ),
+    path("cases/<str:reference>/start-review/", views.start_review, name="start_review"),
+    path("cases/<str:reference>/correction/", views.request_correction, name="request_correction"),
+    path("cases/<str:reference>/approve/", views.approve, name="approve"),
+    path("cases/<str:reference>/refuse/", views.refuse, name="refuse"),
+    path("cases/<str:reference>/confirm-refusal/", views.confirm_refusal, name="confirm_refusal"),
+    path("cases/<str:reference>/return-refusal/", views.return_refusal, name="return_refusal"),
+]

@@ -1,0 +1,339 @@
+"""The staff console: queues, the case page and the decision forms.
+
+Views parse the request, fetch objects only through :mod:`relocard.common.access`, call a
+service, and render. Every staff view of a person's data is audited by the service layer.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from relocard.audit.models import AuditEvent
+from relocard.cases import selectors
+from relocard.cases import services as case_services
+from relocard.cases.facts import FACT_FORMS
+from relocard.cases.models import CaseState
+from relocard.common import access
+from relocard.common.errors import RelocardError
+from relocard.console.forms import (
+    ApproveForm,
+    CorrectionForm,
+    EmbassyApplicantForm,
+    QueueFilterForm,
+    RefuseForm,
+    ReturnForm,
+    ReviewForm,
+    VersionForm,
+)
+from relocard.portal.views import _file_response
+
+PAGE_SIZE = 50
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not access.can_use_console(request.user):
+            raise Http404(access.NOT_FOUND)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def queue(request):
+    form = QueueFilterForm(request.GET or None)
+    state = sort = ""
+    if form.is_valid():
+        state, sort = form.cleaned_data["state"], form.cleaned_data["sort"]
+    page = Paginator(
+        selectors.staff_queue(user=request.user, state=state or None, sort=sort or "deadline"),
+        PAGE_SIZE,
+    )
+    page_obj = page.get_page(request.GET.get("page"))
+    today = (
+        case_services.local_today(request.user.member_state) if request.user.member_state else None
+    )
+    rows = [
+        (a, selectors.deadline_flag(a, today or a.decision_due or a.created_at.date()))
+        for a in page_obj
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/queue.html",
+        {"form": form, "rows": rows, "page_obj": page_obj, "query": query.urlencode()},
+    )
+
+
+def _criteria_for(application, precheck) -> list[tuple[str, str]]:
+    from django.utils.translation import get_language
+
+    lang = (get_language() or "en")[:2]
+    if precheck is not None:
+        return [
+            (c["id"], c["label"].get(lang) or c["label"]["en"])
+            for c in precheck.to_dict()["criteria"]
+        ]
+    return [(cid, label) for cid, label in selectors.criteria_labels(application.stage)]
+
+
+def _refusal_initial(precheck) -> dict:
+    from django.utils.translation import get_language
+
+    lang = (get_language() or "en")[:2]
+    if precheck is None:
+        return {}
+    return {
+        f"reason_{c['id']}": c["explanation"].get(lang) or c["explanation"]["en"]
+        for c in precheck.to_dict()["criteria"]
+        if c["result"] == "not_met"
+    }
+
+
+@staff_required
+def case_detail(request, reference, *, forms=None):
+    application = access.get_case(request.user, reference)
+    case_services.case_viewed(actor=request.user, application=application)
+    forms = forms or {}
+    version = {"version": application.version}
+    precheck = selectors.case_precheck(application=application)
+    evidence = selectors.case_evidence(application)
+    review_forms = {}
+    if access.can_review(request.user, application) and application.state == CaseState.IN_REVIEW:
+        for item in evidence:
+            facts_cls = FACT_FORMS[item.kind]
+            initial = item.verified_facts or item.declared
+            review_forms[item.pk] = (
+                forms.get(f"review-{item.pk}") or ReviewForm(prefix=f"r{item.pk}"),
+                facts_cls(initial=initial, prefix=f"review-{item.pk}")
+                if facts_cls.base_fields
+                else None,
+            )
+    pending = selectors.pending_refusal(application)
+    context = {
+        "application": application,
+        "applicant": application.applicant,
+        "evidence": [(item, review_forms.get(item.pk)) for item in evidence],
+        "history": selectors.case_history(application),
+        "corrections": application.corrections.select_related("requested_by").order_by(
+            "requested_at"
+        ),
+        "decision": selectors.final_decision(application),
+        "pending_refusal": pending,
+        "precheck": precheck,
+        "can_review": access.can_review(request.user, application),
+        "can_confirm": pending is not None
+        and access.can_confirm_refusal(request.user, application, pending),
+        "start_form": VersionForm(initial=version),
+        "correction_form": forms.get("correction") or CorrectionForm(initial=version),
+        "approve_form": forms.get("approve") or ApproveForm(initial=version),
+        "refuse_form": forms.get("refuse")
+        or RefuseForm(
+            initial={**version, **_refusal_initial(precheck)},
+            criteria=_criteria_for(application, precheck),
+        ),
+        "confirm_form": VersionForm(initial=version),
+        "return_form": forms.get("return") or ReturnForm(initial=version),
+        "errors": forms.get("errors", []),
+        "cards": application.cards.order_by("-issued_at"),
+    }
+    return render(request, "console/case.html", context, status=400 if forms else 200)
+
+
+@staff_required
+def evidence_file(request, reference, evidence_id):
+    item = access.get_evidence(request.user, reference, evidence_id)
+    download = request.GET.get("download") == "1"
+    case_services.evidence_viewed(actor=request.user, evidence=item, download=download)
+    return _file_response(item, download=download)
+
+
+def _act(request, reference, form, action, success_message, form_key):
+    """Run a decision service; on a known error show the case page again with the error."""
+    application = access.get_case(request.user, reference)
+    if not form.is_valid():
+        return case_detail(request, reference, forms={form_key: form, "errors": []})
+    try:
+        action(application, form.cleaned_data)
+    except RelocardError as exc:
+        return case_detail(request, reference, forms={form_key: form, "errors": [exc.message]})
+    messages.success(request, success_message)
+    return redirect("console:case", reference=reference)
+
+
+@staff_required
+@require_POST
+def start_review(request, reference):
+    return _act(
+        request,
+        reference,
+        VersionForm(request.POST),
+        lambda app, d: case_services.application_start_review(
+            actor=request.user, application=app, version=d["version"]
+        ),
+        _("You are now reviewing this case."),
+        "start",
+    )
+
+
+@staff_required
+@require_POST
+def review_evidence(request, reference, evidence_id):
+    item = access.get_evidence(request.user, reference, evidence_id)
+    form = ReviewForm(request.POST, prefix=f"r{item.pk}")
+
+    def run(app, data):
+        case_services.evidence_review(
+            actor=request.user,
+            evidence=item,
+            status=data["status"],
+            facts_data=request.POST,
+            note=data["note"],
+        )
+
+    return _act(
+        request, reference, form, run, _("The document check is saved."), f"review-{item.pk}"
+    )
+
+
+@staff_required
+@require_POST
+def request_correction(request, reference):
+    return _act(
+        request,
+        reference,
+        CorrectionForm(request.POST),
+        lambda app, d: case_services.correction_request(
+            actor=request.user,
+            application=app,
+            message=d["message"],
+            kinds=d["kinds"],
+            version=d["version"],
+        ),
+        _("The correction request is sent to the applicant. The deadline is paused."),
+        "correction",
+    )
+
+
+@staff_required
+@require_POST
+def approve(request, reference):
+    return _act(
+        request,
+        reference,
+        ApproveForm(request.POST),
+        lambda app, d: case_services.application_approve(
+            actor=request.user, application=app, version=d["version"], summary=d["summary"]
+        ),
+        _("The application is approved and the card is issued."),
+        "approve",
+    )
+
+
+@staff_required
+@require_POST
+def refuse(request, reference):
+    application = access.get_case(request.user, reference)
+    precheck = selectors.case_precheck(application=application)
+    form = RefuseForm(request.POST, criteria=_criteria_for(application, precheck))
+    return _act(
+        request,
+        reference,
+        form,
+        lambda app, d: case_services.refusal_propose(
+            actor=request.user,
+            application=app,
+            reasons=form.reasons(),
+            summary=d["summary"],
+            version=d["version"],
+        ),
+        _("The refusal is proposed. A supervisor must confirm it."),
+        "refuse",
+    )
+
+
+@staff_required
+@require_POST
+def confirm_refusal(request, reference):
+    return _act(
+        request,
+        reference,
+        VersionForm(request.POST),
+        lambda app, d: case_services.refusal_confirm(
+            actor=request.user, application=app, version=d["version"]
+        ),
+        _("The refusal is confirmed and the applicant is told."),
+        "confirm",
+    )
+
+
+@staff_required
+@require_POST
+def return_refusal(request, reference):
+    return _act(
+        request,
+        reference,
+        ReturnForm(request.POST),
+        lambda app, d: case_services.refusal_return(
+            actor=request.user, application=app, reason=d["reason"], version=d["version"]
+        ),
+        _("The refusal is returned to review."),
+        "return",
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def embassy_new(request):
+    if not access.can_open_embassy_case(request.user):
+        raise Http404(access.NOT_FOUND)
+    form = EmbassyApplicantForm(request.POST or None, initial={"safe_mode": True})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        email = data.pop("email")
+        try:
+            application = case_services.embassy_case_open(
+                actor=request.user, email=email, profile=data
+            )
+        except RelocardError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, _("The case is open. Upload the applicant's documents, then submit.")
+            )
+            return redirect("portal:case", reference=application.reference)
+    return render(
+        request, "console/embassy_new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@staff_required
+def audit_log(request):
+    if not access.can_read_audit_log(request.user):
+        raise Http404(access.NOT_FOUND)
+    events = AuditEvent.objects.select_related("actor").order_by("-seq")
+    if not access.sees_all_member_states(request.user):
+        events = events.filter(member_state=request.user.member_state_id)
+    reference = (request.GET.get("case") or "").strip()
+    if reference:
+        case = access.staff_cases(request.user).filter(reference=reference).first()
+        if case is None:
+            events = events.none()
+        else:
+            events = events.filter(
+                Q(data__case=reference) | Q(object_type="cases.application", object_id=str(case.pk))
+            )
+    page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "console/audit.html", {"page_obj": page_obj, "case": reference})

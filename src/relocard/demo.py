@@ -1,0 +1,280 @@
+"""A realistic synthetic programme for ``relocard demo``: staff of every role, a few hundred
+applicants across FR, DE, PL and CY in every case state, and generated evidence files.
+
+Everything is created through the same services as real use (so the audit chain is complete),
+except one thing: to give the queue and the processing-time estimate something to show, the
+seed moves submission and decision times into the past after the fact. Names come from
+Faker's ru_RU locale; documents are generated locally and say that they are synthetic.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import secrets
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+from fpdf import FPDF
+from PIL import Image, ImageDraw
+
+from relocard.accounts.models import Applicant, Role, User
+from relocard.accounts.services import applicant_profile_save, staff_user_create
+from relocard.cases import services as cs
+from relocard.cases.models import Application, CaseState, EvidenceStatus
+from relocard.core.translit import icao_transliterate
+from relocard.reference.eu27 import PROGRAMME_LAUNCH
+
+DEMO_DOMAIN = "demo.relocard.test"
+CREDENTIALS_FILE = "demo-credentials.txt"
+STATE_MIX = [
+    (CaseState.DRAFT, 10),
+    (CaseState.SUBMITTED, 14),
+    (CaseState.IN_REVIEW, 18),
+    (CaseState.CORRECTION_REQUESTED, 10),
+    (CaseState.REFUSAL_PROPOSED, 5),
+    (CaseState.APPROVED, 28),
+    (CaseState.REFUSED, 10),
+    (CaseState.WITHDRAWN, 5),
+]
+LANGS = ["en", "fr", "de", "pl", "el", "es", "it"]
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 12, "SYNTHETIC DEMO DOCUMENT - NOT A REAL RECORD", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 13)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    for line in lines:
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _passport_png(name: str, number: str) -> bytes:
+    img = Image.new("RGB", (640, 420), (235, 225, 205))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, 620, 400), outline=(120, 30, 30), width=4)
+    draw.text((40, 40), "SYNTHETIC DEMO PASSPORT - NOT VALID", fill=(120, 30, 30))
+    draw.text((40, 100), f"P<RUS{name}", fill=(0, 0, 0))
+    draw.text((40, 140), f"No {number}", fill=(0, 0, 0))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def _upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def _staff(rng_password: Callable[[], str]) -> tuple[dict, list[tuple[str, str, str]]]:
+    creds: list[tuple[str, str, str]] = []
+    staff: dict[tuple[str, str], User] = {}
+
+    def make(role: str, ms: str | None) -> None:
+        email = f"{role.replace('_', '.')}{'.' + ms.lower() if ms else ''}@{DEMO_DOMAIN}"
+        password = rng_password()
+        staff[(role, ms or "")] = staff_user_create(
+            actor=None, email=email, password=password, role=role, member_state=ms
+        )
+        creds.append((f"{role} {ms or 'all'}", email, password))
+
+    make(Role.PROGRAMME_ADMIN, None)
+    for ms in PROGRAMME_LAUNCH:
+        make(Role.CASEWORKER, ms)
+        make(Role.SUPERVISOR, ms)
+    make(Role.CONSULAR_OFFICER, "FR")
+    make(Role.AUDITOR, "FR")
+    return staff, creds
+
+
+def _person(fake: Faker, rnd: random.Random) -> dict:
+    male = rnd.random() < 0.5
+    surname = fake.last_name_male() if male else fake.last_name_female()
+    first = fake.first_name_male() if male else fake.first_name_female()
+    middle = fake.middle_name_male() if male else fake.middle_name_female()
+    today = timezone.localdate()
+    return {
+        "surname_cyrillic": surname,
+        "given_names_cyrillic": f"{first} {middle}",
+        "surname_latin": icao_transliterate(surname),
+        "given_names_latin": icao_transliterate(first),
+        "date_of_birth": date(rnd.randint(1962, 2002), rnd.randint(1, 12), rnd.randint(1, 28)),
+        "nationality": "RU",
+        "passport_number": f"{rnd.randint(70, 77)}{rnd.randint(1000000, 9999999)}",
+        "passport_expiry": today + timedelta(days=rnd.randint(400, 3000)),
+        "safe_mode": rnd.random() < 0.6,
+    }
+
+
+def _evidence(actor, app: Application, person: dict, rnd: random.Random, weak: bool) -> None:
+    ms = app.member_state_id
+    name = f"{person['surname_latin']}<<{person['given_names_latin']}"
+    cs.evidence_add(
+        actor=actor,
+        application=app,
+        kind="passport",
+        upload=_upload("passport.png", _passport_png(name, person["passport_number"]), "image/png"),
+        facts_data={"passport-nationality": "RU"},
+        expires_on=person["passport_expiry"],
+    )
+    level = rnd.choice([5, 6]) if weak else rnd.choice([6, 7, 7, 8])
+    cs.evidence_add(
+        actor=actor,
+        application=app,
+        kind="diploma",
+        upload=_upload("diploma.pdf", _pdf("Diploma", [f"ISCED level {level}"]), "application/pdf"),
+        facts_data={"diploma-isced_level": str(level)},
+    )
+    lang = rnd.choice(LANGS)
+    cefr = rnd.choice(["A2", "B1"]) if weak else rnd.choice(["B1", "B2", "C1"])
+    cs.evidence_add(
+        actor=actor,
+        application=app,
+        kind="language_certificate",
+        upload=_upload(
+            "language.pdf", _pdf("Language certificate", [f"{lang} {cefr}"]), "application/pdf"
+        ),
+        facts_data={"language_certificate-language": lang, "language_certificate-cefr": cefr},
+        expires_on=timezone.localdate() + timedelta(days=rnd.randint(200, 900)),
+    )
+    amount = rnd.choice([6000, 9000, 11000]) if weak else rnd.randint(13, 90) * 1000
+    cs.evidence_add(
+        actor=actor,
+        application=app,
+        kind="liquid_assets",
+        upload=_upload("bank.pdf", _pdf("Bank statement", [f"EUR {amount}"]), "application/pdf"),
+        facts_data={"liquid_assets-amount_eur": str(amount)},
+    )
+    if rnd.random() < 0.5:
+        cs.evidence_add(
+            actor=actor,
+            application=app,
+            kind="lease_or_deed",
+            upload=_upload("lease.pdf", _pdf("Lease", ["12 months"]), "application/pdf"),
+            facts_data={"lease_or_deed-tenure": "tenant", "lease_or_deed-country": ms},
+            expires_on=timezone.localdate() + timedelta(days=365),
+        )
+
+
+def _verify_all(reviewer, app: Application) -> None:
+    for item in app.evidence.all():
+        data = {f"review-{item.pk}-{k}": v for k, v in item.declared.items()}
+        cs.evidence_review(
+            actor=reviewer, evidence=item, status=EvidenceStatus.VERIFIED, facts_data=data
+        )
+
+
+def _drive(
+    app: Application, target: str, staff: dict, user: User, rnd: random.Random, weak: bool
+) -> None:
+    ms = app.member_state_id
+    caseworker, supervisor = staff[(Role.CASEWORKER, ms)], staff[(Role.SUPERVISOR, ms)]
+    if target == CaseState.DRAFT:
+        return
+    if target == CaseState.WITHDRAWN:
+        cs.application_withdraw(actor=user, application=app, reason="")
+        return
+    cs.application_submit(actor=user, application=app, token=secrets.token_hex(8))
+    if target == CaseState.SUBMITTED:
+        return
+    app.refresh_from_db()
+    cs.application_start_review(actor=caseworker, application=app, version=app.version)
+    app.refresh_from_db()
+    _verify_all(caseworker, app)
+    if target == CaseState.IN_REVIEW:
+        return
+    if target == CaseState.CORRECTION_REQUESTED:
+        cs.correction_request(
+            actor=caseworker,
+            application=app,
+            version=app.version,
+            kinds=["lease_or_deed"],
+            message="Please upload your signed lease or title deed.",
+        )
+        return
+    if target == CaseState.APPROVED:
+        cs.application_approve(actor=caseworker, application=app, version=app.version)
+        return
+    reasons = (
+        {"education": "The diploma is below bachelor level (ISCED 6)."}
+        if weak
+        else {"means": "The liquid assets shown are below the amount required."}
+    )
+    cs.refusal_propose(
+        actor=caseworker, application=app, reasons=reasons, summary="", version=app.version
+    )
+    if target == CaseState.REFUSED:
+        app.refresh_from_db()
+        cs.refusal_confirm(actor=supervisor, application=app, version=app.version)
+
+
+def _backdate(rnd: random.Random) -> None:
+    """Spread submissions over the last months (demo only: see the module docstring)."""
+    now = timezone.now()
+    for app in Application.objects.exclude(submitted_at=None).select_related("member_state"):
+        submitted = now - timedelta(days=rnd.randint(3, 80), hours=rnd.randint(0, 23))
+        fields = {
+            "submitted_at": submitted,
+            "decision_due": (submitted + timedelta(days=app.member_state.decision_days)).date(),
+        }
+        if app.decided_at:
+            decided = min(now, submitted + timedelta(days=rnd.randint(10, 75)))
+            fields["decided_at"] = decided
+        Application.objects.filter(pk=app.pk).update(**fields)
+
+
+def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, str, str]]:
+    """Seed on the first run; afterwards just return the saved demo sign-ins."""
+    path = settings.VAR_DIR / CREDENTIALS_FILE
+    if User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").exists() and path.exists():
+        echo("Demo data found: reusing it.")
+        return [
+            tuple(line.split("\t"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line
+        ]
+    echo(f"Seeding a synthetic programme with {applicants} applicants (first run only)...")
+    rnd = random.Random(2024)
+    fake = Faker("ru_RU")
+    fake.seed_instance(2024)
+    staff, creds = _staff(lambda: secrets.token_urlsafe(9))
+    states = [s for s, w in STATE_MIX for _ in range(w)]
+    for n in range(applicants):
+        person = _person(fake, rnd)
+        ms = PROGRAMME_LAUNCH[n % len(PROGRAMME_LAUNCH)]
+        target = CaseState.APPROVED if n == 0 else rnd.choice(states)
+        weak = target == CaseState.REFUSED or (
+            target == CaseState.REFUSAL_PROPOSED and rnd.random() < 0.5
+        )
+        with transaction.atomic():
+            # Only the first synthetic applicant can sign in: hashing a password per person
+            # would make the first run of the demo take minutes.
+            password = secrets.token_urlsafe(9) if n == 0 else None
+            user = User.objects.create_user(
+                f"applicant{n}@{DEMO_DOMAIN}",
+                password,
+                role=Role.APPLICANT,
+                preferred_language=rnd.choice(["ru", "ru", "en"]),
+            )
+            applicant = applicant_profile_save(actor=user, user=user, data=person)
+            app = cs.application_start(actor=user, applicant=applicant, member_state_code=ms)
+            _evidence(user, app, person, rnd, weak)
+            app.refresh_from_db()
+            _drive(app, target, staff, user, rnd, weak)
+        if n == 0:
+            creds.append(("applicant (card)", user.email, password))
+        if n and n % 50 == 0:
+            echo(f"  {n} applicants...")
+    _backdate(rnd)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")
+    path.chmod(0o600)
+    echo(f"Seeded {Applicant.objects.count()} applicants and {Application.objects.count()} cases.")
+    return creds

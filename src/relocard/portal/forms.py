@@ -1,0 +1,91 @@
+"""Forms of the applicant portal (each page asks one thing where that helps)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from relocard.accounts.forms import DateInput
+from relocard.cases.facts import EXPIRING_KINDS
+from relocard.cases.models import EvidenceKind
+from relocard.reference.models import MemberState
+
+
+def member_state_choices():
+    ru = (get_language() or "en").startswith("ru")
+    return [
+        (ms.code, ms.name_ru if ru else ms.name_en)
+        for ms in MemberState.objects.filter(programme_enabled=True).order_by("code")
+    ]
+
+
+class StartForm(forms.Form):
+    member_state = forms.ChoiceField(
+        label=_("In which country do you want to live?"),
+        choices=member_state_choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The card gives you a residence permit in this country only. You can have one open application per country."
+        ),
+        error_messages={"required": _("Choose the country you want to live in.")},
+    )
+
+
+class EvidenceKindForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What kind of document do you want to upload?"),
+        choices=EvidenceKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the kind of document.")},
+    )
+
+
+class EvidenceFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Upload a file"),
+        help_text=_("A PDF, PNG or JPEG scan or photo, at most 10 MB."),
+        error_messages={
+            "required": _("Choose a file to upload."),
+            "empty": _("The file is empty. Choose the scan or photo again."),
+        },
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until (if the document shows a date)"),
+        required=False,
+        widget=DateInput,
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind not in EXPIRING_KINDS:
+            del self.fields["expires_on"]
+        self.fields["file"].widget.attrs["accept"] = "application/pdf,image/png,image/jpeg"
+
+
+class SubmitForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I confirm that the information and documents I gave are true and complete."),
+        error_messages={"required": _("Confirm that the information is true and complete.")},
+    )
+
+
+class CorrectionAnswerForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+    answer = forms.CharField(
+        label=_("Your answer to the caseworker"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+        help_text=_(
+            "Say what you corrected or added. Do not write anything about your political views, religion or health."
+        ),
+    )
+
+
+class WithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, withdraw this application"),
+        error_messages={"required": _("Tick the box to confirm that you want to withdraw.")},
+    )

@@ -1,0 +1,180 @@
+"""Shared fixtures: users of every role, applicants, cases in any state, evidence files."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import secrets
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from fpdf import FPDF
+from PIL import Image
+
+_counter = itertools.count(1)
+
+
+def pdf_bytes(text: str = "test document") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(0, 10, text)
+    return bytes(pdf.output())
+
+
+def png_bytes(size=(40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 100, 50)).save(out, "PNG")
+    return out.getvalue()
+
+
+def upload(
+    content: bytes | None = None, name: str = "scan.pdf", content_type: str = "application/pdf"
+):
+    return SimpleUploadedFile(
+        name, pdf_bytes() if content is None else content, content_type=content_type
+    )
+
+
+PROFILE = {
+    "surname_cyrillic": "Иванова",
+    "given_names_cyrillic": "Анна Сергеевна",
+    "surname_latin": "IVANOVA",
+    "given_names_latin": "ANNA",
+    "date_of_birth": date(1990, 4, 27),
+    "nationality": "RU",
+    "passport_expiry": date.today() + timedelta(days=2000),
+    "safe_mode": False,
+}
+
+
+@pytest.fixture
+def make_user(db):
+    from relocard.accounts.models import Role, User
+
+    def make(role: str = Role.APPLICANT, member_state: str | None = None, **extra) -> User:
+        n = next(_counter)
+        if role not in (Role.APPLICANT, Role.PROGRAMME_ADMIN) and member_state is None:
+            member_state = "FR"
+        return User.objects.create_user(
+            f"{role}{n}@example.test",
+            "a-long-test-password",
+            role=role,
+            member_state_id=member_state,
+            is_staff=role == Role.PROGRAMME_ADMIN,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_applicant(make_user):
+    from relocard.accounts.services import applicant_profile_save
+
+    def make(**overrides):
+        user = make_user()
+        data = {**PROFILE, "passport_number": f"75{next(_counter):07d}", **overrides}
+        return applicant_profile_save(actor=user, user=user, data=data)
+
+    return make
+
+
+@pytest.fixture
+def staff(make_user):
+    """One user per staff role in FR, and a caseworker and supervisor in DE."""
+    from relocard.accounts.models import Role
+
+    return {
+        "consular_officer": make_user(Role.CONSULAR_OFFICER, "FR"),
+        "caseworker": make_user(Role.CASEWORKER, "FR"),
+        "supervisor": make_user(Role.SUPERVISOR, "FR"),
+        "supervisor2": make_user(Role.SUPERVISOR, "FR"),
+        "auditor": make_user(Role.AUDITOR, "FR"),
+        "programme_admin": make_user(Role.PROGRAMME_ADMIN, None),
+        "caseworker_de": make_user(Role.CASEWORKER, "DE"),
+        "supervisor_de": make_user(Role.SUPERVISOR, "DE"),
+    }
+
+
+GOOD_EVIDENCE = [
+    ("passport", {"passport-nationality": "RU"}),
+    ("diploma", {"diploma-isced_level": "7"}),
+    (
+        "language_certificate",
+        {"language_certificate-language": "fr", "language_certificate-cefr": "B2"},
+    ),
+    ("liquid_assets", {"liquid_assets-amount_eur": "30000"}),
+]
+
+
+@pytest.fixture
+def make_case(make_applicant, staff):
+    """A case driven to ``state`` through the services, with good evidence."""
+    from relocard.cases import services as cs
+
+    def make(
+        state: str = "draft", member_state: str = "FR", evidence=GOOD_EVIDENCE, verify: bool = True
+    ):
+        applicant = make_applicant()
+        user = applicant.user
+        app = cs.application_start(actor=user, applicant=applicant, member_state_code=member_state)
+        for kind, facts in evidence:
+            cs.evidence_add(
+                actor=user, application=app, kind=kind, upload=upload(), facts_data=facts
+            )
+        if state == "draft":
+            return app
+        cw = staff["caseworker"] if member_state == "FR" else staff["caseworker_de"]
+        sup = staff["supervisor"] if member_state == "FR" else staff["supervisor_de"]
+        if state == "withdrawn":
+            cs.application_withdraw(actor=user, application=app)
+            app.refresh_from_db()
+            return app
+        cs.application_submit(actor=user, application=app, token=secrets.token_hex(8))
+        app.refresh_from_db()
+        if state == "submitted":
+            return app
+        cs.application_start_review(actor=cw, application=app, version=app.version)
+        app.refresh_from_db()
+        if verify:
+            for item in app.evidence.all():
+                data = {f"review-{item.pk}-{k}": v for k, v in item.declared.items()}
+                cs.evidence_review(actor=cw, evidence=item, status="verified", facts_data=data)
+        if state == "in_review":
+            return app
+        if state == "correction_requested":
+            cs.correction_request(
+                actor=cw,
+                application=app,
+                message="Add a lease.",
+                kinds=["lease_or_deed"],
+                version=app.version,
+            )
+        elif state == "approved":
+            cs.application_approve(actor=cw, application=app, version=app.version)
+        elif state in ("refusal_proposed", "refused"):
+            cs.refusal_propose(
+                actor=cw,
+                application=app,
+                reasons={"means": "Too little."},
+                summary="",
+                version=app.version,
+            )
+            if state == "refused":
+                app.refresh_from_db()
+                cs.refusal_confirm(actor=sup, application=app, version=app.version)
+        app.refresh_from_db()
+        return app
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
