@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import secrets
@@ -15,6 +16,7 @@ from PIL import Image
 _counter = itertools.count(1)
 
 
+@functools.cache
 def pdf_bytes(text: str = "test document") -> bytes:
     pdf = FPDF()
     pdf.add_page()
@@ -50,7 +52,26 @@ PROFILE = {
 
 
 @pytest.fixture
-def make_user(db):
+def member_states(db):
+    """The EU-27 reference data (a data migration loads it; transactional tests flush it)."""
+    from relocard.reference.eu27 import EU27, PROGRAMME_LAUNCH
+    from relocard.reference.models import MemberState
+
+    if MemberState.objects.count() != len(EU27):
+        for code, en, ru, tz in EU27:
+            MemberState.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name_en": en,
+                    "name_ru": ru,
+                    "timezone": tz,
+                    "programme_enabled": code in PROGRAMME_LAUNCH,
+                },
+            )
+
+
+@pytest.fixture
+def make_user(db, member_states):
     from relocard.accounts.models import Role, User
 
     def make(role: str = Role.APPLICANT, member_state: str | None = None, **extra) -> User:

@@ -19,7 +19,7 @@ class CardStatus(models.TextChoices):
 
 
 class Card(models.Model):
-    number = models.CharField(_("card number"), max_length=24, unique=True)
+    number = models.CharField(_("card number"), max_length=32, unique=True)
     application = models.ForeignKey(
         "cases.Application", on_delete=models.PROTECT, related_name="cards"
     )

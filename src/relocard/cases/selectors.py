@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from relocard.cases.models import (
     PENDING_STATES,
@@ -142,6 +143,21 @@ def open_case_exists(*, applicant, member_state_code: str) -> bool:
     )
 
 
+CRITERIA_LABELS = {
+    "nationality": _("Nationality"),
+    "education": _("Higher-education degree"),
+    "language": _("European language"),
+    "means": _("Liquid assets"),
+    "employment": _("Employment or own business"),
+    "residence": _("Presence in the issuing country"),
+    "housing": _("Home in the EU"),
+}
+STAGE_CRITERIA = {
+    "issuance": ["nationality", "education", "language", "means"],
+    "renewal": ["employment", "residence", "housing", "means", "education", "language"],
+}
+
+
 def criteria_labels(stage: str) -> list[tuple[str, str]]:
     """The criteria of a stage with labels in the current language (for the refusal form)."""
-    return []
+    return [(cid, str(CRITERIA_LABELS[cid])) for cid in STAGE_CRITERIA[stage]]

@@ -21,7 +21,8 @@ POSTGRES = [
     """CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF coalesce(current_setting('relocard.audit_purge', true), '') = 'on' THEN
-           IF TG_LEVEL = 'ROW' THEN RETURN OLD; END IF;
+           IF TG_OP = 'UPDATE' THEN RETURN NEW; END IF;
+           IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
            RETURN NULL;
          END IF;
          RAISE EXCEPTION 'audit events are append-only';

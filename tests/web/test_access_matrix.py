@@ -1,0 +1,169 @@
+"""The permission matrix: every view x every role x own and other member state.
+
+"Sees" means the page renders (not 404, not a redirect to sign in). For actions, "can" means
+the action took effect; everyone else gets a 404 or an error page, and nothing changes.
+Cases live in FR; "other" staff belong to DE (programme admins see all member states).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from relocard.cases.models import Application
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "owner",
+    "other_applicant",
+    "consular_officer",
+    "caseworker",
+    "supervisor",
+    "auditor",
+    "programme_admin",
+]
+STAFF_READERS = {"caseworker", "supervisor", "auditor", "programme_admin"}
+
+
+@pytest.fixture
+def actors(make_user, make_applicant):
+    from relocard.accounts.models import Role
+
+    def make(role: str, member_state: str, owner):
+        if role == "anonymous":
+            return None
+        if role == "owner":
+            return owner
+        if role == "other_applicant":
+            return make_applicant().user
+        return make_user(role, None if role == Role.PROGRAMME_ADMIN else member_state)
+
+    return make
+
+
+def _client(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _denied(response) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    # Signed-out users go to sign in; staff opening an applicant's page go to their console.
+    return response.status_code == 302 and response["Location"].startswith(
+        ("/accounts/login/", "/console/")
+    )
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+CONSOLE_PAGES = [
+    "console:queue",
+    "console:case",
+    "console:evidence_file",
+    "console:audit",
+    "console:embassy_new",
+]
+PORTAL_PAGES = ["portal:dashboard", "portal:case", "portal:evidence_file", "portal:receipt"]
+
+
+def expected_page(view: str, role: str, own: bool, channel: str) -> bool:
+    if view == "console:queue":
+        return role in STAFF_READERS | {"consular_officer"}
+    if view == "console:audit":
+        return role in {"auditor", "supervisor", "programme_admin"}
+    if view == "console:embassy_new":
+        return role == "consular_officer"
+    if view in ("console:case", "console:evidence_file"):
+        if role == "programme_admin":
+            return True
+        if role in STAFF_READERS:
+            return own
+        return role == "consular_officer" and own and channel == "embassy"
+    if view == "portal:dashboard":
+        return role in {"owner", "other_applicant"}
+    # portal case pages: the owner; and the consular officer who opened an embassy case
+    return role == "owner"
+
+
+def _url(view: str, app: Application) -> str:
+    if view in ("console:queue", "console:audit", "console:embassy_new", "portal:dashboard"):
+        return reverse(view)
+    if view.endswith("evidence_file"):
+        return reverse(view, args=[app.reference, app.evidence.first().pk])
+    return reverse(view, args=[app.reference])
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", CONSOLE_PAGES + PORTAL_PAGES)
+def test_page_visibility(client, make_case, actors, view, role, own):
+    app = make_case("submitted")
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).get(_url(view, app))
+    assert (not _denied(response)) == expected_page(view, role, own, app.channel), (
+        response.status_code
+    )
+
+
+# --- actions -------------------------------------------------------------------------------
+
+ACTIONS = {
+    # view: (state before, POST data builder, state after if allowed, roles allowed)
+    "console:start_review": (
+        "submitted",
+        lambda app: {"version": app.version},
+        "in_review",
+        {"caseworker", "supervisor"},
+    ),
+    "console:request_correction": (
+        "in_review",
+        lambda app: {"version": app.version, "message": "Add it."},
+        "correction_requested",
+        {"caseworker", "supervisor"},
+    ),
+    "console:approve": (
+        "in_review",
+        lambda app: {"version": app.version},
+        "approved",
+        {"caseworker", "supervisor"},
+    ),
+    "console:refuse": (
+        "in_review",
+        lambda app: {"version": app.version, "reason_means": "Too little."},
+        "refusal_proposed",
+        {"caseworker", "supervisor"},
+    ),
+    "console:confirm_refusal": (
+        "refusal_proposed",
+        lambda app: {"version": app.version},
+        "refused",
+        {"supervisor"},
+    ),
+    "console:return_refusal": (
+        "refusal_proposed",
+        lambda app: {"version": app.version, "reason": "Recheck."},
+        "in_review",
+        {"supervisor"},
+    ),
+    "portal:withdraw": ("submitted", lambda app: {"confirm": "on"}, "withdrawn", {"owner"}),
+}
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", list(ACTIONS))
+def test_action_effect(client, make_case, actors, view, role, own):
+    before, data, after, allowed = ACTIONS[view]
+    app = make_case(before)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).post(_url(view, app), data(app))
+    app.refresh_from_db()
+    may = role in allowed and (own or role == "owner")
+    assert (app.state == after) == may, (response.status_code, app.state)
+    if not may:
+        assert app.state == before
+        assert response.status_code in (302, 400, 403, 404)

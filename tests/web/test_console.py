@@ -1,0 +1,133 @@
+"""The caseworker's console over HTTP: the queue, the case page, decisions, audited views."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from relocard.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_queue_runs_a_fixed_number_of_queries(client, make_case, staff):
+    client.force_login(staff["caseworker"])
+    make_case("submitted")
+    few = _queries(client, reverse("console:queue"))
+    for _ in range(6):
+        make_case("submitted")
+    make_case("in_review")
+    assert _queries(client, reverse("console:queue")) == few
+    assert _queries(client, reverse("console:queue") + "?state=all&sort=-submitted") == few
+
+
+def test_applicant_dashboard_runs_a_fixed_number_of_queries(client, make_case):
+    app = make_case("approved")
+    client.force_login(app.applicant.user)
+    few = _queries(client, reverse("portal:dashboard"))
+    from relocard.cases import services as cs
+
+    cs.application_start(actor=app.applicant.user, applicant=app.applicant, member_state_code="DE")
+    cs.application_start(actor=app.applicant.user, applicant=app.applicant, member_state_code="PL")
+    assert _queries(client, reverse("portal:dashboard")) == few
+
+
+def test_queue_shows_only_own_member_state(client, make_case, staff):
+    fr = make_case("submitted", member_state="FR")
+    de = make_case("submitted", member_state="DE")
+    client.force_login(staff["caseworker"])
+    html = client.get(reverse("console:queue")).content.decode()
+    assert fr.reference in html and de.reference not in html
+
+
+def test_queue_shows_no_names(client, make_case, staff):
+    make_case("submitted")
+    client.force_login(staff["caseworker"])
+    html = client.get(reverse("console:queue")).content.decode()
+    assert "IVANOVA" not in html and "Иванова" not in html
+
+
+def test_staff_views_of_a_case_and_its_files_are_audited(client, make_case, staff):
+    app = make_case("submitted")
+    client.force_login(staff["auditor"])
+    client.get(reverse("console:case", args=[app.reference]))
+    item = app.evidence.first()
+    client.get(reverse("console:evidence_file", args=[app.reference, item.pk]))
+    client.get(reverse("console:evidence_file", args=[app.reference, item.pk]) + "?download=1")
+    events = list(
+        AuditEvent.objects.filter(actor=staff["auditor"]).values_list("action", flat=True)
+    )
+    assert events == ["case.viewed", "evidence.viewed", "evidence.downloaded"]
+
+
+def test_caseworker_correction_round_trip_over_http(client, make_case, staff):
+    app = make_case("in_review")
+    client.force_login(staff["caseworker"])
+    r = client.post(
+        reverse("console:request_correction", args=[app.reference]),
+        {"version": app.version, "message": "Please add a lease.", "kinds": ["lease_or_deed"]},
+    )
+    assert r.status_code == 302
+    app.refresh_from_db()
+    assert app.state == "correction_requested" and app.clock_paused_at is not None
+    client.force_login(app.applicant.user)
+    html = client.get(reverse("portal:case", args=[app.reference])).content.decode()
+    assert "Please add a lease." in html
+
+
+def test_stale_decision_form_shows_an_error_and_changes_nothing(client, make_case, staff):
+    app = make_case("in_review")
+    stale = app.version
+    client.force_login(staff["caseworker"])
+    client.post(
+        reverse("console:request_correction", args=[app.reference]),
+        {"version": stale, "message": "x"},
+    )
+    client.force_login(staff["supervisor"])
+    r = client.post(reverse("console:approve", args=[app.reference]), {"version": stale})
+    assert r.status_code == 400
+    assert "changed by someone else" in r.content.decode()
+    app.refresh_from_db()
+    assert app.state == "correction_requested" and not app.cards.exists()
+
+
+def test_refusal_form_needs_at_least_one_reason(client, make_case, staff):
+    app = make_case("in_review")
+    client.force_login(staff["caseworker"])
+    r = client.post(reverse("console:refuse", args=[app.reference]), {"version": app.version})
+    assert r.status_code == 400
+    assert "Give the reason for at least one criterion" in r.content.decode()
+    app.refresh_from_db()
+    assert app.state == "in_review"
+
+
+def test_consular_officer_opens_an_embassy_case(client, staff):
+    client.force_login(staff["consular_officer"])
+    r = client.post(
+        reverse("console:embassy_new"),
+        {
+            "email": "walkin@example.test",
+            "surname_cyrillic": "Петров",
+            "given_names_cyrillic": "Пётр",
+            "surname_latin": "PETROV",
+            "given_names_latin": "PETR",
+            "date_of_birth": "1985-02-03",
+            "nationality": "RU",
+            "passport_number": "761234567",
+            "passport_expiry": "2032-01-01",
+        },
+    )
+    assert r.status_code == 302
+    reference = r["Location"].split("/")[-2]
+    # The officer continues on the case page (upload, submit) for this walk-in applicant.
+    assert client.get(r["Location"]).status_code == 200
+    assert reference.startswith("FR-")
