@@ -1,0 +1,103 @@
+"""Browser journeys: Playwright driving the system's Chromium against pytest-django's live server.
+
+Chromium is the Debian package (``/usr/bin/chromium``); the tests never download a browser.
+Without it the journeys are skipped with a reason, except under ``CI=true``, where they fail.
+Every page of a journey is checked with axe-core: no serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+CHROMIUM = os.environ.get("RELOCARD_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = pathlib.Path(os.environ.get("RELOCARD_E2E_SCREENSHOTS", "test-results/e2e"))
+PASSWORD = "a-long-e2e-password"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not pathlib.Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                f"Chromium is missing at {CHROMIUM}: CI must install the Debian package 'chromium'"
+            )
+        pytest.skip(f"browser journeys need Chromium at {CHROMIUM} (Debian package 'chromium')")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make for
+    # set-up happen outside it, but Django cannot tell, so allow them explicitly.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1100, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+class Journey:
+    """Helpers a journey uses: sign in and out, follow links, check accessibility."""
+
+    def __init__(self, page, name: str):
+        self.page = page
+        self.name = name
+        self.step = 0
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+
+    def check(self, label: str) -> None:
+        """Run axe-core on the current page and keep a screenshot of it."""
+        self.step += 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(
+            path=str(SCREENSHOTS / f"{self.name}-{self.step:02d}-{label}.png"), full_page=True
+        )
+        results = self.axe.run(self.page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert bad == [], f"axe-core on {label} ({self.page.url}): {bad}"
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        self.page.goto("/accounts/login/")
+        self.page.get_by_label("E-mail address").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.locator("main").get_by_role("button", name="Sign in").click()
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("button", name="Sign out").click()
+
+
+@pytest.fixture
+def journey(browser_page, request):
+    return Journey(browser_page, request.node.name)
