@@ -146,9 +146,7 @@ class ProfileForm(forms.Form):
         if value >= today:
             raise forms.ValidationError(_("The date of birth must be in the past."))
         if value.year < 1900:
-            raise forms.ValidationError(
-                _("Enter the date of birth as in the passport, e.g. 1990-04-27.")
-            )
+            raise forms.ValidationError(_("Enter the date of birth as printed in the passport."))
         if (today.year - value.year) < 14:
             raise forms.ValidationError(_("Applicants must be at least 14 years old."))
         return value

@@ -303,7 +303,7 @@ def application_resubmit(
 ) -> Application:
     """The applicant answers a correction request; the decision clock restarts."""
     if not access.can_act_for_applicant(actor, application):
-        raise NotAllowed(_("You cannot answer for this application."))
+        raise NotAllowed(_("You cannot answer correction requests on this application."))
     if not token:
         raise InvalidInput(_("The form has expired. Reload the page and submit again."))
     with transaction.atomic():

@@ -21,3 +21,12 @@ def in_language(texts):
 def member_state_name(member_state):
     lang = (get_language() or "en")[:2]
     return member_state.name_ru if lang == "ru" else member_state.name_en
+
+
+@register.filter
+def criterion_label(criterion_id):
+    """A rules criterion's name in the reader's language (falls back to the id)."""
+    from relocard.cases.selectors import CRITERIA_LABELS
+
+    label = CRITERIA_LABELS.get(criterion_id)
+    return str(label) if label is not None else criterion_id
