@@ -269,7 +269,8 @@ def _find_signer(
             f"{signer.reason or 'no reason given'}",
             "unknown_issuer",
         )
-    run.ok("kid", f"{kid_text(kid)} ({signer.member_state}, {signer.state})")
+    pinned = "" if trust_list.pinned else "; trust list not pinned to a programme certificate"
+    run.ok("kid", f"{kid_text(kid)} ({signer.member_state}, {signer.state}){pinned}")
     return signer
 
 
