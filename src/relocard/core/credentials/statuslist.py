@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ INVALID = 1
 SUSPENDED = 2
 STATUS_LIST_TYP = "statuslist+jwt"
 _BITS = (1, 2, 4, 8)
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 #: Largest compressed list we inflate (16 MiB raw = 64 million cards at 2 bits).
 MAX_RAW_BYTES = 16 * 1024 * 1024
 
@@ -60,7 +62,7 @@ def _b64url(data: bytes) -> str:
 
 
 def _unb64url(text: str) -> bytes:
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
         raise StatusListError("the status list 'lst' is not base64url text")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
