@@ -10,7 +10,13 @@ from relocard.core.credentials.base45 import ALPHABET, decode, encode
 
 @pytest.mark.parametrize(
     ("raw", "text"),
-    [(b"AB", "BB8"), (b"Hello!!", "%69 VD92EX0"), (b"base-45", "UJCLQE7W581"), (b"ietf!", "QED8WEX0"), (b"", "")],
+    [
+        (b"AB", "BB8"),
+        (b"Hello!!", "%69 VD92EX0"),
+        (b"base-45", "UJCLQE7W581"),
+        (b"ietf!", "QED8WEX0"),
+        (b"", ""),
+    ],
 )
 def test_rfc_9285_examples(raw: bytes, text: str) -> None:
     assert encode(raw) == text

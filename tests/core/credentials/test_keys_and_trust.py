@@ -115,12 +115,16 @@ def test_a_tampered_trust_list_is_refused(keystore: KeyStore) -> None:
 
 
 def test_a_signer_not_issued_by_its_ca_is_refused(keystore: KeyStore, tmp_path) -> None:
-    from relocard.core.credentials.trust import _load_signer, _b64
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from relocard.core.credentials.trust import _b64, _load_signer
+
     other = KeyStore(tmp_path).ensure_member_state("FR", now=T0)
-    entry = {"kid": kid_text(other.kid), "certificate": _b64(other.certificate.public_bytes(Encoding.DER))}
-    with pytest.raises(TrustListError, match="not issued by the FR CA|does not match its CA"):
+    entry = {
+        "kid": kid_text(other.kid),
+        "certificate": _b64(other.certificate.public_bytes(Encoding.DER)),
+    }
+    with pytest.raises(TrustListError, match=r"not issued by the FR CA|does not match its CA"):
         _load_signer("FR", keystore.ca_certificate("FR"), entry)
     entry["kid"] = kid_text(b"\x01" * 8)
     with pytest.raises(TrustListError, match="does not match"):

@@ -48,7 +48,9 @@ def test_latin_names_with_diacritics_and_partial_birth_dates_are_accepted() -> N
     assert make_card(date_of_birth="1990-04").date_of_birth == "1990-04"
 
 
-@pytest.mark.parametrize(("idx", "uri"), [(-1, URI), (True, URI), (1, "ftp://x"), (1, "https://" + "x" * 300)])
+@pytest.mark.parametrize(
+    ("idx", "uri"), [(-1, URI), (True, URI), (1, "ftp://x"), (1, "https://" + "x" * 300)]
+)
 def test_status_references_are_checked(idx: object, uri: str) -> None:
     with pytest.raises(ClaimsError):
         StatusRef(idx, uri)  # type: ignore[arg-type]

@@ -17,12 +17,12 @@ from relocard.core.credentials import (
     SUSPENDED,
     StatusList,
     TrustList,
+    base45,
     build_trust_list,
     issue_rc1,
     status_list_from_jwt,
     verify,
 )
-from relocard.core.credentials import base45
 from relocard.core.credentials.keystore import KeyStore
 
 from .conftest import ISSUED, T0, URI, make_card
@@ -66,10 +66,15 @@ def _statuses(signer, trust_list, value: int | None, *, exp: datetime | None = N
 
 
 @pytest.mark.parametrize(
-    ("value", "status"), [(None, "valid"), (INVALID, "revoked"), (SUSPENDED, "suspended"), (3, "revoked")]
+    ("value", "status"),
+    [(None, "valid"), (INVALID, "revoked"), (SUSPENDED, "suspended"), (3, "revoked")],
 )
-def test_status_list_decides_revocation_and_suspension(payload, signer, trust_list, value, status) -> None:
-    result = verify(payload, trust_list=trust_list, status_lists=_statuses(signer, trust_list, value), at=DAY)
+def test_status_list_decides_revocation_and_suspension(
+    payload, signer, trust_list, value, status
+) -> None:
+    result = verify(
+        payload, trust_list=trust_list, status_lists=_statuses(signer, trust_list, value), at=DAY
+    )
     assert result.status == status
     assert result.valid is (status == "valid")
     assert steps(result)[-1] == ("status", status == "valid")
@@ -85,7 +90,10 @@ def test_a_stale_status_list_is_not_trusted_but_said(payload, signer, trust_list
 def test_a_mapping_of_bare_lists_works(payload, trust_list) -> None:
     lst = StatusList(32)
     lst.set(17, SUSPENDED)
-    assert verify(payload, trust_list=trust_list, status_lists={URI: lst}, at=DAY).status == "suspended"
+    assert (
+        verify(payload, trust_list=trust_list, status_lists={URI: lst}, at=DAY).status
+        == "suspended"
+    )
 
 
 @pytest.mark.parametrize(
@@ -171,7 +179,9 @@ def test_rotation_keeps_old_cards_valid_and_withdrawal_ends_them(tmp_path) -> No
 
     def current() -> TrustList:
         signed = build_trust_list(store, now=T0 + timedelta(days=2))
-        return TrustList.from_signed(signed, store.programme_certificate(), at=T0 + timedelta(days=2))
+        return TrustList.from_signed(
+            signed, store.programme_certificate(), at=T0 + timedelta(days=2)
+        )
 
     assert verify(old_card, trust_list=current(), at=DAY).status == "valid"
     assert "retired" in verify(old_card, trust_list=current(), at=DAY).checks[5].detail
@@ -186,7 +196,9 @@ def test_a_card_signed_with_another_states_key_is_refused(keystore, trust_list) 
     from relocard.core.credentials.rc1 import card_to_cwt, encode_payload
 
     de = keystore.signer("DE")
-    forged = encode_payload(sign1(cbor2.dumps(card_to_cwt(make_card(), ISSUED)), de.private_key, de.kid))
+    forged = encode_payload(
+        sign1(cbor2.dumps(card_to_cwt(make_card(), ISSUED)), de.private_key, de.kid)
+    )
     result = verify(forged, trust_list=trust_list, at=DAY)
     assert result.status == "unknown_issuer"
     assert "FR card signed by a DE key" in result.checks[-1].detail

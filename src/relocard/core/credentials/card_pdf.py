@@ -149,7 +149,7 @@ def _new_pdf(face: CardFace, fmt: str | tuple[float, float], orientation: str) -
 
 
 def _render_id1(face: CardFace, payload: str) -> FPDF:
-    pdf = _new_pdf(face, _ID1, "L")
+    pdf = _new_pdf(face, _ID1, "P")  # fpdf2 swaps a custom (w, h) for "L"
     w, h = _ID1
     pdf.set_draw_color(120, 120, 120)
     pdf.rect(0.3, 0.3, w - 0.6, h - 0.6)

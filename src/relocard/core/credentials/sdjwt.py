@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidHeaderValueError, JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from .errors import SdJwtError, SignatureError
@@ -368,6 +368,8 @@ def verify_issuer_signature(sd: SdJwt, public_key: Any) -> None:
         raise SignatureError(f"issuer signature algorithm {alg!r} is not accepted (ES256)")
     try:
         jws.deserialize_compact(sd.jwt, _import_key(public_key), algorithms=_ISSUER_ALGS)
+    except InvalidHeaderValueError as exc:
+        raise SdJwtError(f"the issuer-signed JWT's header is invalid: {exc.description}") from None
     except (JoseError, ValueError, TypeError):
         raise SignatureError("the issuer's signature does not match the SD-JWT") from None
 
