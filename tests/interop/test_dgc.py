@@ -30,6 +30,7 @@ import base64
 import io
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,9 +118,9 @@ def _clock(text: str) -> datetime:
 
 def _jsonable(value: Any) -> Any:
     """CBOR-decoded values in the shape JSON gives them (for comparison only)."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
@@ -170,7 +171,7 @@ def _stage(case: dict[str, Any], flag: str) -> bool:
             return "COSE" not in hexes or out == hexes["COSE"]
         if flag == "EXPECTEDDECODE":
             decoded = cbor2_strict(hexes["CBOR"])
-            if not isinstance(decoded, dict):
+            if not isinstance(decoded, Mapping):
                 return False
             if HCERT in decoded:
                 # Many files put the whole CWT claims map in CBOR, not just the DCC

@@ -128,7 +128,7 @@ def test_keys_rotate_withdraw_list(env) -> None:
 
 
 def test_issue_refuses_bad_claims_and_needs_a_key_dir(env, tmp_path) -> None:
-    run, root, *_ = env
+    run, *_ = env
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"card_number": "x"}))
     result = run("issue", str(bad))

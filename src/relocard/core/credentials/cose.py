@@ -146,7 +146,7 @@ class Sign1:
     payload: bytes
     signature: bytes
     tagged_cwt: bool = False
-    _claims: list[Any] = field(default_factory=list, repr=False, compare=False)
+    _claims: list[Mapping[Any, Any]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def kid(self) -> bytes | None:
@@ -167,11 +167,11 @@ class Sign1:
             alg = self.unprotected_header.get(HEADER_ALG)
         return alg if isinstance(alg, int) else None
 
-    def claims(self) -> dict[Any, Any]:
+    def claims(self) -> Mapping[Any, Any]:
         """The payload as a CWT claims map (decoded once, then cached)."""
         if not self._claims:
             value = cbor_loads_strict(self.payload, "the CWT payload")
-            if not isinstance(value, dict):
+            if not isinstance(value, Mapping):
                 raise CoseError("the CWT payload is not a CBOR map of claims")
             self._claims.append(value)
         return self._claims[0]
@@ -188,12 +188,13 @@ def decode_sign1(data: bytes) -> Sign1:
         if item.tag != _TAG_SIGN1:
             raise CoseError(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
         item = item.value
-    if not isinstance(item, list) or len(item) != 4:
+    # cbor2 6 decodes arrays inside tags as tuples and maps as frozendicts; 5 as lists/dicts.
+    if not isinstance(item, (list, tuple)) or len(item) != 4:
         raise CoseError("a COSE_Sign1 message is an array of 4 elements")
     protected, unprotected, payload, signature = item
     if not isinstance(protected, bytes):
         raise CoseError("the COSE protected header is not a byte string")
-    if not isinstance(unprotected, dict):
+    if not isinstance(unprotected, Mapping):
         raise CoseError("the COSE unprotected header is not a map")
     if not isinstance(payload, bytes):
         raise CoseError("the COSE payload is not a byte string (detached payloads are not used)")
@@ -205,7 +206,7 @@ def decode_sign1(data: bytes) -> Sign1:
         header = {HEADER_ALG: ALG_ES256, HEADER_KID: protected[5:]}
     elif protected:
         header = cbor_loads_strict(protected, "the COSE protected header")
-        if not isinstance(header, dict):
+        if not isinstance(header, Mapping):
             raise CoseError("the COSE protected header is not a map")
     else:
         header = {}

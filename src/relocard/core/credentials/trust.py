@@ -92,8 +92,10 @@ class TrustedSigner:
     public_key: Any = field(init=False, repr=False, compare=False)
     not_before: datetime = field(init=False, repr=False, compare=False)
     not_after: datetime = field(init=False, repr=False, compare=False)
+    kid_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kid_text", kid_text(self.kid))
         object.__setattr__(self, "public_key", self.certificate.public_key())
         object.__setattr__(self, "not_before", self.certificate.not_valid_before_utc)
         object.__setattr__(self, "not_after", self.certificate.not_valid_after_utc)

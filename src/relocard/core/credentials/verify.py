@@ -221,7 +221,7 @@ def _verify_rc1(
         verify_sign1(message, signer.public_key)
     except SignatureError as exc:
         return run.fail("signature", str(exc), "bad_signature")
-    run.ok("signature", f"ES256 by {signer.member_state} signer {kid_text(signer.kid)}")
+    run.ok("signature", f"ES256 by {signer.member_state} signer {signer.kid_text}")
     try:
         cwt = message.claims()
         card = card_from_cwt(cwt)
@@ -270,7 +270,7 @@ def _find_signer(
             "unknown_issuer",
         )
     pinned = "" if trust_list.pinned else "; trust list not pinned to a programme certificate"
-    run.ok("kid", f"{kid_text(kid)} ({signer.member_state}, {signer.state}){pinned}")
+    run.ok("kid", f"{signer.kid_text} ({signer.member_state}, {signer.state}){pinned}")
     return signer
 
 
@@ -322,9 +322,13 @@ def _status(
     at: float,
 ) -> Status | None:
     token: StatusListToken | StatusList | None = None
-    if isinstance(status_lists, Mapping):
+    if status_lists is None:
+        pass
+    elif isinstance(status_lists, (list, tuple)):
+        token = next((t for t in status_lists if t.uri == ref.uri), None)
+    elif isinstance(status_lists, Mapping):
         token = status_lists.get(ref.uri)
-    elif status_lists is not None:
+    else:
         token = next((t for t in status_lists if t.uri == ref.uri), None)
     if token is None:
         run.skip("status", f"not checked: no status list for {ref.uri} was given")
@@ -393,7 +397,7 @@ def _verify_sd_jwt(
         verify_issuer_signature(sd, signer.public_key)
     except (SignatureError, SdJwtError) as exc:
         return run.fail("signature", str(exc), "bad_signature")
-    run.ok("signature", f"ES256 by {signer.member_state} signer {kid_text(signer.kid)}")
+    run.ok("signature", f"ES256 by {signer.member_state} signer {signer.kid_text}")
     try:
         claims, disclosed = unpack_claims(sd)
     except SdJwtError as exc:
