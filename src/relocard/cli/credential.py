@@ -1,0 +1,398 @@
+"""``relocard credential``: verify cards, and the operator commands around keys and lists.
+
+``verify`` prints the verifier's JSON verdict and exits 0 for any verdict (a revoked card is
+an answer, not an error); arguments it cannot use (an unreadable file, a trust list whose
+signature fails, a malformed date) are one line on stderr and exit code 2.
+
+Keys live in ``--key-dir`` (or ``RELOCARD_KEY_DIR``); when the key files are encrypted the
+passphrase comes from ``RELOCARD_KEY_PASSPHRASE``, never from the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from relocard.cli._common import fail, print_json, read_json_file
+
+TRUST_ANCHOR_ENV = "RELOCARD_TRUST_ANCHOR"
+KEY_DIR_ENV = "RELOCARD_KEY_DIR"
+PASSPHRASE_ENV = "RELOCARD_KEY_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
+_FETCH_TIMEOUT = 10
+_MAX_DOWNLOAD = 8 * 1024 * 1024
+
+
+def _read_source(source: str, what: str) -> bytes:
+    """Bytes from a file path, ``-`` (stdin) or an http(s) URL; exit 2 if unreadable."""
+    if source.startswith(("https://", "http://")):
+        try:
+            with urllib.request.urlopen(source, timeout=_FETCH_TIMEOUT) as response:  # noqa: S310
+                data = response.read(_MAX_DOWNLOAD + 1)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            fail(f"cannot download the {what} from {source}: {getattr(exc, 'reason', exc)}")
+        if len(data) > _MAX_DOWNLOAD:
+            fail(f"the {what} at {source} is larger than 8 MiB")
+        return data
+    try:
+        if source == "-":
+            return sys.stdin.buffer.read()
+        return Path(source).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read the {what} {source}: {exc.strerror or exc}")
+
+
+def _parse_at(value: str | None) -> date | datetime | None:
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at {value!r} is not a date (YYYY-MM-DD) or an ISO date-time")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _keystore(key_dir: str | None) -> Any:
+    from relocard.core.credentials import KeyStore
+
+    directory = key_dir or os.environ.get(KEY_DIR_ENV)
+    if not directory:
+        fail(f"give --key-dir DIR (or set {KEY_DIR_ENV})")
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    return KeyStore(directory, passphrase=passphrase.encode() if passphrase else None)
+
+
+key_dir_option = click.option(
+    "--key-dir",
+    type=click.Path(file_okay=False),
+    help=f"Directory of the key files (default: ${KEY_DIR_ENV}).",
+)
+
+
+@click.group()
+def cli() -> None:
+    """Signed credentials: verify cards; manage keys, trust list and status lists."""
+
+
+@cli.command()
+@click.argument("payload")
+@click.option(
+    "--trust-list",
+    "trust_list_source",
+    metavar="FILE|URL",
+    help="The signed trust list (offline when a file is given).",
+)
+@click.option(
+    "--trust-anchor",
+    metavar="FILE",
+    help=f"The programme certificate (PEM) that must have signed the trust list "
+    f"(default: ${TRUST_ANCHOR_ENV}; without it the list's own certificate is used).",
+)
+@click.option(
+    "--status-list",
+    "status_sources",
+    metavar="FILE|URL",
+    multiple=True,
+    help="A statuslist+jwt to check revocation against (repeatable).",
+)
+@click.option("--at", "at_text", metavar="YYYY-MM-DD", help="Verify as of this day (default: now).")
+@click.option("--nonce", help="Require a key-bound SD-JWT presentation with this nonce.")
+@click.option("--aud", help="Require a key-bound SD-JWT presentation for this audience.")
+def verify(
+    payload: str,
+    trust_list_source: str | None,
+    trust_anchor: str | None,
+    status_sources: tuple[str, ...],
+    at_text: str | None,
+    nonce: str | None,
+    aud: str | None,
+) -> None:
+    """Verify PAYLOAD (an RC1: QR payload or an SD-JWT VC presentation) and print JSON.
+
+    PAYLOAD may be '-' to read standard input or '@FILE' to read a file. Exit code 0 for
+    every verdict; 2 when an argument cannot be used.
+    """
+    from relocard.core.credentials import (
+        CredentialError,
+        TrustList,
+        status_list_from_jwt,
+    )
+    from relocard.core.credentials import verify as verify_credential
+
+    at = _parse_at(at_text)
+    if payload == "-":
+        text = sys.stdin.read()
+    elif payload.startswith("@"):
+        text = _read_source(payload[1:], "payload file").decode("utf-8", "replace")
+    else:
+        text = payload
+    trust_list = None
+    anchor_path = trust_anchor or os.environ.get(TRUST_ANCHOR_ENV)
+    if trust_list_source:
+        anchor = _read_source(anchor_path, "trust anchor") if anchor_path else None
+        moment = at if isinstance(at, datetime) else datetime.now(UTC)
+        if isinstance(at, date) and not isinstance(at, datetime):
+            moment = datetime(at.year, at.month, at.day, tzinfo=UTC)
+        try:
+            trust_list = TrustList.from_signed(
+                _read_source(trust_list_source, "trust list"), anchor, at=moment
+            )
+        except CredentialError as exc:
+            fail(f"trust list {trust_list_source}: {exc}")
+    status_lists = []
+    for source in status_sources:
+        if trust_list is None:
+            fail("--status-list needs --trust-list to check the list's signature")
+        try:
+            status_lists.append(
+                status_list_from_jwt(_read_source(source, "status list"), trust_list.signer)
+            )
+        except CredentialError as exc:
+            fail(f"status list {source}: {exc}")
+    result = verify_credential(
+        text.strip(),
+        trust_list=trust_list,
+        status_lists=status_lists,
+        at=at,
+        expected_nonce=nonce,
+        expected_aud=aud,
+    )
+    print_json(result.to_dict())
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def keys() -> None:
+    """Create, rotate, withdraw and list the document-signer keys."""
+
+
+@keys.command("init")
+@key_dir_option
+@click.option(
+    "--member-state", "member_states", multiple=True, required=True, help="e.g. FR (repeatable)."
+)
+def keys_init(key_dir: str | None, member_states: tuple[str, ...]) -> None:
+    """Create the programme key and, per member state, a CA and a first signer."""
+    from relocard.core.credentials import CredentialError
+
+    store = _keystore(key_dir)
+    try:
+        store.ensure_programme()
+        signers = [store.ensure_member_state(code.upper()) for code in member_states]
+    except CredentialError as exc:
+        fail(str(exc))
+    print_json({"active": {s.member_state: s.kid_text for s in signers}})
+
+
+@keys.command("rotate")
+@key_dir_option
+@click.option("--member-state", required=True, help="e.g. FR.")
+def keys_rotate(key_dir: str | None, member_state: str) -> None:
+    """Make a new signer active; the old one keeps verifying until withdrawn."""
+    from relocard.core.credentials import CredentialError, kid_text
+
+    try:
+        kid = _keystore(key_dir).rotate(member_state.upper())
+    except CredentialError as exc:
+        fail(str(exc))
+    print_json({"member_state": member_state.upper(), "active": kid_text(kid)})
+
+
+@keys.command("withdraw")
+@click.argument("kid")
+@click.option("--reason", required=True, help="Why (published in the trust list).")
+@key_dir_option
+def keys_withdraw(kid: str, reason: str, key_dir: str | None) -> None:
+    """Withdraw the signer KID at once (emergency); publish a new trust list after."""
+    from relocard.core.credentials import CredentialError, kid_from_text, kid_text
+
+    try:
+        new = _keystore(key_dir).withdraw(kid_from_text(kid), reason)
+    except CredentialError as exc:
+        fail(str(exc))
+    print_json({"withdrawn": kid, "new_active": kid_text(new) if new else None})
+
+
+@keys.command("list")
+@key_dir_option
+def keys_list(key_dir: str | None) -> None:
+    """List every signer with its state (no secrets)."""
+    from relocard.core.credentials import CredentialError
+
+    try:
+        signers = _keystore(key_dir).signers()
+    except CredentialError as exc:
+        fail(str(exc))
+    print_json([s.to_dict() for s in signers])
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@cli.command("trust-list")
+@key_dir_option
+@click.option("--valid-days", default=7, show_default=True, type=click.IntRange(1, 365))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE (default: stdout).")
+@click.option(
+    "--anchor-out",
+    type=click.Path(dir_okay=False),
+    help="Also write the programme certificate (PEM).",
+)
+def trust_list(
+    key_dir: str | None, valid_days: int, out: str | None, anchor_out: str | None
+) -> None:
+    """Sign and print the trust list of every issuer in the key directory."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from relocard.core.credentials import CredentialError, build_trust_list
+
+    store = _keystore(key_dir)
+    try:
+        signed = build_trust_list(store, valid_for=timedelta(days=valid_days))
+        anchor = store.programme_certificate().public_bytes(Encoding.PEM)
+    except CredentialError as exc:
+        fail(str(exc))
+    if anchor_out:
+        Path(anchor_out).write_bytes(anchor)
+    if out:
+        Path(out).write_text(signed + "\n", encoding="ascii")
+    else:
+        click.echo(signed)
+
+
+@cli.command("status-list")
+@key_dir_option
+@click.option("--member-state", required=True)
+@click.option("--uri", required=True, help="Where the list is published (its 'sub').")
+@click.option("--size", default=131072, show_default=True, type=click.IntRange(8, 1 << 26))
+@click.option(
+    "--revoke", "revoked", multiple=True, type=click.IntRange(0), help="Index to mark revoked."
+)
+@click.option(
+    "--suspend", "suspended", multiple=True, type=click.IntRange(0), help="Index to mark suspended."
+)
+@click.option("--ttl", default=3600, show_default=True, type=click.IntRange(60))
+@click.option("--valid-hours", default=24, show_default=True, type=click.IntRange(1))
+def status_list(
+    key_dir: str | None,
+    member_state: str,
+    uri: str,
+    size: int,
+    revoked: tuple[int, ...],
+    suspended: tuple[int, ...],
+    ttl: int,
+    valid_hours: int,
+) -> None:
+    """Sign a status list (the platform does this from its card table; this is for tests)."""
+    from relocard.core.credentials import INVALID, SUSPENDED, CredentialError, StatusList
+
+    try:
+        lst = StatusList(size, bits=2)
+        for idx in revoked:
+            lst.set(idx, INVALID)
+        for idx in suspended:
+            lst.set(idx, SUSPENDED)
+        now = datetime.now(UTC)
+        signer = _keystore(key_dir).signer(member_state.upper())
+        token = lst.to_jwt(
+            signer, uri=uri, iat=now, exp=now + timedelta(hours=valid_hours), ttl=ttl
+        )
+    except CredentialError as exc:
+        fail(str(exc))
+    click.echo(token)
+
+
+# --- issuing ----------------------------------------------------------------------------------
+
+
+def _card_from_json(data: Any) -> Any:
+    from relocard.core.credentials import CardClaims, ClaimsError, StatusRef
+
+    if not isinstance(data, dict):
+        fail("the claims file must hold a JSON object")
+    try:
+        status = data.get("status_list") or {}
+        return CardClaims(
+            card_number=data.get("card_number"),
+            family_name=data.get("family_name"),
+            given_name=data.get("given_name", ""),
+            date_of_birth=data.get("date_of_birth"),
+            member_state=data.get("member_state"),
+            valid_from=date.fromisoformat(str(data.get("valid_from"))),
+            valid_until=date.fromisoformat(str(data.get("valid_until"))),
+            status=StatusRef(idx=status.get("idx"), uri=status.get("uri")),
+            kind=data.get("kind", "card"),
+        )
+    except ValueError as exc:
+        fail(f"the claims file has a bad date: {exc}")
+    except (ClaimsError, AttributeError, TypeError) as exc:
+        fail(f"the claims file cannot be a card: {exc}")
+
+
+@cli.command()
+@click.argument("claims_file", metavar="CLAIMS.json")
+@key_dir_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["rc1", "sd-jwt"]), default="rc1", show_default=True
+)
+@click.option(
+    "--vct", default="https://relocard.example/credentials/relocatee-card/v1", show_default=True
+)
+@click.option("--issuer", default="https://relocard.example", show_default=True)
+@click.option(
+    "--holder-jwk", type=click.Path(dir_okay=False), help="Holder public JWK (JSON) for cnf."
+)
+@click.option(
+    "--pdf", type=click.Path(dir_okay=False), help="Also render the printable card (rc1 only)."
+)
+@click.option("--size", type=click.Choice(["A4", "ID-1"]), default="A4", show_default=True)
+def issue(
+    claims_file: str,
+    key_dir: str | None,
+    fmt: str,
+    vct: str,
+    issuer: str,
+    holder_jwk: str | None,
+    pdf: str | None,
+    size: str,
+) -> None:
+    """Issue a credential for the card in CLAIMS.json (as the verifier prints claims)."""
+    from relocard.core.credentials import (
+        CardFace,
+        CredentialError,
+        issue_card_vc,
+        issue_rc1,
+        render_card_pdf,
+    )
+
+    card = _card_from_json(read_json_file(claims_file))
+    jwk = read_json_file(holder_jwk) if holder_jwk else None
+    now = datetime.now(UTC)
+    try:
+        signer = _keystore(key_dir).signer(card.member_state)
+        if fmt == "rc1":
+            credential = issue_rc1(card, signer, issued_at=now)
+            if pdf:
+                Path(pdf).write_bytes(
+                    render_card_pdf(CardFace.from_claims(card), credential, size=size)
+                )  # type: ignore[arg-type]
+        else:
+            credential = issue_card_vc(
+                card, signer, vct=vct, issuer=issuer, issued_at=now, holder_jwk=jwk
+            )
+    except CredentialError as exc:
+        fail(str(exc))
+    click.echo(credential)
+
+
+__all__ = ["cli"]

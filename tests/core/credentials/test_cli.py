@@ -1,0 +1,154 @@
+"""``relocard credential``: the JSON contract, exit codes, and the operator commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from relocard.cli import main
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    runner = CliRunner()
+    keys = str(root / "keys")
+
+    def run(*args, input=None):
+        return runner.invoke(
+            main, ["credential", *args], input=input, env={"RELOCARD_KEY_DIR": keys}
+        )
+
+    assert run("keys", "init", "--member-state", "FR").exit_code == 0
+    claims = root / "claims.json"
+    claims.write_text(json.dumps({
+        "card_number": "FR-2025-000001", "family_name": "IVANOVA", "given_name": "ANNA",
+        "date_of_birth": "1990-04-01", "member_state": "FR", "valid_from": "2025-01-01",
+        "valid_until": "2099-12-31", "status_list": {"idx": 5, "uri": "https://relocard.example/status/FR/1"},
+    }))  # fmt: skip
+    payload = run("issue", str(claims), "--pdf", str(root / "card.pdf")).output.strip()
+    trust = root / "trust.jws"
+    anchor = root / "anchor.pem"
+    assert run("trust-list", "--out", str(trust), "--anchor-out", str(anchor)).exit_code == 0
+    status = root / "status.jwt"
+    out = run(
+        "status-list",
+        "--member-state",
+        "FR",
+        "--uri",
+        "https://relocard.example/status/FR/1",
+        "--suspend",
+        "5",
+    )
+    status.write_text(out.output)
+    return run, root, payload, trust, anchor, status, claims
+
+
+def test_verify_prints_the_verdict_and_exits_0(env) -> None:
+    run, root, payload, trust, anchor, status, _ = env
+    result = run(
+        "verify",
+        payload,
+        "--trust-list",
+        str(trust),
+        "--trust-anchor",
+        str(anchor),
+        "--status-list",
+        str(status),
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["valid", "status", "claims", "checks"]
+    assert data["status"] == "suspended" and data["valid"] is False
+    assert (root / "card.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_payload_from_stdin_and_file(env) -> None:
+    run, root, payload, trust, *_ = env
+    (root / "payload.txt").write_text(payload + "\n")
+    for args, stdin in ((["@" + str(root / "payload.txt")], None), (["-"], payload)):
+        result = run("verify", *args, "--trust-list", str(trust), input=stdin)
+        assert json.loads(result.output)["status"] == "valid"
+
+
+def test_any_verdict_exits_0(env) -> None:
+    run, *_ = env
+    result = run("verify", "HC1:NOT-OURS")
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == "malformed"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--at", "2025-13-01"], "is not a date"),
+        (["--trust-list", "/nonexistent/trust.jws"], "cannot read"),
+        (["--status-list", "/x"], "needs --trust-list"),
+    ],
+)
+def test_unusable_arguments_exit_2_with_one_line(env, args, message) -> None:
+    run, _, payload, *_ = env
+    result = run("verify", payload, *args)
+    assert result.exit_code == 2
+    assert message in result.output and result.output.count("\n") == 1
+
+
+def test_a_trust_list_with_the_wrong_anchor_is_unusable(env, tmp_path) -> None:
+    run, _, payload, trust, *_ = env
+    other = CliRunner().invoke(
+        main, ["credential", "keys", "init", "--member-state", "DE", "--key-dir", str(tmp_path)]
+    )
+    assert other.exit_code == 0
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from relocard.core.credentials import KeyStore
+
+    (tmp_path / "a.pem").write_bytes(
+        KeyStore(tmp_path).programme_certificate().public_bytes(Encoding.PEM)
+    )
+    result = run(
+        "verify", payload, "--trust-list", str(trust), "--trust-anchor", str(tmp_path / "a.pem")
+    )
+    assert result.exit_code == 2 and "does not match the programme key" in result.output
+
+
+def test_keys_rotate_withdraw_list(env) -> None:
+    run, *_ = env
+    listed = json.loads(run("keys", "list").output)
+    first = listed[0]["kid"]
+    new = json.loads(run("keys", "rotate", "--member-state", "FR").output)["active"]
+    assert new != first
+    withdrawn = run("keys", "withdraw", first, "--reason", "test")
+    assert withdrawn.exit_code == 0
+    states = {s["kid"]: s["state"] for s in json.loads(run("keys", "list").output)}
+    assert states == {first: "withdrawn", new: "active"}
+    assert run("keys", "withdraw", "nope", "--reason", "x").exit_code == 2
+    assert run("keys", "rotate", "--member-state", "XX").exit_code == 2
+
+
+def test_issue_refuses_bad_claims_and_needs_a_key_dir(env, tmp_path) -> None:
+    run, *_ = env
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"card_number": "x"}))
+    result = run("issue", str(bad))
+    assert result.exit_code == 2 and result.output.startswith("error:")
+    no_dir = CliRunner().invoke(main, ["credential", "keys", "list"], env={"RELOCARD_KEY_DIR": ""})
+    assert no_dir.exit_code == 2 and "--key-dir" in no_dir.output
+
+
+def test_every_command_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[3] / "docs" / "credentials.md").read_text(encoding="utf-8")
+    for command in (
+        "verify",
+        "keys init",
+        "keys rotate",
+        "keys withdraw",
+        "keys list",
+        "trust-list",
+        "status-list",
+        "issue",
+    ):
+        assert f"relocard credential {command}" in doc, command
