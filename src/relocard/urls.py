@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("relocard.accounts.urls")),
     path("apply/", include("relocard.portal.urls")),
     path("console/", include("relocard.console.urls")),
+    path("credentials/", include("relocard.cards.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -56,6 +56,77 @@ class Card(models.Model):
                 name="card_valid_range", condition=models.Q(valid_until__gt=models.F("valid_from"))
             ),
         ]
+        indexes = [models.Index(fields=["member_state", "status_changed_at"])]
 
     def __str__(self) -> str:
         return self.number
+
+
+class CredentialFormat(models.TextChoices):
+    RC1 = "rc1", _("Printed QR (RC1)")
+    SD_JWT_VC = "sd_jwt_vc", _("Wallet credential (SD-JWT VC)")
+
+
+class CardCredential(models.Model):
+    """A signed credential of a card: the QR payload printed on it, or the wallet credential.
+
+    Kept so that the printed card and the downloads stay the same until the card changes
+    (signatures are randomised, so signing again would give other bytes).
+    """
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="credentials")
+    format = models.CharField(max_length=16, choices=CredentialFormat.choices)
+    kind = models.CharField(max_length=16, default="card")
+    kid = models.CharField(max_length=32)
+    payload = models.TextField()
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["card", "format", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.format} for {self.card}"
+
+
+class CardAction(models.TextChoices):
+    SUSPEND = "suspend", _("Suspend")
+    REVOKE = "revoke", _("Revoke")
+    REINSTATE = "reinstate", _("Reinstate")
+
+
+class CardStatusChange(models.Model):
+    """A proposed change of a card's status; a second person (a supervisor) confirms it."""
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="status_changes")
+    action = models.CharField(max_length=16, choices=CardAction.choices)
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=16,
+        choices=[("proposed", _("Awaiting confirmation")), ("confirmed", _("Confirmed")),
+                 ("returned", _("Returned"))],
+        default="proposed",
+    )
+    proposed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card"], condition=models.Q(status="proposed"), name="one_pending_status_change_per_card"
+            ),
+            models.CheckConstraint(
+                name="four_eyes_on_card_status",
+                condition=~models.Q(status="confirmed")
+                | (models.Q(confirmed_by__isnull=False) & ~models.Q(confirmed_by=models.F("proposed_by"))),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.card} ({self.status})"

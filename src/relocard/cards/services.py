@@ -8,9 +8,14 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
-from relocard.cards.models import Card
+from relocard.cards.credentials import credentials_issue
+from relocard.cards.models import Card, CardAction, CardStatus, CardStatusChange
+from relocard.common import access
+from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
+from relocard.common.notifications import notify
 from relocard.core.identifiers import new_card_number
 
 #: Entries per member-state status list. Indexes are drawn at random (not in issuing order),
@@ -46,11 +51,100 @@ def card_issue(*, actor, application, valid_from: date) -> Card:
             continue  # the random slot (or, astronomically rarely, the number) was taken
     else:  # pragma: no cover - would need a nearly full status list
         raise RuntimeError("no free status-list slot found; enlarge RELOCARD_STATUS_LIST_SIZE")
+    credentials = credentials_issue(card)
     audit_record(
         actor=actor,
         action="card.issued",
         obj=card,
         member_state=member_state.code,
-        data={"case": application.reference, "valid_from": valid_from, "valid_until": valid_until},
+        data={
+            "case": application.reference,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "kid": credentials[0].kid,
+        },
     )
     return card
+
+
+#: Which status each confirmed action leads to, and from which statuses it may start.
+ACTION_EFFECT = {
+    CardAction.SUSPEND: ({CardStatus.ACTIVE}, CardStatus.SUSPENDED),
+    CardAction.REVOKE: ({CardStatus.ACTIVE, CardStatus.SUSPENDED}, CardStatus.REVOKED),
+    CardAction.REINSTATE: ({CardStatus.SUSPENDED, CardStatus.REVOKED}, CardStatus.ACTIVE),
+}
+
+
+def _lock_card(card: Card) -> Card:
+    return Card.objects.select_for_update().select_related("application", "applicant__user").get(pk=card.pk)
+
+
+def card_status_propose(*, actor, card: Card, action: str, reason: str) -> CardStatusChange:
+    """A caseworker or supervisor proposes to suspend, revoke or reinstate a card, with a reason."""
+    if action not in ACTION_EFFECT:
+        raise InvalidInput(_("Choose suspend, revoke or reinstate."), field="action")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason: the holder will read it."), field="reason")
+    if not access.can_review(actor, card.application):
+        raise NotAllowed(_("Only a caseworker or supervisor of this member state can do this."))
+    with transaction.atomic():
+        locked = _lock_card(card)
+        sources, _target = ACTION_EFFECT[action]
+        if locked.status not in sources:
+            raise InvalidState(
+                _("A card that is “%(status)s” cannot be changed this way.")
+                % {"status": CardStatus(locked.status).label}
+            )
+        if locked.status_changes.filter(status="proposed").exists():
+            raise InvalidState(_("Another change of this card is already waiting for confirmation."))
+        change = CardStatusChange.objects.create(
+            card=locked, action=action, reason=reason, proposed_by=actor, proposed_at=timezone.now()
+        )
+        audit_record(actor=actor, action=f"card.{action}_proposed", obj=change,
+                     member_state=locked.member_state_id, data={"card": locked.pk})
+    return change
+
+
+def card_status_confirm(*, actor, change: CardStatusChange) -> Card:
+    """A supervisor other than the proposer confirms; the status list changes at once."""
+    with transaction.atomic():
+        change = CardStatusChange.objects.select_for_update().get(pk=change.pk)
+        card = _lock_card(change.card)
+        if change.status != "proposed":
+            raise InvalidState(_("This change was already decided."))
+        if not access.can_confirm_card_change(actor, card.application, change):
+            raise NotAllowed(
+                _("A supervisor of this member state, other than the person who proposed it, must confirm.")
+            )
+        sources, target = ACTION_EFFECT[CardAction(change.action)]
+        if card.status not in sources:
+            raise InvalidState(_("The card's status has changed since this was proposed."))
+        now = timezone.now()
+        change.status, change.confirmed_by, change.confirmed_at = "confirmed", actor, now
+        change.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        old = card.status
+        card.status, card.status_changed_at, card.status_reason = target, now, change.reason
+        card.save(update_fields=["status", "status_changed_at", "status_reason"])
+        audit_record(actor=actor, action=f"card.{change.action}", obj=card, member_state=card.member_state_id,
+                     data={"from": old, "to": target, "change": change.pk})
+        notify(card.applicant.user, "card_status_changed", card.application.reference)
+
+    return card
+
+
+def card_status_return(*, actor, change: CardStatusChange, reason: str) -> CardStatusChange:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Say why the change is not confirmed."), field="reason")
+    with transaction.atomic():
+        change = CardStatusChange.objects.select_for_update().select_related("card__application").get(pk=change.pk)
+        if change.status != "proposed":
+            raise InvalidState(_("This change was already decided."))
+        if not access.can_confirm_card_change(actor, change.card.application, change):
+            raise NotAllowed(_("Only a supervisor of this member state, other than the proposer, can return it."))
+        change.status, change.return_reason = "returned", reason
+        change.save(update_fields=["status", "return_reason"])
+        audit_record(actor=actor, action=f"card.{change.action}_returned", obj=change,
+                     member_state=change.card.member_state_id)
+    return change

@@ -105,6 +105,14 @@ def can_confirm_refusal(user, application: Application, decision: Decision) -> b
     return decision.proposed_by_id != user.pk
 
 
+def can_confirm_card_change(user, application: Application, change) -> bool:
+    if not can_review(user, application):
+        return False
+    if user.role != Role.SUPERVISOR:
+        return False
+    return change.proposed_by_id != user.pk
+
+
 def can_read_audit_log(user) -> bool:
     return _active(user) and user.role in {Role.AUDITOR, Role.PROGRAMME_ADMIN, Role.SUPERVISOR}
 
@@ -142,6 +150,15 @@ def get_case(user, reference: str) -> Application:
     if application is None or not can_read_case(user, application):
         raise Http404(NOT_FOUND)
     return application
+
+
+def get_card(user, reference: str, card_id: int):
+    """A card of a case the user may read, or 404."""
+    application = get_case(user, reference)
+    card = application.cards.select_related("member_state", "applicant").filter(pk=card_id).first()
+    if card is None:
+        raise Http404(NOT_FOUND)
+    return card
 
 
 def get_evidence(user, reference: str, evidence_id: int) -> EvidenceItem:

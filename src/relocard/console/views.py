@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.audit.models import AuditEvent
+from relocard.cards.views import CardActionForm
 from relocard.cases import selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
@@ -147,7 +148,11 @@ def case_detail(request, reference, *, forms=None):
         "confirm_form": VersionForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
         "errors": forms.get("errors", []),
-        "cards": application.cards.order_by("-issued_at"),
+        "card_rows": [
+            (card, next((c for c in card.status_changes.all() if c.status == "proposed"), None))
+            for card in application.cards.prefetch_related("status_changes__proposed_by").order_by("-issued_at")
+        ],
+        "card_action_form": CardActionForm(),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from relocard.cards import views as card_views
 from relocard.portal import views
 
 app_name = "portal"
@@ -19,4 +20,8 @@ urlpatterns = [
     path("<str:reference>/receipt/", views.receipt, name="receipt"),
     path("<str:reference>/correct/", views.correct, name="correct"),
     path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
+    path("<str:reference>/cards/<int:card_id>/", card_views.card_detail, name="card"),
+    path("<str:reference>/cards/<int:card_id>/qr.png", card_views.card_qr, name="card_qr"),
+    path("<str:reference>/cards/<int:card_id>/card-<str:size>.pdf", card_views.card_pdf, name="card_pdf"),
+    path("<str:reference>/cards/<int:card_id>/wallet.sd-jwt", card_views.card_wallet, name="card_wallet"),
 ]

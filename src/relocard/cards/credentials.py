@@ -1,0 +1,215 @@
+"""The seam between cards and the credentials library (:mod:`relocard.core.credentials`).
+
+Keys live in files under ``RELOCARD_KEY_DIR`` (never in the database, never logged); a
+passphrase for them can come from ``RELOCARD_KEY_PASSPHRASE``. Each member state signs its
+own cards and its own status list; the programme key signs the trust list of all issuers.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+
+from relocard.cards.models import Card, CardCredential, CardStatus, CredentialFormat
+from relocard.core.credentials import (
+    INVALID,
+    SUSPENDED,
+    CardClaims,
+    CardFace,
+    KeyStore,
+    StatusList,
+    StatusRef,
+    TrustList,
+    build_trust_list,
+    issue_card_vc,
+    issue_rc1,
+    render_card_pdf,
+    status_list_from_jwt,
+    verify,
+)
+
+#: Seconds a verifier may cache a status list (published as ``ttl`` and in Cache-Control).
+STATUS_LIST_TTL = 300
+STATUS_LIST_ID = "1"
+TRUST_LIST_CACHE_SECONDS = 3600
+
+
+@functools.cache
+def keystore() -> KeyStore:
+    passphrase = os.environ.get("RELOCARD_KEY_PASSPHRASE")
+    return KeyStore(settings.RELOCARD_KEY_DIR, passphrase=passphrase.encode() if passphrase else None)
+
+
+def base_url() -> str:
+    return settings.RELOCARD_BASE_URL
+
+
+def status_list_uri(member_state: str) -> str:
+    return f"{base_url()}/credentials/status/{member_state}/{STATUS_LIST_ID}"
+
+
+def vct() -> str:
+    return f"{base_url()}/credentials/relocatee-card/v1"
+
+
+def card_claims(card: Card, *, kind: str = "card") -> CardClaims:
+    applicant = card.applicant
+    return CardClaims(
+        card_number=card.number,
+        family_name=applicant.surname_latin,
+        given_name=applicant.given_names_latin,
+        date_of_birth=applicant.date_of_birth.isoformat(),
+        member_state=card.member_state_id,
+        valid_from=card.valid_from,
+        valid_until=card.valid_until,
+        status=StatusRef(idx=card.status_list_index, uri=status_list_uri(card.member_state_id)),
+        kind=kind,
+    )
+
+
+def credentials_issue(card: Card) -> list[CardCredential]:
+    """Sign the card's QR payload and wallet credential (inside the issuing transaction)."""
+    signer = keystore().ensure_member_state(card.member_state_id)
+    claims = card_claims(card)
+    now = timezone.now()
+    made = [
+        CardCredential(card=card, format=CredentialFormat.RC1, kid=signer.kid_text,
+                       payload=issue_rc1(claims, signer, issued_at=now), issued_at=now),
+        CardCredential(card=card, format=CredentialFormat.SD_JWT_VC, kid=signer.kid_text,
+                       payload=issue_card_vc(claims, signer, vct=vct(), issuer=base_url(), issued_at=now),
+                       issued_at=now),
+    ]
+    CardCredential.objects.bulk_create(made)
+    cache.delete(_trust_cache_key())  # a new signer may have been created
+    return made
+
+
+def latest(card: Card, fmt: str) -> CardCredential | None:
+    return card.credentials.filter(format=fmt, kind="card").order_by("-issued_at", "-id").first()
+
+
+def wallet_credential_issue(card: Card, *, holder_jwk: dict | None) -> str:
+    """A fresh SD-JWT VC, bound to the holder's key when they give one (not stored)."""
+    signer = keystore().ensure_member_state(card.member_state_id)
+    return issue_card_vc(card_claims(card), signer, vct=vct(), issuer=base_url(), issued_at=timezone.now(),
+                         holder_jwk=holder_jwk)
+
+
+def card_pdf(card: Card, *, size: str) -> bytes:
+    rc1 = latest(card, CredentialFormat.RC1)
+    if rc1 is None:
+        raise LookupError(f"card {card.pk} has no signed QR yet")
+    face = CardFace.from_claims(card_claims(card), issuing_authority=card.member_state.name_en)
+    return render_card_pdf(face, rc1.payload, size=size)
+
+
+# --- public lists ---------------------------------------------------------------------------
+
+
+def _status_versions() -> dict[str, str]:
+    """Each member state's latest card status change: the version of its status list.
+
+    Read from the database (one indexed query), so a list can never be cached under a version
+    that a transaction which later rolled back announced, nor miss a committed change.
+    """
+    rows = (
+        Card.objects.exclude(status_changed_at=None)
+        .values("member_state_id")
+        .annotate(latest=Max("status_changed_at"))
+        .values_list("member_state_id", "latest")
+    )
+    return {ms: latest.isoformat() for ms, latest in rows}
+
+
+def status_list_jwt(member_state: str, *, versions: dict[str, str] | None = None) -> str:
+    """The member state's signed status list (cached until a card's status changes)."""
+    version = (versions if versions is not None else _status_versions()).get(member_state, "0")
+    key = f"statuslist:{member_state}:{version}"
+    token = cache.get(key)
+    if token is None:
+        token = _build_status_list(member_state)
+        cache.set(key, token, STATUS_LIST_TTL)
+    return token
+
+
+def _build_status_list(member_state: str) -> str:
+    from relocard.cards.services import STATUS_LIST_SIZE
+
+    status_list = StatusList(STATUS_LIST_SIZE, bits=2)
+    rows = Card.objects.filter(
+        member_state_id=member_state, status__in=[CardStatus.REVOKED, CardStatus.SUSPENDED]
+    ).values_list("status_list_index", "status")
+    for index, status in rows:
+        status_list.set(index, INVALID if status == CardStatus.REVOKED else SUSPENDED)
+    signer = keystore().ensure_member_state(member_state)
+    now = datetime.now(UTC)
+    return status_list.to_jwt(signer, uri=status_list_uri(member_state), iat=now,
+                              exp=now + timedelta(days=1), ttl=STATUS_LIST_TTL, iss=base_url())
+
+
+def _trust_cache_key() -> str:
+    return "trustlist"
+
+
+def trust_list_jws() -> str:
+    """The signed list of every issuer (rebuilt hourly and after key changes)."""
+    token = cache.get(_trust_cache_key())
+    if token is None:
+        store = keystore()
+        store.ensure_programme()
+        for code in _enabled_member_states():
+            store.ensure_member_state(code)
+        token = build_trust_list(store)
+        cache.set(_trust_cache_key(), token, TRUST_LIST_CACHE_SECONDS)
+    return token
+
+
+def trust_anchor_pem() -> bytes:
+    """The programme's certificate: verifiers pin it to check the trust list offline."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return keystore().ensure_programme().certificate.public_bytes(Encoding.PEM)
+
+
+def _enabled_member_states() -> list[str]:
+    from relocard.reference.models import MemberState
+
+    return list(MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True))
+
+
+#: Parsed lists, reused while the signed text is the same (parsing a list of a million
+#: entries for every check would dominate a QR check's cost).
+_parsed: dict[str, tuple[str, object]] = {}
+
+
+def _memo(key: str, text: str, parse):
+    hit = _parsed.get(key)
+    if hit is not None and hit[0] == text:
+        return hit[1]
+    value = parse(text)
+    _parsed[key] = (text, value)
+    return value
+
+
+def verifier_lists() -> tuple[TrustList, dict[str, object]]:
+    """The trust list and every member state's status list, verified as a verifier would."""
+    anchor = keystore().ensure_programme().certificate
+    trust = _memo("trust", trust_list_jws(), lambda text: TrustList.from_signed(text, anchor))
+    lists = {}
+    versions = _status_versions()
+    for ms in _enabled_member_states():
+        token = status_list_jwt(ms, versions=versions)
+        lists[status_list_uri(ms)] = _memo(f"status:{ms}", token, lambda t: status_list_from_jwt(t, trust.signer))
+    return trust, lists
+
+
+def verify_payload(payload: str, *, at=None):
+    """Verify a card as any verifier would, with the platform's own trust and status lists."""
+    trust, lists = verifier_lists()
+    return verify(payload, trust_list=trust, status_lists=lists, at=at)
