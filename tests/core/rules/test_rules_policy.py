@@ -209,7 +209,7 @@ def test_the_schema_enumerates_exactly_the_criteria() -> None:
             lambda d: d["parameters"]["means.monthly_amount"]["values"].append(
                 {"value": 1200, "from": "2026-01-01", "reference": {"source": "de-illustration"}}
             ),
-            "de.yaml: parameters['means.monthly_amount'].values[1]: in force from 2026-01-01, which overlaps values[0]",
+            "de.yaml: parameters['means.monthly_amount'].values[1]: starts on 2026-01-01, the same day as values[0]",
         ),
         (
             "de.yaml",
@@ -271,7 +271,10 @@ def test_overlapping_explicit_ranges_are_refused(policies: Path) -> None:
         ]
 
     edit(policies / "de.yaml", change)
-    with pytest.raises(PolicyError, match=r"values\[1\]: in force from 2026-01-01, which overlaps"):
+    with pytest.raises(
+        PolicyError,
+        match=r"values\[1\]: in force from 2026-01-01, which overlaps values\[0\] \(from 2024-06-01 until 2026-06-30\)",
+    ):
         PolicyLibrary(policies).snapshot("DE", on=date(2026, 3, 1))
 
 

@@ -551,12 +551,16 @@ def parse_policy_file(text: str, label: str) -> PolicyFile:
             )
         values.sort(key=lambda iv: iv[1].start)
         for (i, a), (j, b) in itertools.pairwise(values):
-            if a.start == b.start or (a.until is not None and a.until >= b.start):
-                a_end = a.until.isoformat() if a.until else "the next value"
+            where = f"{label}: {key_path(['parameters', name, 'values', j])}"
+            if a.start == b.start:
                 raise PolicyError(
-                    f"{label}: {key_path(['parameters', name, 'values', j])}: in force from "
-                    f"{b.start}, which overlaps values[{i}] (from {a.start} to {a_end}); "
-                    "give each value its own dates"
+                    f"{where}: starts on {b.start}, the same day as values[{i}]; give each "
+                    "value its own dates"
+                )
+            if a.until is not None and a.until >= b.start:
+                raise PolicyError(
+                    f"{where}: in force from {b.start}, which overlaps values[{i}] (from "
+                    f"{a.start} until {a.until}); give each value its own dates"
                 )
         parameters[name] = Series(name, raw["unit"], tuple(v for _, v in values))
     stages = {Stage(k): tuple(v) for k, v in data.get("stages", {}).items()}
