@@ -203,7 +203,7 @@ def compile_polars(
                 x, y = c(a), c(b)
                 return pl.when(x <= y).then(x).when(x > y).then(y)
             case AnyElement(Field(name), predicate):
-                return pl.col(name).list.eval(c(predicate)).list.any()
+                return pl.col(name).list.eval(c(predicate), parallel=True).list.any()
             case Default(_, base, _):
                 out = None
                 for rule in e.by_priority:
@@ -324,7 +324,17 @@ def check_columns(table: pl.DataFrame, *, keep: Sequence[str] = ()) -> None:
 
 def _already_valid(table: pl.DataFrame) -> bool:
     """Whether every column is already canonical and valid, checked in a single select."""
-    schema = table.schema
+    checks = _validity_checks(table.schema)
+    if checks is None:
+        return False
+    if not checks:
+        return True
+    return all(table.select(checks).row(0))
+
+
+def _validity_checks(schema: Mapping[str, pl.DataType]) -> list[pl.Expr] | None:
+    """One boolean aggregate per check of a canonical table; ``None`` if a column's type is
+    not canonical (the table then needs converting, which the slow path does)."""
     checks: list[pl.Expr] = []
     codes = sorted(country_codes())
     bounds = {
@@ -336,7 +346,7 @@ def _already_valid(table: pl.DataFrame) -> bool:
     for name, dtype in schema.items():
         col = pl.col(name)
         if name in TABLE_SCHEMA and dtype != TABLE_SCHEMA[name]:
-            return False
+            return None
         if name in ("nationality", "housing_country"):
             checks.append(col.is_in(codes).fill_null(True).all())
         elif name in enums:
@@ -352,16 +362,14 @@ def _already_valid(table: pl.DataFrame) -> bool:
                 element("language").is_in(sorted(language_codes()))
                 & element("cefr").is_in(list(CEFR_RANK))
             ).fill_null(False)
-            checks.append(col.list.eval(ok).list.all().fill_null(True).all())
+            checks.append(col.list.eval(ok, parallel=True).list.all().fill_null(True).all())
         elif name in exception_columns():
             if dtype != pl.Int64:
-                return False
+                return None
             checks.append((col >= 1).fill_null(True).all())
     if "present_days" in schema and "period_days" in schema:
         checks.append((pl.col("present_days") <= pl.col("period_days")).fill_null(True).all())
-    if not checks:
-        return True
-    return all(table.select([c.alias(f"check_{i}") for i, c in enumerate(checks)]).row(0))
+    return [c.alias(f"check_{i}") for i, c in enumerate(checks)]
 
 
 def prepare_table(
@@ -533,8 +541,40 @@ def evaluate_table(
             raise RulesInputError("evaluate_table needs a country and a date, or a policy")
         policy = (library or default_library()).snapshot(country, on=on, overrides=overrides)
     ids = policy.criteria(stage)
-    frame = prepare_table(table, keep=keep, only=stage_columns(ids)) if validate else table
-    columns = frozenset(frame.columns)
+    if not validate:
+        return _results(table.lazy(), ids, policy, frozenset(table.columns), keep).collect()
+    if not isinstance(table, pl.DataFrame):
+        raise RulesInputError(f"expected a Polars DataFrame, got {type(table).__name__}")
+    wanted = set(stage_columns(ids))
+    subset = table.select([c for c in table.columns if c in wanted or c in keep])
+    checks = _validity_checks(subset.select([c for c in subset.columns if c not in keep]).schema)
+    if checks:
+        # Optimistic and parallel: check the table and evaluate it in the same pass; the
+        # results are used only if every check holds, else the table is converted first.
+        missing = [
+            pl.lit(None, dtype=TABLE_SCHEMA[n]).alias(n)
+            for n in TABLE_SCHEMA
+            if n in wanted and n not in subset.columns
+        ]
+        lazy = subset.lazy().with_columns(missing)
+        columns = frozenset(subset.columns) | {m.meta.output_name() for m in missing}
+        verdicts, results = pl.collect_all(
+            [subset.lazy().select(checks), _results(lazy, ids, policy, columns, keep)]
+        )
+        if all(verdicts.row(0)):
+            return results
+    frame = prepare_table(table, keep=keep, only=wanted)
+    return _results(frame.lazy(), ids, policy, frozenset(frame.columns), keep).collect()
+
+
+def _results(
+    frame: pl.LazyFrame,
+    ids: Sequence[str],
+    policy: Policy,
+    columns: frozenset[str],
+    keep: Sequence[str],
+) -> pl.LazyFrame:
+    """The query giving each criterion's result, the outcome and the first failing criterion."""
     # Each verdict is computed once into a column, then read by the result, outcome and
     # first-failing expressions (inlined, the language criterion's list.eval ran four times).
     verdict_frame = frame.select(
