@@ -25,6 +25,7 @@ from relocard.core.rules import (
     Result,
     RulesInputError,
     Stage,
+    criteria_for,
     evaluate,
     replay,
 )
@@ -243,3 +244,17 @@ def test_russian_plurals_and_numbers() -> None:
     assert t.money(12000, "ru") == "12\u00a0000 евро"
     assert t.day(date(2026, 1, 1), "ru") == "1 января 2026\u00a0г."
     assert t.day(date(2026, 1, 1), "en") == "2026-01-01"
+
+
+def test_criteria_for_lists_a_stage_s_criteria_with_their_parameters() -> None:
+    criteria = criteria_for("DE", "renewal", on=ON)
+    assert [c.id for c in criteria] == [
+        "employment", "residence", "housing", "means", "education", "language"
+    ]  # fmt: skip
+    residence = criteria[1]
+    assert residence.fields == ("present_days", "period_days")
+    assert residence.params == ("residence.required_share", "residence.force_majeure_cap_days")
+    assert residence.title == (
+        "Presence in the issuing country",
+        "Присутствие в стране выдачи карты",
+    )

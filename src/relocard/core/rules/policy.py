@@ -735,7 +735,12 @@ class PolicyLibrary:
     ) -> Policy:
         programme, national = self.programme(), self.country_file(code)
         params: dict[str, Parameter] = {}
-        for name in parameter_specs():
+        for name, spec in parameter_specs().items():
+            if name in overrides:
+                params[name] = Parameter(
+                    name, overrides[name], spec.unit, None, None, None, "override"
+                )
+                continue
             chosen = None
             for layer, origin in ((national, code), (programme, "programme")):
                 series = layer.parameters.get(name)
@@ -743,10 +748,6 @@ class PolicyLibrary:
                 if hit is not None:
                     chosen = (series, hit, origin)
                     break
-            if name in overrides:
-                unit = parameter_specs()[name].unit
-                params[name] = Parameter(name, overrides[name], unit, None, None, None, "override")
-                continue
             if chosen is None:
                 raise RulesInputError(
                     f"no value of parameter {name} is in force in {code} on "
