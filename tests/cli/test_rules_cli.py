@@ -7,12 +7,12 @@ import pathlib
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
 from relocard.cli import main
 from relocard.cli.rules import cli as rules_cli
+from relocard.core.rules.bulk import write_population
 from relocard.core.rules.synthetic import population
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -183,19 +183,8 @@ def test_explain_bad_files_are_one_line(tmp_path: Path) -> None:
 def populations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("populations")
     frame = population(1500, seed=9).with_row_index("id")
-    frame.write_parquet(root / "pop.parquet")
-    as_text = (
-        pl.when(pl.col("languages").list.len() == 0)
-        .then(pl.lit("none"))
-        .otherwise(
-            pl.col("languages")
-            .list.eval(
-                pl.element().struct.field("language") + ":" + pl.element().struct.field("cefr")
-            )
-            .list.join(";")
-        )
-    )
-    frame.with_columns(as_text.alias("languages")).write_csv(root / "pop.csv")
+    write_population(frame, root / "pop.parquet")
+    write_population(frame, root / "pop.csv")
     return {"parquet": str(root / "pop.parquet"), "csv": str(root / "pop.csv"), "root": str(root)}
 
 

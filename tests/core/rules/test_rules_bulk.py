@@ -20,6 +20,7 @@ from relocard.core.rules.bulk import (
     prepare_table,
     read_population,
     stage_columns,
+    write_population,
 )
 from relocard.core.rules.synthetic import population
 
@@ -179,24 +180,15 @@ def test_codes_in_other_cases_are_normalised() -> None:
 
 def test_csv_and_parquet_give_the_same_results(tmp_path: Path) -> None:
     frame = population(2000, seed=11)
-    frame.write_parquet(tmp_path / "p.parquet")
-    as_text = (
-        pl.when(pl.col("languages").list.len() == 0)
-        .then(pl.lit("none"))
-        .otherwise(
-            pl.col("languages")
-            .list.eval(
-                pl.element().struct.field("language") + ":" + pl.element().struct.field("cefr")
-            )
-            .list.join(";")
-        )
-    )
-    frame.with_columns(as_text.alias("languages")).write_csv(tmp_path / "p.csv")
+    for name in ("p.parquet", "p.csv"):
+        write_population(frame, tmp_path / name)
+    assert "none" in (tmp_path / "p.csv").read_text("utf-8")  # verified: no language
     results = [
         evaluate_table(read_population(tmp_path / name), country="PL", stage="renewal", on=ON)
         for name in ("p.parquet", "p.csv")
     ]
     assert results[0].equals(results[1])
+    assert results[0].equals(evaluate_table(frame, country="PL", stage="renewal", on=ON))
 
 
 def test_reading_a_population_fails_cleanly(tmp_path: Path) -> None:
@@ -205,6 +197,8 @@ def test_reading_a_population_fails_cleanly(tmp_path: Path) -> None:
     (tmp_path / "p.xlsx").write_text("x")
     with pytest.raises(RulesInputError, match=r"expected a \.parquet or \.csv file"):
         read_population(tmp_path / "p.xlsx")
+    with pytest.raises(RulesInputError, match=r"expected a \.parquet or \.csv file"):
+        write_population(population(3), tmp_path / "p.xlsx")
     (tmp_path / "p.parquet").write_text("not parquet")
     with pytest.raises(RulesInputError, match="cannot read the table"):
         read_population(tmp_path / "p.parquet")

@@ -60,7 +60,13 @@ from relocard.core.rules.policy import (
 from relocard.core.rules.vocabulary import Cefr, Employment, Tenure
 
 if TYPE_CHECKING:
-    from relocard.core.rules.bulk import evaluate_table, facts_table, read_population, simulate
+    from relocard.core.rules.bulk import (
+        evaluate_table,
+        facts_table,
+        read_population,
+        simulate,
+        write_population,
+    )
     from relocard.core.rules.cases import run_cases
 
 _LAZY = {
@@ -68,6 +74,7 @@ _LAZY = {
     "facts_table": "relocard.core.rules.bulk",
     "read_population": "relocard.core.rules.bulk",
     "simulate": "relocard.core.rules.bulk",
+    "write_population": "relocard.core.rules.bulk",
     "run_cases": "relocard.core.rules.cases",
 }
 
@@ -118,4 +125,5 @@ __all__ = [
     "replay",
     "run_cases",
     "simulate",
+    "write_population",
 ]

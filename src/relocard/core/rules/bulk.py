@@ -678,6 +678,30 @@ def _json(value: Any) -> Any:
     return to_json(value)
 
 
+def write_population(table: pl.DataFrame, path: str | Path) -> None:
+    """Write a table in the form :func:`read_population` reads: Parquet as is; CSV with the
+    languages as ``fr:B2;en:C1``, ``none`` for no language and an empty cell for unknown."""
+    p = Path(path)
+    if p.suffix.lower() == ".parquet":
+        table.write_parquet(p)
+        return
+    if p.suffix.lower() != ".csv":
+        raise RulesInputError(f"{path}: expected a .parquet or .csv file")
+    if "languages" in table.columns and table.schema["languages"] != pl.String:
+        element = pl.element().struct.field
+        as_text = (
+            pl.when(pl.col("languages").list.len() == 0)
+            .then(pl.lit("none"))
+            .otherwise(
+                pl.col("languages")
+                .list.eval(element("language") + ":" + element("cefr"))
+                .list.join(";")
+            )
+        )
+        table = table.with_columns(as_text.alias("languages"))
+    table.write_csv(p)
+
+
 def read_population(path: str | Path) -> pl.DataFrame:
     """Read a population table from Parquet or CSV (all CSV cells read as text, then checked)."""
     p = Path(path)
