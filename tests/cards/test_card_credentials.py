@@ -34,7 +34,9 @@ def test_approval_signs_the_qr_and_the_wallet_credential(card):
     assert claims["family_name"] == card.applicant.surname_latin
     # Minimal: no passport number, no Cyrillic name, nothing from the evidence.
     flat = json.dumps(claims, ensure_ascii=False)
-    assert card.applicant.passport_number not in flat and card.applicant.surname_cyrillic not in flat
+    assert (
+        card.applicant.passport_number not in flat and card.applicant.surname_cyrillic not in flat
+    )
 
 
 def test_wallet_credential_verifies(card):
@@ -45,8 +47,9 @@ def test_wallet_credential_verifies(card):
 
 
 def _suspend(card, staff, action="suspend"):
-    change = card_services.card_status_propose(actor=staff["caseworker"], card=card, action=action,
-                                              reason="Pending an investigation.")
+    change = card_services.card_status_propose(
+        actor=staff["caseworker"], card=card, action=action, reason="Pending an investigation."
+    )
     return card_services.card_status_confirm(actor=staff["supervisor"], change=change)
 
 
@@ -62,17 +65,21 @@ def test_status_change_reaches_the_next_status_list(card, staff, action, status)
 def test_reinstatement_makes_the_card_valid_again(card, staff):
     payload = creds.latest(card, "rc1").payload
     _suspend(card, staff)
-    change = card_services.card_status_propose(actor=staff["caseworker"], card=card, action="reinstate",
-                                              reason="Investigation closed.")
+    change = card_services.card_status_propose(
+        actor=staff["caseworker"], card=card, action="reinstate", reason="Investigation closed."
+    )
     card_services.card_status_confirm(actor=staff["supervisor"], change=change)
     assert creds.verify_payload(payload).status == "valid"
 
 
 def test_card_changes_need_four_eyes_and_a_reason(card, staff):
     with pytest.raises(InvalidInput):
-        card_services.card_status_propose(actor=staff["caseworker"], card=card, action="revoke", reason=" ")
-    change = card_services.card_status_propose(actor=staff["supervisor"], card=card, action="revoke",
-                                              reason="Fraud.")
+        card_services.card_status_propose(
+            actor=staff["caseworker"], card=card, action="revoke", reason=" "
+        )
+    change = card_services.card_status_propose(
+        actor=staff["supervisor"], card=card, action="revoke", reason="Fraud."
+    )
     with pytest.raises(NotAllowed):
         card_services.card_status_confirm(actor=staff["supervisor"], change=change)  # own proposal
     with pytest.raises(NotAllowed):
@@ -80,7 +87,9 @@ def test_card_changes_need_four_eyes_and_a_reason(card, staff):
     with pytest.raises(NotAllowed):
         card_services.card_status_confirm(actor=staff["supervisor_de"], change=change)
     with pytest.raises(InvalidState):
-        card_services.card_status_propose(actor=staff["caseworker"], card=card, action="suspend", reason="x")
+        card_services.card_status_propose(
+            actor=staff["caseworker"], card=card, action="suspend", reason="x"
+        )
     card.refresh_from_db()
     assert card.status == "active"
 
@@ -108,7 +117,9 @@ def test_holder_downloads_pdf_whose_qr_verifies(client, card):
 
     client.force_login(card.applicant.user)
     for size in ("a4", "id1"):
-        response = client.get(reverse("portal:card_pdf", args=[card.application.reference, card.pk, size]))
+        response = client.get(
+            reverse("portal:card_pdf", args=[card.application.reference, card.pk, size])
+        )
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         page = pypdfium2.PdfDocument(response.content)[0]
         image = page.render(scale=4).to_pil()
@@ -144,13 +155,18 @@ def test_other_people_cannot_fetch_a_card(client, card, make_applicant, staff):
     client.force_login(make_applicant().user)
     assert client.get(url).status_code == 404
     client.force_login(staff["caseworker"])
-    assert client.get(url).status_code == 404  # staff see cards in the console, not holders' downloads
+    assert (
+        client.get(url).status_code == 404
+    )  # staff see cards in the console, not holders' downloads
 
 
 def test_console_card_actions_over_http(client, card, staff):
     ref = card.application.reference
     client.force_login(staff["caseworker"])
-    client.post(reverse("console:card_action", args=[ref, card.pk]), {"action": "revoke", "reason": "Fraud."})
+    client.post(
+        reverse("console:card_action", args=[ref, card.pk]),
+        {"action": "revoke", "reason": "Fraud."},
+    )
     change = card.status_changes.get()
     client.force_login(staff["supervisor"])
     html = client.get(reverse("console:case", args=[ref])).content.decode()

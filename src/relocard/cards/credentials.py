@@ -43,7 +43,9 @@ TRUST_LIST_CACHE_SECONDS = 3600
 @functools.cache
 def keystore() -> KeyStore:
     passphrase = os.environ.get("RELOCARD_KEY_PASSPHRASE")
-    return KeyStore(settings.RELOCARD_KEY_DIR, passphrase=passphrase.encode() if passphrase else None)
+    return KeyStore(
+        settings.RELOCARD_KEY_DIR, passphrase=passphrase.encode() if passphrase else None
+    )
 
 
 def base_url() -> str:
@@ -79,11 +81,20 @@ def credentials_issue(card: Card) -> list[CardCredential]:
     claims = card_claims(card)
     now = timezone.now()
     made = [
-        CardCredential(card=card, format=CredentialFormat.RC1, kid=signer.kid_text,
-                       payload=issue_rc1(claims, signer, issued_at=now), issued_at=now),
-        CardCredential(card=card, format=CredentialFormat.SD_JWT_VC, kid=signer.kid_text,
-                       payload=issue_card_vc(claims, signer, vct=vct(), issuer=base_url(), issued_at=now),
-                       issued_at=now),
+        CardCredential(
+            card=card,
+            format=CredentialFormat.RC1,
+            kid=signer.kid_text,
+            payload=issue_rc1(claims, signer, issued_at=now),
+            issued_at=now,
+        ),
+        CardCredential(
+            card=card,
+            format=CredentialFormat.SD_JWT_VC,
+            kid=signer.kid_text,
+            payload=issue_card_vc(claims, signer, vct=vct(), issuer=base_url(), issued_at=now),
+            issued_at=now,
+        ),
     ]
     CardCredential.objects.bulk_create(made)
     cache.delete(_trust_cache_key())  # a new signer may have been created
@@ -97,8 +108,14 @@ def latest(card: Card, fmt: str) -> CardCredential | None:
 def wallet_credential_issue(card: Card, *, holder_jwk: dict | None) -> str:
     """A fresh SD-JWT VC, bound to the holder's key when they give one (not stored)."""
     signer = keystore().ensure_member_state(card.member_state_id)
-    return issue_card_vc(card_claims(card), signer, vct=vct(), issuer=base_url(), issued_at=timezone.now(),
-                         holder_jwk=holder_jwk)
+    return issue_card_vc(
+        card_claims(card),
+        signer,
+        vct=vct(),
+        issuer=base_url(),
+        issued_at=timezone.now(),
+        holder_jwk=holder_jwk,
+    )
 
 
 def card_pdf(card: Card, *, size: str) -> bytes:
@@ -149,8 +166,14 @@ def _build_status_list(member_state: str) -> str:
         status_list.set(index, INVALID if status == CardStatus.REVOKED else SUSPENDED)
     signer = keystore().ensure_member_state(member_state)
     now = datetime.now(UTC)
-    return status_list.to_jwt(signer, uri=status_list_uri(member_state), iat=now,
-                              exp=now + timedelta(days=1), ttl=STATUS_LIST_TTL, iss=base_url())
+    return status_list.to_jwt(
+        signer,
+        uri=status_list_uri(member_state),
+        iat=now,
+        exp=now + timedelta(days=1),
+        ttl=STATUS_LIST_TTL,
+        iss=base_url(),
+    )
 
 
 def _trust_cache_key() -> str:
@@ -205,7 +228,9 @@ def verifier_lists() -> tuple[TrustList, dict[str, object]]:
     versions = _status_versions()
     for ms in _enabled_member_states():
         token = status_list_jwt(ms, versions=versions)
-        lists[status_list_uri(ms)] = _memo(f"status:{ms}", token, lambda t: status_list_from_jwt(t, trust.signer))
+        lists[status_list_uri(ms)] = _memo(
+            f"status:{ms}", token, lambda t: status_list_from_jwt(t, trust.signer)
+        )
     return trust, lists
 
 

@@ -103,8 +103,11 @@ class CardStatusChange(models.Model):
     reason = models.TextField()
     status = models.CharField(
         max_length=16,
-        choices=[("proposed", _("Awaiting confirmation")), ("confirmed", _("Confirmed")),
-                 ("returned", _("Returned"))],
+        choices=[
+            ("proposed", _("Awaiting confirmation")),
+            ("confirmed", _("Confirmed")),
+            ("returned", _("Returned")),
+        ],
         default="proposed",
     )
     proposed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -119,12 +122,17 @@ class CardStatusChange(models.Model):
         ordering = ["proposed_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["card"], condition=models.Q(status="proposed"), name="one_pending_status_change_per_card"
+                fields=["card"],
+                condition=models.Q(status="proposed"),
+                name="one_pending_status_change_per_card",
             ),
             models.CheckConstraint(
                 name="four_eyes_on_card_status",
                 condition=~models.Q(status="confirmed")
-                | (models.Q(confirmed_by__isnull=False) & ~models.Q(confirmed_by=models.F("proposed_by"))),
+                | (
+                    models.Q(confirmed_by__isnull=False)
+                    & ~models.Q(confirmed_by=models.F("proposed_by"))
+                ),
             ),
         ]
 

@@ -76,7 +76,11 @@ ACTION_EFFECT = {
 
 
 def _lock_card(card: Card) -> Card:
-    return Card.objects.select_for_update().select_related("application", "applicant__user").get(pk=card.pk)
+    return (
+        Card.objects.select_for_update()
+        .select_related("application", "applicant__user")
+        .get(pk=card.pk)
+    )
 
 
 def card_status_propose(*, actor, card: Card, action: str, reason: str) -> CardStatusChange:
@@ -97,12 +101,19 @@ def card_status_propose(*, actor, card: Card, action: str, reason: str) -> CardS
                 % {"status": CardStatus(locked.status).label}
             )
         if locked.status_changes.filter(status="proposed").exists():
-            raise InvalidState(_("Another change of this card is already waiting for confirmation."))
+            raise InvalidState(
+                _("Another change of this card is already waiting for confirmation.")
+            )
         change = CardStatusChange.objects.create(
             card=locked, action=action, reason=reason, proposed_by=actor, proposed_at=timezone.now()
         )
-        audit_record(actor=actor, action=f"card.{action}_proposed", obj=change,
-                     member_state=locked.member_state_id, data={"card": locked.pk})
+        audit_record(
+            actor=actor,
+            action=f"card.{action}_proposed",
+            obj=change,
+            member_state=locked.member_state_id,
+            data={"card": locked.pk},
+        )
     return change
 
 
@@ -115,7 +126,9 @@ def card_status_confirm(*, actor, change: CardStatusChange) -> Card:
             raise InvalidState(_("This change was already decided."))
         if not access.can_confirm_card_change(actor, card.application, change):
             raise NotAllowed(
-                _("A supervisor of this member state, other than the person who proposed it, must confirm.")
+                _(
+                    "A supervisor of this member state, other than the person who proposed it, must confirm."
+                )
             )
         sources, target = ACTION_EFFECT[CardAction(change.action)]
         if card.status not in sources:
@@ -126,8 +139,13 @@ def card_status_confirm(*, actor, change: CardStatusChange) -> Card:
         old = card.status
         card.status, card.status_changed_at, card.status_reason = target, now, change.reason
         card.save(update_fields=["status", "status_changed_at", "status_reason"])
-        audit_record(actor=actor, action=f"card.{change.action}", obj=card, member_state=card.member_state_id,
-                     data={"from": old, "to": target, "change": change.pk})
+        audit_record(
+            actor=actor,
+            action=f"card.{change.action}",
+            obj=card,
+            member_state=card.member_state_id,
+            data={"from": old, "to": target, "change": change.pk},
+        )
         notify(card.applicant.user, "card_status_changed", card.application.reference)
 
     return card
@@ -138,13 +156,23 @@ def card_status_return(*, actor, change: CardStatusChange, reason: str) -> CardS
     if not reason:
         raise InvalidInput(_("Say why the change is not confirmed."), field="reason")
     with transaction.atomic():
-        change = CardStatusChange.objects.select_for_update().select_related("card__application").get(pk=change.pk)
+        change = (
+            CardStatusChange.objects.select_for_update()
+            .select_related("card__application")
+            .get(pk=change.pk)
+        )
         if change.status != "proposed":
             raise InvalidState(_("This change was already decided."))
         if not access.can_confirm_card_change(actor, change.card.application, change):
-            raise NotAllowed(_("Only a supervisor of this member state, other than the proposer, can return it."))
+            raise NotAllowed(
+                _("Only a supervisor of this member state, other than the proposer, can return it.")
+            )
         change.status, change.return_reason = "returned", reason
         change.save(update_fields=["status", "return_reason"])
-        audit_record(actor=actor, action=f"card.{change.action}_returned", obj=change,
-                     member_state=change.card.member_state_id)
+        audit_record(
+            actor=actor,
+            action=f"card.{change.action}_returned",
+            obj=change,
+            member_state=change.card.member_state_id,
+        )
     return change

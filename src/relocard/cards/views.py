@@ -25,8 +25,10 @@ class HolderKeyForm(forms.Form):
     jwk = forms.CharField(
         label=gettext_lazy("Your wallet's public key (JWK)"),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text=gettext_lazy('Paste the public key your wallet shows, e.g. {"kty": "EC", "crv": "P-256", ...}. '
-                               "The credential is then bound to your wallet."),
+        help_text=gettext_lazy(
+            'Paste the public key your wallet shows, e.g. {"kty": "EC", "crv": "P-256", ...}. '
+            "The credential is then bound to your wallet."
+        ),
         max_length=2000,
     )
 
@@ -34,11 +36,15 @@ class HolderKeyForm(forms.Form):
         try:
             value = json.loads(self.cleaned_data["jwk"])
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("This is not JSON: %(error)s.") % {"error": exc.msg}) from exc
+            raise forms.ValidationError(
+                _("This is not JSON: %(error)s.") % {"error": exc.msg}
+            ) from exc
         if not isinstance(value, dict) or value.get("kty") != "EC" or value.get("crv") != "P-256":
             raise forms.ValidationError(_("The key must be an EC key on the P-256 curve."))
         if "d" in value:
-            raise forms.ValidationError(_("This is a private key. Never share it: paste the public key only."))
+            raise forms.ValidationError(
+                _("This is a private key. Never share it: paste the public key only.")
+            )
         if not all(isinstance(value.get(k), str) for k in ("x", "y")):
             raise forms.ValidationError(_("The key needs its x and y coordinates."))
         return {k: value[k] for k in ("kty", "crv", "x", "y")}
@@ -62,8 +68,12 @@ def card_detail(request, reference, card_id):
             form.add_error("jwk", str(exc))
         else:
             return _download(token, f"{card.number}.sd-jwt", "application/dc+sd-jwt")
-    return render(request, "portal/card.html", {"card": card, "form": form, "application": card.application},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "portal/card.html",
+        {"card": card, "form": form, "application": card.application},
+        status=400 if form.errors else 200,
+    )
 
 
 def _download(content, filename: str, content_type: str) -> HttpResponse:
@@ -109,14 +119,22 @@ def card_wallet(request, reference, card_id):
 
 
 class CardActionForm(forms.Form):
-    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=CardAction.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=gettext_lazy("Reason (the holder reads it)"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"), choices=CardAction.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (the holder reads it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
 
 
 class ReturnChangeForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Why is the change not confirmed?"),
-                             widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the change not confirmed?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
 
 
 def _staff_card(request, reference, card_id):
@@ -132,8 +150,12 @@ def card_action_propose(request, reference, card_id):
     form = CardActionForm(request.POST)
     if form.is_valid():
         try:
-            card_services.card_status_propose(actor=request.user, card=card, action=form.cleaned_data["action"],
-                                              reason=form.cleaned_data["reason"])
+            card_services.card_status_propose(
+                actor=request.user,
+                card=card,
+                action=form.cleaned_data["action"],
+                reason=form.cleaned_data["reason"],
+            )
         except RelocardError as exc:
             messages.error(request, exc.message)
         else:
@@ -153,13 +175,17 @@ def card_action_decide(request, reference, card_id, change_id, decision):
     try:
         if decision == "confirm":
             card_services.card_status_confirm(actor=request.user, change=change)
-            messages.success(request, _("The card's status is changed and the status list is updated."))
+            messages.success(
+                request, _("The card's status is changed and the status list is updated.")
+            )
         else:
             form = ReturnChangeForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Say why the change is not confirmed."))
                 return redirect("console:case", reference=reference)
-            card_services.card_status_return(actor=request.user, change=change, reason=form.cleaned_data["reason"])
+            card_services.card_status_return(
+                actor=request.user, change=change, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, _("The proposed change is returned."))
     except RelocardError as exc:
         messages.error(request, exc.message)

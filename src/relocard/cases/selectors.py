@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language
 
 from relocard.cases.models import (
     PENDING_STATES,
@@ -19,7 +19,9 @@ from relocard.cases.models import (
     EvidenceStatus,
 )
 from relocard.common import access
+from relocard.core import rules
 from relocard.core.evidence import VerifiedEvidence, facts_from_evidence
+from relocard.core.rules import Evaluation
 from relocard.core.workflow import percentile
 
 #: The queue flags cases whose deadline is this close (days) or past.
@@ -130,9 +132,22 @@ def verified_facts(application: Application, *, on: date) -> dict:
     return facts
 
 
-def case_precheck(*, application: Application, on: date | None = None):
-    """The rules engine's evaluation of the case's stage from its verified evidence."""
-    return None
+def case_precheck(*, application: Application, on: date | None = None, exceptions=()) -> Evaluation:
+    """The rules engine's evaluation of the case's stage from its verified evidence.
+
+    Unverified or expired evidence counts for nothing: the criterion that needs it is then
+    "unknown", with an explanation saying what verified evidence is missing.
+    """
+    from relocard.cases.services import local_today
+
+    day = on or local_today(application.member_state)
+    return rules.evaluate(
+        country=application.member_state_id,
+        stage=application.stage,
+        facts=verified_facts(application, on=day),
+        on=day,
+        exceptions=exceptions,
+    )
 
 
 def open_case_exists(*, applicant, member_state_code: str) -> bool:
@@ -143,21 +158,17 @@ def open_case_exists(*, applicant, member_state_code: str) -> bool:
     )
 
 
-CRITERIA_LABELS = {
-    "nationality": _("Nationality"),
-    "education": _("Higher-education degree"),
-    "language": _("European language"),
-    "means": _("Liquid assets"),
-    "employment": _("Employment or own business"),
-    "residence": _("Presence in the issuing country"),
-    "housing": _("Home in the EU"),
-}
-STAGE_CRITERIA = {
-    "issuance": ["nationality", "education", "language", "means"],
-    "renewal": ["employment", "residence", "housing", "means", "education", "language"],
-}
+def criteria_titles() -> dict[str, dict[str, str]]:
+    """Every criterion's title in English and Russian, from the rules' own definitions."""
+    return {cid: {"en": c.title[0], "ru": c.title[1]} for cid, c in rules.CRITERIA.items()}
 
 
-def criteria_labels(stage: str) -> list[tuple[str, str]]:
-    """The criteria of a stage with labels in the current language (for the refusal form)."""
-    return [(cid, str(CRITERIA_LABELS[cid])) for cid in STAGE_CRITERIA[stage]]
+def criteria_labels(application: Application) -> list[tuple[str, str]]:
+    """The criteria of the case's stage with titles in the current language (refusal form)."""
+    from relocard.cases.services import local_today
+
+    lang = 1 if (get_language() or "en").startswith("ru") else 0
+    criteria = rules.criteria_for(
+        application.member_state_id, application.stage, on=local_today(application.member_state)
+    )
+    return [(c.id, c.title[lang]) for c in criteria]

@@ -25,7 +25,14 @@ urlpatterns = [
     path("cases/<str:reference>/refuse/", views.refuse, name="refuse"),
     path("cases/<str:reference>/confirm-refusal/", views.confirm_refusal, name="confirm_refusal"),
     path("cases/<str:reference>/return-refusal/", views.return_refusal, name="return_refusal"),
-    path("cases/<str:reference>/cards/<int:card_id>/action/", card_views.card_action_propose, name="card_action"),
-    path("cases/<str:reference>/cards/<int:card_id>/changes/<int:change_id>/<str:decision>/",
-         card_views.card_action_decide, name="card_action_decide"),
+    path(
+        "cases/<str:reference>/cards/<int:card_id>/action/",
+        card_views.card_action_propose,
+        name="card_action",
+    ),
+    path(
+        "cases/<str:reference>/cards/<int:card_id>/changes/<int:change_id>/<str:decision>/",
+        card_views.card_action_decide,
+        name="card_action_decide",
+    ),
 ]

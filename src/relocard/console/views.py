@@ -79,28 +79,15 @@ def queue(request):
 
 
 def _criteria_for(application, precheck) -> list[tuple[str, str]]:
-    from django.utils.translation import get_language
-
-    lang = (get_language() or "en")[:2]
-    if precheck is not None:
-        return [
-            (c["id"], c["label"].get(lang) or c["label"]["en"])
-            for c in precheck.to_dict()["criteria"]
-        ]
-    return [(cid, label) for cid, label in selectors.criteria_labels(application.stage)]
+    return selectors.criteria_labels(application)
 
 
 def _refusal_initial(precheck) -> dict:
+    """Pre-fill the refusal form with the explanation of every criterion not met."""
     from django.utils.translation import get_language
 
     lang = (get_language() or "en")[:2]
-    if precheck is None:
-        return {}
-    return {
-        f"reason_{c['id']}": c["explanation"].get(lang) or c["explanation"]["en"]
-        for c in precheck.to_dict()["criteria"]
-        if c["result"] == "not_met"
-    }
+    return {f"reason_{c.id}": c.explanation.get(lang) for c in precheck.not_met}
 
 
 @staff_required
@@ -150,7 +137,9 @@ def case_detail(request, reference, *, forms=None):
         "errors": forms.get("errors", []),
         "card_rows": [
             (card, next((c for c in card.status_changes.all() if c.status == "proposed"), None))
-            for card in application.cards.prefetch_related("status_changes__proposed_by").order_by("-issued_at")
+            for card in application.cards.prefetch_related("status_changes__proposed_by").order_by(
+                "-issued_at"
+            )
         ],
         "card_action_form": CardActionForm(),
     }

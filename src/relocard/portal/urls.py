@@ -22,6 +22,14 @@ urlpatterns = [
     path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
     path("<str:reference>/cards/<int:card_id>/", card_views.card_detail, name="card"),
     path("<str:reference>/cards/<int:card_id>/qr.png", card_views.card_qr, name="card_qr"),
-    path("<str:reference>/cards/<int:card_id>/card-<str:size>.pdf", card_views.card_pdf, name="card_pdf"),
-    path("<str:reference>/cards/<int:card_id>/wallet.sd-jwt", card_views.card_wallet, name="card_wallet"),
+    path(
+        "<str:reference>/cards/<int:card_id>/card-<str:size>.pdf",
+        card_views.card_pdf,
+        name="card_pdf",
+    ),
+    path(
+        "<str:reference>/cards/<int:card_id>/wallet.sd-jwt",
+        card_views.card_wallet,
+        name="card_wallet",
+    ),
 ]

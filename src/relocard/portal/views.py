@@ -176,11 +176,22 @@ def case_detail(request, reference):
         "correction": correction,
         "decision": selectors.final_decision(application),
         "estimate": selectors.processing_estimate(member_state_code=application.member_state_id),
-        "precheck": selectors.case_precheck(application=application),
+        "precheck": _explanation(application),
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
     }
     return render(request, "portal/case.html", context)
+
+
+def _explanation(application):
+    """What the applicant sees of the criteria: the stamped evaluation of the decision once
+    there is one; before that, the live pre-check (nothing is verified in a draft)."""
+    decision = selectors.final_decision(application)
+    if decision is not None and decision.evaluation:
+        return decision.evaluation
+    if application.state == CaseState.DRAFT:
+        return None
+    return selectors.case_precheck(application=application).to_dict()
 
 
 @case_user_required

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian wording is Cyrillic on purpose
 """Single-case evaluation: outcomes, explanations in two languages, exceptions, stamps, replay."""
 
 from __future__ import annotations

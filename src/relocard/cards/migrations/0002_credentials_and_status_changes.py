@@ -6,79 +6,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cards', '0001_initial'),
-        ('cases', '0001_initial'),
-        ('reference', '0002_eu27'),
+        ("accounts", "0001_initial"),
+        ("cards", "0001_initial"),
+        ("cases", "0001_initial"),
+        ("reference", "0002_eu27"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CardCredential',
+            name="CardCredential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('rc1', 'Printed QR (RC1)'), ('sd_jwt_vc', 'Wallet credential (SD-JWT VC)')], max_length=16)),
-                ('kind', models.CharField(default='card', max_length=16)),
-                ('kid', models.CharField(max_length=32)),
-                ('payload', models.TextField()),
-                ('issued_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("rc1", "Printed QR (RC1)"),
+                            ("sd_jwt_vc", "Wallet credential (SD-JWT VC)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("kind", models.CharField(default="card", max_length=16)),
+                ("kid", models.CharField(max_length=32)),
+                ("payload", models.TextField()),
+                ("issued_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-issued_at', '-id'],
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CardStatusChange',
+            name="CardStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('suspend', 'Suspend'), ('revoke', 'Revoke'), ('reinstate', 'Reinstate')], max_length=16)),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('proposed', 'Awaiting confirmation'), ('confirmed', 'Confirmed'), ('returned', 'Returned')], default='proposed', max_length=16)),
-                ('proposed_at', models.DateTimeField()),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('return_reason', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("suspend", "Suspend"),
+                            ("revoke", "Revoke"),
+                            ("reinstate", "Reinstate"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Awaiting confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("returned", "Returned"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField()),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("return_reason", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['proposed_at', 'id'],
+                "ordering": ["proposed_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='card',
-            index=models.Index(fields=['member_state', 'status_changed_at'], name='cards_card_member__012695_idx'),
+            model_name="card",
+            index=models.Index(
+                fields=["member_state", "status_changed_at"], name="cards_card_member__012695_idx"
+            ),
         ),
         migrations.AddField(
-            model_name='cardcredential',
-            name='card',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to='cards.card'),
+            model_name="cardcredential",
+            name="card",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="credentials",
+                to="cards.card",
+            ),
         ),
         migrations.AddField(
-            model_name='cardstatuschange',
-            name='card',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='cards.card'),
+            model_name="cardstatuschange",
+            name="card",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="status_changes",
+                to="cards.card",
+            ),
         ),
         migrations.AddField(
-            model_name='cardstatuschange',
-            name='confirmed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="cardstatuschange",
+            name="confirmed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='cardstatuschange',
-            name='proposed_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="cardstatuschange",
+            name="proposed_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='cardcredential',
-            index=models.Index(fields=['card', 'format', 'kind'], name='cards_cardc_card_id_83c89e_idx'),
+            model_name="cardcredential",
+            index=models.Index(
+                fields=["card", "format", "kind"], name="cards_cardc_card_id_83c89e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardstatuschange',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'proposed')), fields=('card',), name='one_pending_status_change_per_card'),
+            model_name="cardstatuschange",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "proposed")),
+                fields=("card",),
+                name="one_pending_status_change_per_card",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardstatuschange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'confirmed'), _negated=True), models.Q(('confirmed_by__isnull', False), models.Q(('confirmed_by', models.F('proposed_by')), _negated=True)), _connector='OR'), name='four_eyes_on_card_status'),
+            model_name="cardstatuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "confirmed"), _negated=True),
+                    models.Q(
+                        ("confirmed_by__isnull", False),
+                        models.Q(("confirmed_by", models.F("proposed_by")), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="four_eyes_on_card_status",
+            ),
         ),
     ]

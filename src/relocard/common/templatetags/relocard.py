@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -25,8 +26,23 @@ def member_state_name(member_state):
 
 @register.filter
 def criterion_label(criterion_id):
-    """A rules criterion's name in the reader's language (falls back to the id)."""
-    from relocard.cases.selectors import CRITERIA_LABELS
+    """A rules criterion's title in the reader's language (falls back to the id)."""
+    from relocard.cases.selectors import criteria_titles
 
-    label = CRITERIA_LABELS.get(criterion_id)
-    return str(label) if label is not None else criterion_id
+    titles = criteria_titles().get(criterion_id)
+    return in_language(titles) if titles else criterion_id
+
+
+RESULT_LABELS = {
+    "met": _("Met"),
+    "not_met": _("Not met"),
+    "unknown": _("Not yet known"),
+    "eligible": _("All criteria met"),
+    "not_eligible": _("Some criteria not met"),
+    "undetermined": _("Not yet decidable"),
+}
+
+
+@register.filter
+def result_label(result):
+    return RESULT_LABELS.get(result, result)

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian wording is Cyrillic on purpose
 """The programme's criteria, each written once in the expression language, with its wording.
 
 A :class:`Criterion` holds its logic as expression trees (``values`` then ``condition``) and a

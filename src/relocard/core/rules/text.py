@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003 - Russian wording is Cyrillic on purpose
 """Localised pieces of explanations: money, numbers, dates, names, Russian plurals, the basis.
 
 English follows the programme's style ("EUR 12,000", ISO dates); Russian follows Russian
