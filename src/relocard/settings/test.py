@@ -24,4 +24,5 @@ ALLOWED_HOSTS = ["*"]
 RELOCARD_AUDIT_PURGE_ALLOWED = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c relocard.audit_purge=on"  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": "test_relocard"}  # noqa: F405
+    # Parallel runs against one server need distinct test databases.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("RELOCARD_TEST_DB", "test_relocard")}  # noqa: F405
