@@ -341,10 +341,17 @@ def _only(obj: Mapping[str, Any], allowed: set[str], path: str) -> None:
         if key not in allowed:
             raise ResidenceInputError(
                 "unknown_field",
-                f"{path}.{key}" if path else str(key),
+                field_path(path, key),
                 field=key,
                 allowed=", ".join(sorted(allowed)),
             )
+
+
+def field_path(path: str, key: object) -> str:
+    """``path.key``, or ``path['key']`` when the key is not a plain name (keeps errors one line)."""
+    if isinstance(key, str) and key.isidentifier() and key.isascii():
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
 
 
 def _source(value: object, path: str) -> Source:

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from relocard.core.residence.countries import european_country, schengen_since
 from relocard.core.residence.errors import ResidenceInputError, json_type
-from relocard.core.residence.records import parse_date
+from relocard.core.residence.records import field_path, parse_date
 
 SCHENGEN_LIMIT: Final = 90
 SCHENGEN_WINDOW: Final = 180
@@ -109,7 +109,7 @@ def parse_stay(raw: object, path: str = "stay") -> Stay:
     for key in raw:
         if key not in ("entry", "exit", "country"):
             raise ResidenceInputError(
-                "unknown_field", f"{path}.{key}", field=key, allowed="country, entry, exit"
+                "unknown_field", field_path(path, key), field=key, allowed="country, entry, exit"
             )
     for key in ("entry", "exit"):
         if key not in raw:
@@ -144,7 +144,10 @@ def parse_schengen_input(raw: object) -> SchengenInput:
     for key in raw:
         if key not in ("stays", "control_date", "planned_entry"):
             raise ResidenceInputError(
-                "unknown_field", key, field=key, allowed="control_date, planned_entry, stays"
+                "unknown_field",
+                field_path("", key),
+                field=key,
+                allowed="control_date, planned_entry, stays",
             )
     if "control_date" not in raw:
         raise ResidenceInputError("missing_field", "control_date", expected="YYYY-MM-DD")
