@@ -28,6 +28,8 @@ The bulk API (:mod:`.bulk`) is loaded on first use: it needs numpy, which takes 
 than the rest of the package, and the CLI and the web pages never need it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from relocard.core.residence.countries import (
     EU_TIME_ZONES,
     SCHENGEN_ACCESSIONS,
@@ -73,6 +75,28 @@ from relocard.core.residence.schengen import (
     schengen_check,
 )
 
+if TYPE_CHECKING:
+    from relocard.core.residence.bulk import (
+        STATUS_ORDER,
+        BulkResult,
+        check_bulk,
+        check_bulk_frame,
+        records_to_rows,
+    )
+
+_LAZY = frozenset(
+    {"STATUS_ORDER", "BulkResult", "check_bulk", "check_bulk_frame", "records_to_rows"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from relocard.core.residence import bulk
+
+        return getattr(bulk, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ERROR_TEMPLATES",
     "EU_TIME_ZONES",
@@ -80,10 +104,12 @@ __all__ = [
     "SCHENGEN_ACCESSIONS",
     "SCHENGEN_LIMIT",
     "SCHENGEN_WINDOW",
+    "STATUS_ORDER",
     "WARNING_TEMPLATES",
     "Absence",
     "AbsenceKind",
     "Border",
+    "BulkResult",
     "CheckInput",
     "Crossing",
     "CrossingKind",
@@ -101,6 +127,8 @@ __all__ = [
     "Stay",
     "Trip",
     "check",
+    "check_bulk",
+    "check_bulk_frame",
     "in_schengen",
     "parse_date",
     "parse_input",
@@ -108,6 +136,7 @@ __all__ = [
     "parse_schengen_input",
     "parse_stays",
     "record_to_dict",
+    "records_to_rows",
     "required_present_days",
     "schengen_check",
     "schengen_since",
