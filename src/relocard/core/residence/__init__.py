@@ -40,6 +40,7 @@ from relocard.core.residence.countries import (
 )
 from relocard.core.residence.errors import ResidenceError, ResidenceInputError
 from relocard.core.residence.messages import ERROR_TEMPLATES, WARNING_TEMPLATES
+from relocard.core.residence.planner import PlanResult, SchengenPlan, plan_trip
 from relocard.core.residence.presence import (
     Absence,
     AbsenceKind,
@@ -115,12 +116,14 @@ __all__ = [
     "CrossingKind",
     "DayRange",
     "Period",
+    "PlanResult",
     "PresenceResult",
     "PresenceWarning",
     "Record",
     "ResidenceError",
     "ResidenceInputError",
     "SchengenInput",
+    "SchengenPlan",
     "SchengenResult",
     "Source",
     "Status",
@@ -135,6 +138,7 @@ __all__ = [
     "parse_record",
     "parse_schengen_input",
     "parse_stays",
+    "plan_trip",
     "record_to_dict",
     "records_to_rows",
     "required_present_days",
