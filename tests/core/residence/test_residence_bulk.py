@@ -211,3 +211,51 @@ def test_records_to_rows_pairs_crossings_like_check() -> None:
         (None, day("2026-04-10")),
         (day("2026-05-01"), None),
     ]
+
+
+def test_wide_keys_fall_back_to_64_bits() -> None:
+    """20,000 holders over three centuries do not fit 32-bit keys; the figures stay right."""
+    from residence_strategies import day
+
+    from relocard.core.residence import Crossing, CrossingKind, Period, Trip
+
+    early = Period(day("1901-01-01"), day("1901-12-31"))
+    late = Period(day("2198-01-01"), day("2198-12-31"))
+    filler = CheckInput("FR", Period(day("2026-01-01"), day("2026-12-31")), day("2026-12-31"), ())
+    special = {
+        0: CheckInput(
+            "FR", early, day("1901-12-31"), (Trip(day("1901-03-01"), day("1901-03-20")),)
+        ),
+        7: CheckInput(
+            "FR",
+            late,
+            day("2198-06-30"),
+            (Trip(day("2198-02-01"), None), Crossing(CrossingKind.ENTRY, day("2198-05-01"))),
+        ),
+        19_999: CheckInput(
+            "FR", late, day("2198-12-31"), (Trip(day("2198-12-01"), day("2198-12-25")),)
+        ),
+    }
+    inputs = [special.get(h, filler) for h in range(20_000)]
+    cols = columns(inputs)
+    result = check_bulk(**cols)
+    for h, inp in special.items():
+        one = check(inp)
+        assert (int(result.absent_min[h]), int(result.absent_max[h])) == (
+            one.absent_days.min,
+            one.absent_days.max,
+        )
+        assert STATUS_ORDER[result.status[h]] is one.status
+    assert int(result.absent_max[1]) == 0
+
+
+def test_sort_falls_back_to_argsort_for_huge_keys() -> None:
+    from relocard.core.residence.bulk import _sort_with_order
+
+    keys = np.array([2**61, 5, 2**60, 5], dtype=np.int64)
+    order, ordered = _sort_with_order(keys, np.int64)
+    assert order.tolist() == [1, 3, 2, 0]
+    assert ordered.tolist() == [5, 5, 2**60, 2**61]
+    small_order, small_sorted = _sort_with_order(np.array([3, 1, 2, 1], dtype=np.int32), np.int32)
+    assert small_order.tolist() == [1, 3, 2, 0]
+    assert small_sorted.tolist() == [1, 1, 2, 3]
