@@ -89,7 +89,7 @@ def _days(values: object, name: str) -> tuple[np.ndarray, np.ndarray]:
         raise ResidenceInputError(
             "bulk_bad_shape", name, detail=f"expected datetime64[D] dates, got dtype {array.dtype}"
         )
-    array = array.astype("datetime64[D]")
+    array = array.astype("datetime64[D]", copy=False)
     missing = np.isnat(array)
     return array.view(np.int64), missing
 
@@ -169,24 +169,32 @@ def check_bulk(
     # int32 halves the memory traffic whenever the keys fit (300,000 holders x 7,000 days do).
     dtype = np.int32 if (m + 1) * stride < 2**31 - 1 else np.int64
     pos = stride - 1
-    dep_s = _shift(dep, dep_missing, base, dtype)
+    # Arrays are dropped (del) as soon as they are used: the run touches less memory.
     ret_s = _shift(ret, ret_missing, base, dtype)
-    owner = h.astype(dtype) * dtype(stride)
+    keys = _shift(dep, dep_missing, base, dtype)
+    owner = h.astype(dtype)
+    owner *= dtype(stride)
+    keys += owner
 
     # Sort the rows that have a departure by (holder, departure): one sort serves everything.
     exits = np.flatnonzero(dep_missing)
+    exit_owner, exit_ret = owner[exits], ret_s[exits]
+    del owner
     with_dep = np.flatnonzero(~dep_missing) if len(exits) else None
-    keys = owner + dep_s if with_dep is None else (owner + dep_s)[with_dep]
-    order, sorted_dep = _sort_with_order(keys, dtype)
+    order, sorted_dep = _sort_with_order(keys if with_dep is None else keys[with_dep], dtype)
+    del keys
     if with_dep is not None:
         order = with_dep[order]
-    owner_o = (sorted_dep // stride) * dtype(stride)
+        del with_dep
+    owner_o = sorted_dep // stride
+    owner_o *= dtype(stride)
     dep_o = sorted_dep - owner_o
     ret_lo = ret_s[order]
+    open_mask = ret_missing[order]
+    del ret_s, order
     ret_hi = ret_lo.copy()
 
     sorted_ret = None
-    open_mask = ret_missing[order]
     open_rows = np.flatnonzero(open_mask)
     if len(open_rows) or len(exits):
         # In departure order the returns are nearly sorted already (trips rarely overlap),
@@ -195,7 +203,7 @@ def check_bulk(
         if len(open_rows):
             returns = returns[~open_mask]
         if len(exits):
-            returns = np.concatenate([returns, owner[exits] + ret_s[exits]])
+            returns = np.concatenate([returns, exit_owner + exit_ret])
         sorted_ret = np.sort(returns, kind="stable")
     if len(open_rows):
         # A missing return lies between the departure and the next known presence.
@@ -204,15 +212,18 @@ def check_bulk(
         ret_hi[open_rows] = np.minimum(
             _next_after(sorted_dep, o, d, stride, pos), _next_after(sorted_ret, o, d, stride, pos)
         )
-    starts = dep_o + 1  # most and least intervals start together (the departure is known)
-    most_e = ret_hi - 1
-    least_e = ret_lo - 1
+    del open_mask, open_rows
+    # Most and least intervals start together (the departure is known): dep + 1.
+    starts, most_e, least_e = dep_o, ret_hi, ret_lo
+    starts += 1
+    most_e -= 1
+    least_e -= 1
 
     if len(exits):
         # A missing departure lies between the previous known presence and the entry. These rows
         # are few: sort them alone and insert them where they belong.
         assert sorted_ret is not None
-        o, r = owner[exits], ret_s[exits]
+        o, r = exit_owner, exit_ret
         prev = np.maximum(_prev_before(sorted_dep, o, r), _prev_before(sorted_ret, o, r))
         extra = np.argsort(o.astype(np.int64) + prev, kind="stable")
         o, r, prev = o[extra], r[extra], prev[extra]
@@ -224,12 +235,13 @@ def check_bulk(
 
     bounds = np.searchsorted(owner_o, np.arange(m + 1, dtype=np.int64) * stride)
     counts = np.diff(bounds)
-    ws = np.repeat((start - base).astype(dtype), counts)
+    # Every union clips to the same window start: clip the starts once.
+    np.maximum(starts, np.repeat((start - base).astype(dtype), counts), out=starts)
     we_count = np.repeat((count_hi - base).astype(dtype), counts)
     we_proj = np.repeat((end - base).astype(dtype), counts)
 
     def union(e: np.ndarray, we: np.ndarray) -> np.ndarray:
-        return _union_lengths(owner_o, starts, e, ws, we, bounds)
+        return _union_lengths(owner_o, starts, e, we, bounds)
 
     absent_min = union(least_e, we_count)
     absent_max = union(most_e, we_count)
@@ -252,7 +264,8 @@ def check_bulk(
 
 def _shift(days: np.ndarray, missing: np.ndarray, base: int, dtype: type) -> np.ndarray:
     """Days relative to ``base`` in ``dtype``; unknown days become 0 (filled in later)."""
-    out = (days - base).astype(dtype)
+    out = np.empty(len(days), dtype=dtype)
+    np.subtract(days, base, out=out, casting="unsafe")
     out[missing] = 0
     return out
 
@@ -267,11 +280,13 @@ def _sort_with_order(keys: np.ndarray, dtype: type) -> tuple[np.ndarray, np.ndar
     n = len(keys)
     bits = max(1, int(n).bit_length())
     if n and int(keys.max()).bit_length() + bits <= 62:
-        packed = keys.astype(np.int64) << bits
+        packed = keys.astype(np.int64)
+        packed <<= bits
         packed |= np.arange(n, dtype=np.int64)
         packed.sort(kind="stable")
-        order = packed & ((1 << bits) - 1)
-        return order, (packed >> bits).astype(dtype)
+        ordered = (packed >> bits).astype(dtype)
+        packed &= (1 << bits) - 1  # the rows, in place
+        return packed, ordered
     order = np.argsort(keys, kind="stable")
     return order, keys[order]
 
@@ -305,14 +320,11 @@ def _prev_before(sorted_keys: np.ndarray, owner: np.ndarray, day: np.ndarray) ->
 
 
 def _union_lengths(
-    owner: np.ndarray,
-    s: np.ndarray,
-    e: np.ndarray,
-    ws: np.ndarray,
-    we: np.ndarray,
-    bounds: np.ndarray,
+    owner: np.ndarray, s: np.ndarray, e: np.ndarray, we: np.ndarray, bounds: np.ndarray
 ) -> np.ndarray:
-    """Per holder, the number of days in the union of [s, e] clipped to [ws, we].
+    """Per holder, the number of days in the union of [s, e] clipped to [.., we].
+
+    ``s`` is already clipped to the window's start.
 
     Rows are sorted by (holder, s). Each interval adds the days beyond the largest end seen so
     far in its holder; ``owner`` (holder * stride) keeps holders apart in the running maximum.
@@ -320,16 +332,17 @@ def _union_lengths(
     leaves in the running maximum is below every later start, so it cannot hide a later day
     (an interval wholly after the window only precedes others after the window).
     """
-    start = np.maximum(s, ws)
     stop = np.minimum(e, we)
     reach = owner + stop
     np.maximum.accumulate(reach, out=reach)
     before = np.empty_like(reach)
     before[0] = -1
     before[1:] = reach[:-1]
+    del reach
     before -= owner  # negative when the running maximum belongs to an earlier holder
-    start -= 1
+    start = s - 1
     np.maximum(start, before, out=start)
+    del before
     stop -= start
     np.maximum(stop, 0, out=stop)
     # A holder gains at most 366 days, so the running total fits the day type whenever
