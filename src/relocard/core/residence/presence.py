@@ -569,8 +569,6 @@ def _overlaps(a: Analysis) -> list[PresenceWarning]:
 
 
 def _absence(span: Span, start: int, end: int) -> Absence:
-    least = merge_intervals([span.least], start, end)
-    most = merge_intervals([span.most], start, end)
     return Absence(
         kind=span.kind,
         records=span.records,
@@ -579,8 +577,13 @@ def _absence(span: Span, start: int, end: int) -> Absence:
         left_latest=date.fromordinal(span.dep_hi),
         returned_earliest=date.fromordinal(span.ret_lo),
         returned_latest=None if span.ret_hi == POS_INF else date.fromordinal(span.ret_hi),
-        days=DayRange(_length(least), _length(most)),
+        days=DayRange(_clipped(*span.least, start, end), _clipped(*span.most, start, end)),
     )
+
+
+def _clipped(s: int, e: int, lo: int, hi: int) -> int:
+    """Days of [s, e] inside [lo, hi]."""
+    return max(0, min(e, hi) - max(s, lo) + 1)
 
 
 def _iso(ordinal: int) -> str:
