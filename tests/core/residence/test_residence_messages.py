@@ -59,3 +59,16 @@ def test_errors_render_with_their_parameters() -> None:
         assert str(error).startswith("records[2].left: ")
         assert error.index == 2
         assert error.under("input").path == "input.records[2].left"
+
+
+def test_every_text_is_marked_for_translation() -> None:
+    """Extractors only see texts wrapped in gettext_noop(...): all of them must be."""
+    tree = ast.parse((PACKAGE / "messages.py").read_text(encoding="utf-8"))
+    values = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict):
+            values.extend(node.value.values)
+    assert len(values) == len(WARNING_TEMPLATES) + len(ERROR_TEMPLATES)
+    for value in values:
+        assert isinstance(value, ast.Call)
+        assert isinstance(value.func, ast.Name) and value.func.id == "gettext_noop"
