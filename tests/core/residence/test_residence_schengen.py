@@ -291,3 +291,46 @@ def test_adding_a_stay_never_gives_more_room(
     assert after.overstay_days >= before.overstay_days
     assert (after.max_stay_from_planned_entry or 0) <= (before.max_stay_from_planned_entry or 0)
     assert 0 <= after.max_stay_from_planned_entry <= 90  # type: ignore[operator]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_arbitrary_json_never_crashes_the_schengen_parser(raw: Any) -> None:
+    try:
+        parse_schengen_input(raw)
+    except ResidenceInputError as exc:
+        assert "\n" not in str(exc)
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "entry": st.sampled_from(["2026-01-01", "2026-02-30", "26-01-01", "2026-03-01", 5]),
+                "exit": st.sampled_from(["2026-01-10", "2025-12-31", None, "2026-04-01"]),
+            },
+            optional={"country": st.sampled_from(["DE", "CY", "XX", "de", None])},
+        ),
+        max_size=3,
+    ),
+    st.sampled_from(["2026-04-01", "2026-13-01", None]),
+)
+def test_schengen_input_parses_or_names_the_field(
+    stays: list[dict[str, Any]], control: Any
+) -> None:
+    raw = {"stays": stays, "control_date": control}
+    try:
+        inp = parse_schengen_input(raw)
+    except ResidenceInputError as exc:
+        assert exc.path.split("[")[0].split(".")[0] in ("stays", "control_date")
+    else:
+        result = schengen_check(inp)
+        assert 0 <= result.days_used <= 180
