@@ -41,7 +41,8 @@ def crossings(draw: st.DrawFn, lo: date, hi: date, country: str) -> Crossing:
     source = draw(st.sampled_from(SOURCES))
     if draw(st.booleans()):
         return Crossing(kind, on, None, source)
-    clock = draw(st.times())
+    # A few fixed times make crossings collide on the same instant, as real records do.
+    clock = draw(st.sampled_from([time(0, 30), time(10, 0), time(23, 30)]) | st.times())
     zone = draw(
         st.sampled_from(
             [ZoneInfo("Europe/Paris"), ZoneInfo("Asia/Nicosia"), UTC, timezone(timedelta(hours=3))]
@@ -91,11 +92,3 @@ def absent_days_by_simulation(trips_: list[Trip], first: date, last: date) -> in
             count += 1
         current += timedelta(days=1)
     return count
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def midnight(d: date) -> datetime:
-    return datetime.combine(d, time(0, 0), tzinfo=UTC)

@@ -274,6 +274,15 @@ def test_crossings_on_one_day_follow_their_times() -> None:
     assert result.needs_evidence == ()
 
 
+@pytest.mark.parametrize("first", ["exit", "entry"])
+def test_exit_and_entry_at_the_same_instant_are_a_same_day_trip(first: str) -> None:
+    second = "entry" if first == "exit" else "exit"
+    at = "2026-05-01T10:00:00+02:00"
+    result = run([{"type": first, "at": at}, {"type": second, "at": at}])
+    assert (result.absent_days.min, result.absent_days.max) == (0, 0)
+    assert result.needs_evidence == ()
+
+
 def test_untimed_return_and_departure_on_one_day_continue_the_sequence() -> None:
     result = run(
         [
@@ -403,6 +412,7 @@ def test_planned_open_trip_needs_no_evidence_yet() -> None:
 # --- oracles ---------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # a day-by-day simulation
 @given(check_inputs(with_crossings=False, open_ends=False, max_records=10))
 def test_known_trips_match_the_day_by_day_definition(inp: CheckInput) -> None:
     result = check(inp)
@@ -425,7 +435,7 @@ def test_known_trips_match_the_day_by_day_definition(inp: CheckInput) -> None:
         assert result.status is expected_status
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)  # enumerates up to 5,000 histories
 @given(check_inputs(max_records=5))
 def test_min_and_max_are_the_extremes_over_every_possible_history(inp: CheckInput) -> None:
     """Enumerate every value of every unknown end: the range must be exactly [min, max]."""

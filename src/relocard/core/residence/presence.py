@@ -306,8 +306,13 @@ def _pair_crossings(
         bare: dict[CrossingKind, list[Any]] = dict(by_day[day]["bare"])
         while timed or bare:
             need = CrossingKind.ENTRY if pending is not None else CrossingKind.EXIT
-            if timed and timed[0][2] == need:
-                _, index, kind, sources = timed.pop(0)
+            # An exit and an entry at the very same instant: take the one that continues.
+            pick = next(
+                (i for i, item in enumerate(timed) if item[0] == timed[0][0] and item[2] == need),
+                None,
+            )
+            if pick is not None:
+                _, index, kind, sources = timed.pop(pick)
             elif need in bare:
                 _, index, sources = bare.pop(need)
                 kind = need
