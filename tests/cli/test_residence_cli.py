@@ -167,6 +167,26 @@ def test_plan_bad_dates(tmp_path: pathlib.Path) -> None:
     assert "before the departure" in result.stderr
 
 
+def test_plan_stays_file_must_hold_stays(tmp_path: pathlib.Path) -> None:
+    inp = write(tmp_path, CHECK_INPUT)
+    stays = write(tmp_path, {"stay": []}, "stays.json")
+    result = invoke(
+        [
+            "residence",
+            "plan",
+            inp,
+            "--leave",
+            "2026-07-01",
+            "--return",
+            "2026-07-02",
+            "--stays",
+            stays,
+        ]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: stays: this field is required")
+
+
 def test_member() -> None:
     result = invoke(["residence", "member", "RO", "2024-06-01", "--border", "land"])
     assert result.exit_code == 0

@@ -15,6 +15,7 @@ import click
 from relocard.cli._common import fail, print_json, read_json_file
 from relocard.core.residence import (
     ResidenceError,
+    ResidenceInputError,
     check,
     in_schengen,
     parse_date,
@@ -94,7 +95,13 @@ def plan_command(
         return_ = parse_date(return_text, "--return")
         stays = None
         if stays_raw is not None:
-            listed = stays_raw.get("stays", []) if isinstance(stays_raw, dict) else stays_raw
+            listed = stays_raw
+            if isinstance(stays_raw, dict):  # a `schengen` input document works too
+                if "stays" not in stays_raw:
+                    raise ResidenceInputError(
+                        "missing_field", "stays", expected="a list of stays in other states"
+                    )
+                listed = stays_raw["stays"]
             stays = parse_stays(listed)
         return plan_trip(inp, leave, return_, schengen_stays=stays)
 
