@@ -17,6 +17,7 @@ urlpatterns = [
     path("privacy/", portal_views.privacy, name="privacy"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("relocard.accounts.urls")),
+    path("trips/", include("relocard.presence.urls")),
     path("apply/", include("relocard.portal.urls")),
     path("console/", include("relocard.console.urls")),
     path("credentials/", include("relocard.cards.urls")),

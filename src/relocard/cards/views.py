@@ -60,7 +60,7 @@ def _holder_card(request, reference, card_id):
 @require_http_methods(["GET", "POST"])
 def card_detail(request, reference, card_id):
     card = _holder_card(request, reference, card_id)
-    form = HolderKeyForm(request.POST or None)
+    form = HolderKeyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             token = creds.wallet_credential_issue(card, holder_jwk=form.cleaned_data["jwk"])

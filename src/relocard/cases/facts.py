@@ -169,6 +169,10 @@ class OtherFacts(forms.Form):
     )
 
 
+class TravelFacts(forms.Form):
+    """Evidence of a trip supports the trip's dates, recorded with the trip itself."""
+
+
 FACT_FORMS: dict[str, type[forms.Form]] = {
     EvidenceKind.PASSPORT: PassportFacts,
     EvidenceKind.DIPLOMA: DiplomaFacts,
@@ -177,6 +181,7 @@ FACT_FORMS: dict[str, type[forms.Form]] = {
     EvidenceKind.BUSINESS_REGISTRATION: BusinessFacts,
     EvidenceKind.LEASE_OR_DEED: HousingFacts,
     EvidenceKind.LIQUID_ASSETS: AssetsFacts,
+    EvidenceKind.TRAVEL: TravelFacts,
     EvidenceKind.OTHER: OtherFacts,
 }
 

@@ -135,6 +135,7 @@ class EvidenceKind(models.TextChoices):
     BUSINESS_REGISTRATION = "business_registration", _("Business registration")
     LEASE_OR_DEED = "lease_or_deed", _("Lease or title deed")
     LIQUID_ASSETS = "liquid_assets", _("Proof of liquid assets")
+    TRAVEL = "travel", _("Evidence of a trip (ticket, boarding pass, stamp)")
     OTHER = "other", _("Other document")
 
 

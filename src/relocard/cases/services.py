@@ -386,6 +386,12 @@ def evidence_review(
         item.save(
             update_fields=["status", "verified_facts", "reviewed_by", "reviewed_at", "review_note"]
         )
+        if item.kind == EvidenceKind.TRAVEL:
+            from relocard.presence.models import Trip, TripSource
+
+            verified = status == EvidenceStatus.VERIFIED
+            source = TripSource.EVIDENCE if verified else TripSource.DECLARED
+            Trip.objects.filter(evidence=item).update(source=source)
         audit_record(
             actor=actor,
             action=f"evidence.{status}",

@@ -293,7 +293,9 @@ def return_refusal(request, reference):
 def embassy_new(request):
     if not access.can_open_embassy_case(request.user):
         raise Http404(access.NOT_FOUND)
-    form = EmbassyApplicantForm(request.POST or None, initial={"safe_mode": True})
+    form = EmbassyApplicantForm(
+        request.POST if request.method == "POST" else None, initial={"safe_mode": True}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         email = data.pop("email")

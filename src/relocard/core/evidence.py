@@ -24,6 +24,7 @@ KIND_FACTS: dict[str, tuple[str, ...]] = {
     "business_registration": ("employment", "country"),
     "lease_or_deed": ("tenure", "country"),
     "liquid_assets": ("amount_eur",),
+    "travel": (),
     "other": (),
 }
 

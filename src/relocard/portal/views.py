@@ -124,7 +124,7 @@ def profile(request):
         if applicant
         else {"safe_mode": True}
     )
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             account_services.applicant_profile_save(
@@ -147,7 +147,7 @@ def start(request):
     if applicant is None:
         messages.info(request, _("First enter your personal details as in your passport."))
         return redirect("portal:profile")
-    form = StartForm(request.POST or None)
+    form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             application = case_services.application_start(
@@ -217,8 +217,12 @@ def evidence_add(request, reference):
             {"application": application, "form": form},
             status=_status(form),
         )
-    file_form = EvidenceFileForm(request.POST or None, request.FILES or None, kind=kind)
-    facts_form = FACT_FORMS[kind](request.POST or None, prefix=kind)
+    file_form = EvidenceFileForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        kind=kind,
+    )
+    facts_form = FACT_FORMS[kind](request.POST if request.method == "POST" else None, prefix=kind)
     if request.method == "POST" and file_form.is_valid() and facts_form.is_valid():
         try:
             case_services.evidence_add(
@@ -290,7 +294,10 @@ def evidence_remove(request, reference, evidence_id):
 @require_http_methods(["GET", "POST"])
 def submit(request, reference):
     application = _case_for_actor(request, reference)
-    form = SubmitForm(request.POST or None, initial={"token": secrets.token_urlsafe(16)})
+    form = SubmitForm(
+        request.POST if request.method == "POST" else None,
+        initial={"token": secrets.token_urlsafe(16)},
+    )
     errors = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -337,7 +344,10 @@ def correct(request, reference):
     correction = (
         application.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
     )
-    form = CorrectionAnswerForm(request.POST or None, initial={"token": secrets.token_urlsafe(16)})
+    form = CorrectionAnswerForm(
+        request.POST if request.method == "POST" else None,
+        initial={"token": secrets.token_urlsafe(16)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case_services.application_resubmit(
@@ -366,7 +376,7 @@ def correct(request, reference):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, reference):
     application = _case_for_actor(request, reference)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             case_services.application_withdraw(actor=request.user, application=application)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "relocard.audit",
     "relocard.cases",
     "relocard.cards",
+    "relocard.presence",
     "relocard.portal",
     "relocard.console",
 ]

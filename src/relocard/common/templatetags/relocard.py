@@ -40,6 +40,8 @@ RESULT_LABELS = {
     "eligible": _("All criteria met"),
     "not_eligible": _("Some criteria not met"),
     "undetermined": _("Not yet decidable"),
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
 }
 
 

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from babel import Locale
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from relocard.accounts.forms import DateInput
+from relocard.presence.services import COUNTRY_CODES
+
+
+def destination_choices():
+    names = Locale.parse(get_language() or "en", sep="-").territories
+    countries = sorted(((c, names.get(c, c)) for c in COUNTRY_CODES), key=lambda x: x[1])
+    return [("", _("Not another Schengen country, or I prefer not to say")), *countries]
+
+
+class TripForm(forms.Form):
+    left = forms.DateField(
+        label=_("Day you left the country"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty only if you do not know it."),
+    )
+    returned = forms.DateField(
+        label=_("Day you came back"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty if you are still abroad or it is not planned yet."),
+    )
+    destination = forms.ChoiceField(
+        label=_("Country visited"),
+        required=False,
+        choices=destination_choices,
+        help_text=_(
+            "Only needed for trips to other Schengen countries, which count "
+            "against 90 days in any 180."
+        ),
+    )
+
+
+class PlanForm(forms.Form):
+    leave = forms.DateField(label=_("Leave on"), widget=DateInput)
+    return_ = forms.DateField(label=_("Come back on"), widget=DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("leave")
+            and cleaned.get("return_")
+            and cleaned["return_"] < cleaned["leave"]
+        ):
+            self.add_error(
+                "return_", _("The day you come back must be on or after the day you leave.")
+            )
+        return cleaned
+
+
+class TripEvidenceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Ticket, boarding pass or passport stamp"),
+        help_text=_("A PDF, PNG or JPEG scan or photo, at most 10 MB."),
+    )

@@ -1,0 +1,135 @@
+"""The holder's trips: declared over HTTP, counted by the residence calculator, planned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from tests.conftest import pdf_bytes
+
+from relocard.audit.models import AuditEvent
+from relocard.cards.models import Card
+from relocard.presence import selectors, services
+from relocard.presence.models import Trip
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def holder(make_case):
+    app = make_case("approved")
+    card = app.cards.get()
+    # Put the card year around today, so that trips can be past and planned.
+    start = card.valid_from - timedelta(days=100)
+    Card.objects.filter(pk=card.pk).update(
+        valid_from=start, valid_until=start + timedelta(days=364)
+    )
+    card.refresh_from_db()
+    return card
+
+
+def test_trips_page_shows_the_budget(client, holder):
+    client.force_login(holder.applicant.user)
+    today = holder.valid_from + timedelta(days=100)
+    r = client.post(
+        reverse("presence:trips"),
+        {"left": today - timedelta(days=40), "returned": today - timedelta(days=30)},
+    )
+    assert r.status_code == 302
+    html = client.get(reverse("presence:trips")).content.decode()
+    assert "You must be in the country on at least 274 of its 365 days" in html
+    assert "On track" in html
+    presence = selectors.presence_for_card(holder)
+    assert presence.result.absent_days.max == 9
+    assert AuditEvent.objects.filter(action="trip.declared").count() == 1
+
+
+def test_long_absence_warns_and_the_planner_says_why(client, holder):
+    client.force_login(holder.applicant.user)
+    today = holder.valid_from + timedelta(days=100)
+    services.trip_save(
+        actor=holder.applicant.user,
+        applicant=holder.applicant,
+        left=today - timedelta(days=95),
+        returned=today - timedelta(days=5),
+    )
+    presence = selectors.presence_for_card(holder)
+    assert presence.result.budget_left.min == 2
+    url = (
+        reverse("presence:trips")
+        + f"?leave={today + timedelta(days=10)}&return_={today + timedelta(days=30)}"
+    )
+    html = client.get(url).content.decode()
+    assert "With this trip you would not keep the three-quarters rule" in html
+
+
+def test_missing_return_is_worst_case_and_asks_for_evidence(client, holder):
+    today = holder.valid_from + timedelta(days=100)
+    trip = services.trip_save(
+        actor=holder.applicant.user,
+        applicant=holder.applicant,
+        left=today - timedelta(days=3),
+        returned=None,
+    )
+    presence = selectors.presence_for_card(holder)
+    assert presence.result.status.value == "at_risk"
+    client.force_login(holder.applicant.user)
+    html = client.get(reverse("presence:trips")).content.decode()
+    assert "no return date is recorded" in html
+    assert (
+        trip.pk in {t.pk for t in presence.needs_evidence}
+        or presence.result.latest_return is not None
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"left": "2026-05-10", "returned": "2026-05-01"}, "on or after the day you left"),
+        ({}, "Enter the day you left, the day you came back, or both."),
+        ({"left": "2020-01-01", "returned": "2020-01-05"}, "more than two years ago"),
+        ({"left": "2026-02-30"}, "Enter a valid date."),
+    ],
+)
+def test_bad_trips_are_refused_with_a_reason(client, holder, data, message):
+    client.force_login(holder.applicant.user)
+    r = client.post(reverse("presence:trips"), data)
+    assert r.status_code == 400
+    assert message in r.content.decode()
+    assert not Trip.objects.exists()
+
+
+def test_trip_evidence_verified_at_review_backs_the_trip(client, holder, staff):
+    today = holder.valid_from + timedelta(days=100)
+    trip = services.trip_save(
+        actor=holder.applicant.user,
+        applicant=holder.applicant,
+        left=today - timedelta(days=20),
+        returned=today - timedelta(days=10),
+    )
+    client.force_login(holder.applicant.user)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = client.post(
+        reverse("presence:trip_evidence", args=[trip.pk]),
+        {"file": SimpleUploadedFile("ticket.pdf", pdf_bytes("ticket"))},
+    )
+    assert r.status_code == 302
+    trip.refresh_from_db()
+    assert trip.evidence.kind == "travel" and trip.source == "declared"
+
+
+def test_nobody_else_sees_or_changes_a_trip(client, holder, make_applicant, staff):
+    trip = services.trip_save(
+        actor=holder.applicant.user,
+        applicant=holder.applicant,
+        left=holder.valid_from + timedelta(days=5),
+        returned=holder.valid_from + timedelta(days=9),
+    )
+    client.force_login(make_applicant().user)
+    assert client.get(reverse("presence:trip_edit", args=[trip.pk])).status_code == 404
+    assert client.post(reverse("presence:trip_delete", args=[trip.pk])).status_code == 404
+    client.force_login(staff["caseworker"])
+    assert client.get(reverse("presence:trip_edit", args=[trip.pk])).status_code in (302, 404)
+    assert Trip.objects.filter(pk=trip.pk).exists()
