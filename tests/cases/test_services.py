@@ -20,6 +20,7 @@ from relocard.common.errors import (
     NotAllowed,
     StaleObject,
 )
+from relocard.core.calendar import card_validity_end
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,8 @@ def test_every_transition_writes_history_and_audit(make_case):
 def test_approval_issues_one_card_valid_one_year(make_case):
     app = make_case("approved")
     card = Card.objects.get(application=app)
-    assert (card.valid_until - card.valid_from).days == 365
+    # One year, both ends included: from 28 November to 27 November of the next year.
+    assert card.valid_until == card_validity_end(card.valid_from, 12)
     assert card.status == "active"
     assert card.number.startswith("FR-")
     assert app.decided_at is not None

@@ -80,6 +80,11 @@ class CardCredential(models.Model):
     kid = models.CharField(max_length=32)
     payload = models.TextField()
     issued_at = models.DateTimeField()
+    #: An interim certificate ("valid while the renewal is processed") has its own slot in
+    #: the status list, so that it can be withdrawn at the decision without touching the card.
+    status_list_index = models.PositiveIntegerField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -138,3 +143,89 @@ class CardStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.card} ({self.status})"
+
+
+class StatusSlot(models.Model):
+    """A used index of a member state's status list (cards and interim certificates)."""
+
+    member_state = models.ForeignKey(
+        "reference.MemberState", on_delete=models.PROTECT, related_name="+"
+    )
+    index = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member_state", "index"], name="unique_status_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_state_id}#{self.index}"
+
+
+class ComplianceStatus(models.TextChoices):
+    OK = "ok", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    FAILING = "failing", _("Failing a criterion")
+
+
+#: Severity order, to tell when a holder's status worsens.
+COMPLIANCE_RANK = {ComplianceStatus.OK: 0, ComplianceStatus.AT_RISK: 1, ComplianceStatus.FAILING: 2}
+
+
+class CardCompliance(models.Model):
+    """The nightly compliance run's verdict on an active card (one row per card)."""
+
+    card = models.OneToOneField(
+        Card, on_delete=models.CASCADE, primary_key=True, related_name="compliance"
+    )
+    status = models.CharField(max_length=16, choices=ComplianceStatus.choices, db_index=True)
+    presence_status = models.CharField(max_length=16)
+    present_min = models.PositiveIntegerField()
+    present_max = models.PositiveIntegerField()
+    budget_left_min = models.IntegerField()
+    outcome = models.CharField(max_length=16)
+    #: Criteria not met or unknown, comma-separated ids (e.g. "employment,residence").
+    not_met = models.CharField(max_length=200, blank=True)
+    unknown = models.CharField(max_length=200, blank=True)
+    evidence_expires_on = models.DateField(null=True, blank=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("card compliance")
+
+    def __str__(self) -> str:
+        return f"{self.card_id}: {self.status}"
+
+
+class ComplianceRun(models.Model):
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cards = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    worsened = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+    reminders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"compliance run {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RenewalReminder(models.Model):
+    """A reminder sent to renew (when the window opens, then at 60 and 30 days): at most once each."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "days_before"], name="one_reminder_per_milestone"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} -{self.days_before}d"

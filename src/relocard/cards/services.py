@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
 from relocard.cards.credentials import credentials_issue
-from relocard.cards.models import Card, CardAction, CardStatus, CardStatusChange
+from relocard.cards.models import Card, CardAction, CardStatus, CardStatusChange, StatusSlot
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify
+from relocard.core import rules
+from relocard.core.calendar import card_validity_end
 from relocard.core.identifiers import new_card_number
 
 #: Entries per member-state status list. Indexes are drawn at random (not in issuing order),
@@ -24,33 +26,40 @@ from relocard.core.identifiers import new_card_number
 STATUS_LIST_SIZE = getattr(settings, "RELOCARD_STATUS_LIST_SIZE", 1 << 20)
 
 
-def _random_slot() -> int:
-    return secrets.randbelow(STATUS_LIST_SIZE)
-
-
-def card_issue(*, actor, application, valid_from: date) -> Card:
-    """Create the card for an approved case (inside the caller's transaction)."""
-    member_state = application.member_state
-    valid_until = valid_from + timedelta(days=member_state.card_validity_days)
-    for _attempt in range(20):
+def allocate_status_slot(member_state_code: str) -> int:
+    """Reserve a random free index in the member state's status list (inside a transaction)."""
+    for _attempt in range(50):
+        index = secrets.randbelow(STATUS_LIST_SIZE)
         try:
             with transaction.atomic():
-                card = Card.objects.create(
-                    number=new_card_number(member_state.code),
-                    application=application,
-                    applicant=application.applicant,
-                    member_state=member_state,
-                    cycle=application.cycle,
-                    valid_from=valid_from,
-                    valid_until=valid_until,
-                    status_list_index=_random_slot(),
-                    issued_at=timezone.now(),
-                )
-            break
+                StatusSlot.objects.create(member_state_id=member_state_code, index=index)
         except IntegrityError:
-            continue  # the random slot (or, astronomically rarely, the number) was taken
-    else:  # pragma: no cover - would need a nearly full status list
-        raise RuntimeError("no free status-list slot found; enlarge RELOCARD_STATUS_LIST_SIZE")
+            continue  # taken: draw again
+        return index
+    raise RuntimeError("no free status-list slot found; enlarge RELOCARD_STATUS_LIST_SIZE")
+
+
+def card_validity(member_state_code: str, valid_from: date) -> date:
+    """Last valid day of a card issued on ``valid_from``: the policy's card.validity_months."""
+    months = rules.load_policy(member_state_code, on=valid_from).value("card.validity_months")
+    return card_validity_end(valid_from, months)
+
+
+def card_issue(*, actor, application, valid_from: date, valid_until: date | None = None) -> Card:
+    """Create the card for an approved case, with its signed credentials (caller's transaction)."""
+    member_state = application.member_state
+    valid_until = valid_until or card_validity(member_state.code, valid_from)
+    card = Card.objects.create(
+        number=new_card_number(member_state.code),
+        application=application,
+        applicant=application.applicant,
+        member_state=member_state,
+        cycle=application.cycle,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status_list_index=allocate_status_slot(member_state.code),
+        issued_at=timezone.now(),
+    )
     credentials = credentials_issue(card)
     audit_record(
         actor=actor,

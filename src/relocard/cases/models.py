@@ -210,6 +210,7 @@ class DecisionStatus(models.TextChoices):
     PROPOSED = "proposed", _("Awaiting confirmation")
     CONFIRMED = "confirmed", _("Final")
     RETURNED = "returned", _("Returned by the supervisor")
+    OVERTURNED = "overturned", _("Overturned on appeal")
 
 
 class Decision(models.Model):
@@ -260,3 +261,163 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} ({self.status})"
+
+
+class ExceptionKind(models.TextChoices):
+    FORCE_MAJEURE_ABSENCE = "force_majeure_absence", _("Absence for documented force majeure")
+
+
+class AcceptedException(models.Model):
+    """An exception a caseworker accepted for one cycle, with its justification (e.g. days
+    abroad for documented force majeure, not counted against presence up to the policy's cap)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="exceptions"
+    )
+    cycle = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=32, choices=ExceptionKind.choices)
+    days = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["accepted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.days} days)"
+
+
+class CaseFacts(models.Model):
+    """The facts a case's verified, unexpired evidence proves, kept flat for bulk runs.
+
+    Refreshed by every evidence check (see ``cases.services.case_facts_refresh``); the nightly
+    compliance run reads 300,000 of these rows instead of parsing every evidence item.
+    ``languages`` uses the rules' table notation: ``fr:B2;en:C1``, ``none`` or empty (unknown).
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="facts_rows"
+    )
+    cycle = models.PositiveSmallIntegerField()
+    nationality = models.CharField(max_length=2, blank=True)
+    isced_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    languages = models.CharField(max_length=200, blank=True)
+    employment = models.CharField(max_length=16, blank=True)
+    housing_tenure = models.CharField(max_length=16, blank=True)
+    housing_country = models.CharField(max_length=2, blank=True)
+    liquid_assets_eur = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    #: The earliest expiry among the evidence behind these facts (null: nothing expires).
+    expires_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "cycle"], name="one_facts_row_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of {self.application_id}/{self.cycle}"
+
+
+class AppealStatus(models.TextChoices):
+    LODGED = "lodged", _("Lodged, awaiting a decision")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Appeal(models.Model):
+    """An appeal against a refusal or a revocation, decided by a supervisor of the member state."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="appeals")
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
+    )
+    card_change = models.ForeignKey(
+        "cards.CardStatusChange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+    )
+    grounds = models.TextField(_("grounds of the appeal"))
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    lodged_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=AppealStatus.choices, default=AppealStatus.LODGED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["lodged_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="appeal_against_one_thing",
+                condition=(models.Q(decision__isnull=False) & models.Q(card_change__isnull=True))
+                | (models.Q(decision__isnull=True) & models.Q(card_change__isnull=False)),
+            ),
+            models.UniqueConstraint(
+                fields=["decision"],
+                condition=models.Q(decision__isnull=False),
+                name="one_appeal_per_decision",
+            ),
+            models.UniqueConstraint(
+                fields=["card_change"],
+                condition=models.Q(card_change__isnull=False),
+                name="one_appeal_per_card_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal #{self.pk} ({self.status})"
+
+
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+
+
+class TransferRequest(models.Model):
+    """A holder moving to another member state asks it to take over their case."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="transfers")
+    from_state = models.ForeignKey(
+        "reference.MemberState", on_delete=models.PROTECT, related_name="+"
+    )
+    to_state = models.ForeignKey(
+        "reference.MemberState", on_delete=models.PROTECT, related_name="incoming_transfers"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=TransferStatus.choices, default=TransferStatus.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(status="requested"),
+                name="one_open_transfer_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer #{self.pk} {self.from_state_id}->{self.to_state_id} ({self.status})"

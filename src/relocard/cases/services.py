@@ -22,6 +22,7 @@ from relocard.audit.services import audit_record
 from relocard.cases.facts import EXPIRING_KINDS, FACT_FORMS, clean_facts
 from relocard.cases.models import (
     Application,
+    CaseFacts,
     CaseState,
     CaseTransition,
     Channel,
@@ -337,6 +338,51 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
     return app
 
 
+# --- facts kept flat for bulk runs ------------------------------------------------------------
+
+
+def case_facts_refresh(*, application: Application, cycle: int) -> CaseFacts:
+    """Recompute the flat facts row of a case's cycle from its verified evidence.
+
+    Expired evidence is included here (the row carries the earliest expiry, so that the nightly
+    run can tell the holder to renew it); the live pre-check leaves expired evidence out.
+    """
+    from relocard.core.evidence import VerifiedEvidence, facts_from_evidence
+
+    items = list(
+        application.evidence.filter(status=EvidenceStatus.VERIFIED, cycle=cycle).order_by(
+            "uploaded_at", "id"
+        )
+    )
+    facts = facts_from_evidence(
+        (
+            VerifiedEvidence(kind=i.kind, facts=i.verified_facts, order=n)
+            for n, i in enumerate(items)
+        ),
+        on=date.min,
+    )
+    languages = facts.get("languages")
+    housing = facts.get("housing", {})
+    expiries = [i.expires_on for i in items if i.expires_on is not None]
+    row, _created = CaseFacts.objects.update_or_create(
+        application=application,
+        cycle=cycle,
+        defaults={
+            "nationality": facts.get("nationality", ""),
+            "isced_level": facts.get("education", {}).get("isced_level"),
+            "languages": ""
+            if languages is None
+            else ";".join(f"{x['language']}:{x['cefr']}" for x in languages),
+            "employment": facts.get("employment", ""),
+            "housing_tenure": housing.get("tenure", ""),
+            "housing_country": housing.get("country", ""),
+            "liquid_assets_eur": facts.get("liquid_assets_eur"),
+            "expires_on": min(expiries) if expiries else None,
+        },
+    )
+    return row
+
+
 # --- caseworker side -----------------------------------------------------------------------
 
 
@@ -386,6 +432,7 @@ def evidence_review(
         item.save(
             update_fields=["status", "verified_facts", "reviewed_by", "reviewed_at", "review_note"]
         )
+        case_facts_refresh(application=app, cycle=item.cycle)
         if item.kind == EvidenceKind.TRAVEL:
             from relocard.presence.models import Trip, TripSource
 

@@ -12,7 +12,6 @@ class MemberStateAdmin(AuditedAdmin):
         "programme_enabled",
         "decision_days",
         "appeal_days",
-        "card_validity_days",
     )
     list_filter = ("programme_enabled",)
     list_editable = ("programme_enabled",)

@@ -21,7 +21,6 @@ class MemberState(models.Model):
         help_text=_("Days from submission to decision, paused during corrections."),
     )
     appeal_days = models.PositiveSmallIntegerField(_("appeal deadline (days)"), default=30)
-    card_validity_days = models.PositiveSmallIntegerField(_("card validity (days)"), default=365)
 
     class Meta:
         ordering = ["code"]
