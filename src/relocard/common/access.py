@@ -67,11 +67,22 @@ def can_use_console(user) -> bool:
 def can_read_case(user, application: Application) -> bool:
     if is_applicant(user):
         return application.applicant.user_id == user.pk
+    if receives_transfer(user, application):
+        return True
     if not in_member_state(user, application.member_state_id):
         return False
     if user.role == Role.CONSULAR_OFFICER:
         return application.channel == Channel.EMBASSY
     return True
+
+
+def receives_transfer(user, application: Application) -> bool:
+    """Caseworkers and supervisors of a member state asked to take over the case."""
+    if not _active(user) or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return False
+    return application.transfers.filter(
+        status="requested", to_state_id=user.member_state_id
+    ).exists()
 
 
 def can_open_embassy_case(user) -> bool:
