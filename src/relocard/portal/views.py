@@ -181,6 +181,7 @@ def case_detail(request, reference):
         "decision": selectors.final_decision(application),
         "estimate": selectors.processing_estimate(member_state_code=application.member_state_id),
         "precheck": _explanation(application),
+        "decided": selectors.final_decision(application) is not None,
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
         **_trial_year(request.user, application),
