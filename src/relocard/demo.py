@@ -246,25 +246,42 @@ def _trial_year(staff: dict, rnd: random.Random) -> None:
         # the first holder's card is close to its end, so the renewal is open.
         days_into_year = 310 if n == 0 else rnd.randint(30, 300)
         start = today - timedelta(days=days_into_year)
-        Card.objects.filter(pk=card.pk).update(valid_from=start, valid_until=start + timedelta(days=364))
+        Card.objects.filter(pk=card.pk).update(
+            valid_from=start, valid_until=start + timedelta(days=364)
+        )
         user = card.applicant.user
         for _ in range(rnd.randint(0, 4)):
             left = start + timedelta(days=rnd.randint(1, days_into_year + 40))
             length = rnd.randint(2, 25 if rnd.random() < 0.9 else 70)
             destination = rnd.choice(["", "", "DE", "IT", "ES", "AT"])
-            trip_save(actor=user, applicant=card.applicant, left=left, returned=left + timedelta(days=length),
-                      destination=destination if destination != card.member_state_id else "")
+            trip_save(
+                actor=user,
+                applicant=card.applicant,
+                left=left,
+                returned=left + timedelta(days=length),
+                destination=destination if destination != card.member_state_id else "",
+            )
     if len(cards) > 3:
         revoked = cards[1]
         ms = revoked.member_state_id
-        change = card_status_propose(actor=staff[(Role.CASEWORKER, ms)], card=revoked, action="revoke",
-                                     reason="The employment contract could not be confirmed with the employer.")
+        change = card_status_propose(
+            actor=staff[(Role.CASEWORKER, ms)],
+            card=revoked,
+            action="revoke",
+            reason="The employment contract could not be confirmed with the employer.",
+        )
         card_status_confirm(actor=staff[(Role.SUPERVISOR, ms)], change=change)
-        appeal_lodge(actor=revoked.applicant.user, application=revoked.application, card_change=change,
-                     grounds="The employer has since confirmed the contract in writing.")
+        appeal_lodge(
+            actor=revoked.applicant.user,
+            application=revoked.application,
+            card_change=change,
+            grounds="The employer has since confirmed the contract in writing.",
+        )
         moving = cards[2]
         target = next(code for code in PROGRAMME_LAUNCH if code != moving.member_state_id)
-        transfer_request(actor=moving.applicant.user, application=moving.application, to_state_code=target)
+        transfer_request(
+            actor=moving.applicant.user, application=moving.application, to_state_code=target
+        )
 
 
 def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, str, str]]:

@@ -202,4 +202,4 @@ def _start_worker():
     import subprocess
 
     click.echo("Starting the task worker (django-tasks-db) beside the server.")
-    return subprocess.Popen([sys.executable, "-m", "relocard.cli", "worker"])  # noqa: S603
+    return subprocess.Popen([sys.executable, "-m", "relocard.cli", "worker"])
