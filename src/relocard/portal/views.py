@@ -175,7 +175,10 @@ def case_detail(request, reference):
     context = {
         "application": application,
         "applicant": application.applicant,
-        "evidence": selectors.case_evidence(application),
+        # This card year's documents; earlier years' stay on record (the caseworker sees them).
+        "evidence": [
+            i for i in selectors.case_evidence(application) if i.cycle == application.cycle
+        ],
         "history": selectors.case_history(application),
         "correction": correction,
         "decision": selectors.final_decision(application),
