@@ -118,7 +118,8 @@ class StatusList:
             )
 
     def get(self, idx: int) -> int:
-        self._check(idx)
+        if type(idx) is not int or not 0 <= idx < self.size:  # checked inline when plain
+            self._check(idx)
         bit = idx * self.bits
         return (self._data[bit >> 3] >> (bit & 7)) & ((1 << self.bits) - 1)
 

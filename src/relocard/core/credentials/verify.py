@@ -349,9 +349,27 @@ def _verify_rc1_fast(
             _validity_checks, label, "validity", f"valid on {label}"
         )
         verdict = "valid"
-    status, outcome = _status(member_state, idx, uri, status_lists, first)
-    if outcome is not None:
-        verdict = outcome
+    # The status: the common case (a list of tokens, the one for this URI fresh, signed by
+    # this member state, the card's entry valid) inline, as _status decides it; the rest there.
+    status = None
+    if type(status_lists) is list:
+        token = None
+        for candidate in status_lists:
+            if candidate.uri == uri:
+                token = candidate
+                break
+        if (
+            type(token) is StatusListToken
+            and token.member_state == member_state
+            and (token.expires_ts is None or first < token.expires_ts)
+            and idx < token.status_list.size
+            and token.status_list.get(idx) == VALID
+        ):
+            status = Check("status", True, f"valid (index {idx})")
+    if status is None:
+        status, outcome = _status(member_state, idx, uri, status_lists, first)
+        if outcome is not None:
+            verdict = outcome
     checks = (
         _C_PREFIX,
         base45_check,
