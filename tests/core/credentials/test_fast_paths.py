@@ -548,3 +548,34 @@ def test_fast_path_never_raises_on_strange_status_lists(signer, trust_list) -> N
     for lists in (42, [object()], {URI: "not a list"}):
         result = verify(payload, trust_list=trust_list, status_lists=lists, at=DAY)  # type: ignore[arg-type]
         assert result.status == "malformed" and result.checks[-1].step == "internal"
+
+
+def _signed(claims: bytes, signer) -> str:
+    return encode_payload(sign1(claims, signer.private_key, signer.kid))
+
+
+@pytest.mark.parametrize(
+    ("claims", "detail"),
+    [
+        (b"\x1c", "not valid CBOR"),  # reserved additional information
+        (b"\x63\xff\xfe\xfd", "not valid CBOR"),  # a text string that is not UTF-8
+        (b"\xa0\x00", "unexpected bytes"),
+        (b"\x82\x01\x02", "not a CBOR map of claims"),
+    ],
+)
+def test_signed_claims_that_are_no_cbor_map_are_reported_by_the_fast_path(
+    signer, trust_list, claims: bytes, detail: str
+) -> None:
+    text = _signed(claims, signer)
+    fast = _verify_rc1_fast(text, trust_list, None, DAY)
+    assert (
+        fast is not None and fast.checks[-1].step == "claims" and detail in fast.checks[-1].detail
+    )
+    assert _same_verdict(text, trust_list, None, DAY).status == "malformed"
+
+
+@FAST
+@given(st.one_of(st.binary(max_size=200), cbor_values.map(cbor2.dumps)))
+def test_verdicts_agree_on_any_signed_claims(signer, trust_list, claims: bytes) -> None:
+    result = _same_verdict(_signed(claims, signer), trust_list, None, DAY)
+    assert not result.valid

@@ -326,8 +326,12 @@ def _verify_rc1_fast(
         failed = Check("signature", False, "the signature does not match the signed data")
         return Verification(False, "bad_signature", {}, (*checks, failed))
     fields = card_payload_fast(payload) or _card_from_cbor(payload)
-    if fields is None:
-        return None
+    if type(fields) is not tuple:
+        if fields is None:
+            return None
+        checks = (_C_PREFIX, base45_check, zlib_check, _C_CBOR, _C_COSE, kid_check)
+        failed = Check("claims", False, fields)
+        return Verification(False, "malformed", {}, (*checks, signature_check, failed))
     claims, kind, number, idx, uri, valid_from, valid_until, iat = fields
     member_state = claims["member_state"]
     if (
@@ -387,12 +391,20 @@ def _verify_rc1_fast(
 
 def _card_from_cbor(
     payload: bytes,
-) -> tuple[dict[str, Any], str, str, int, str, int, int, int] | None:
-    """The fast path's second reader (cbor2, then direct checks), for any key order."""
+) -> tuple[dict[str, Any], str, str, int, str, int, int, int] | str | None:
+    """The fast path's second reader (cbor2, then direct checks), for any key order.
+
+    Returns the fields, or None (the full path decides), or the "claims" check's detail
+    when the payload is not a CBOR map: exactly what the full path would report, given here
+    so that a payload is not run through the CBOR decoder twice (cbor2 5.9's C decoder
+    leaks the exception objects of some decoding errors).
+    """
     try:
         cwt = cbor_loads_strict(payload, "the CWT payload")
-    except EncodingError:
-        return None
+    except EncodingError as exc:
+        return str(exc)
+    if not isinstance(cwt, Mapping):
+        return "the CWT payload is not a CBOR map of claims"  # as Sign1.claims()
     fields = card_fields_fast(cwt) if type(cwt) in _MAPS else None
     iat = cwt.get(CWT_IAT) if fields is not None else None
     if type(iat) is not int:
