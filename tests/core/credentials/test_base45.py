@@ -204,3 +204,11 @@ def test_too_large_group_found_at_any_position(groups: int) -> None:
 def test_decode_refuses_non_text() -> None:
     with pytest.raises(Base45Error, match="may only contain"):
         decode(b"QED8WEX0")  # type: ignore[arg-type]
+
+
+@given(st.binary(max_size=100))
+def test_encode_takes_any_bytes_like(data: bytes) -> None:
+    text = encode(data)
+    assert encode(bytearray(data)) == text
+    assert encode(memoryview(data)) == text
+    assert encode(memoryview(b"x" + data)[1:]) == text

@@ -53,6 +53,8 @@ _DIV45 = 46604
 
 def encode(data: bytes) -> str:
     """Encode bytes as Base45 text (two bytes -> three characters, a last byte -> two)."""
+    if type(data) is not bytes:
+        data = bytes(data)  # bytearray, memoryview: strided slices below need bytes
     n = len(data)
     pairs = n >> 1
     out = b""
