@@ -265,7 +265,7 @@ def es256_der(signature: bytes) -> bytes:
     on the path of every verification. When neither half starts with a zero byte (all but
     1 in 128 signatures) the DER is one of four fixed headers around the two halves.
     """
-    if signature[0] and signature[32] and len(signature) == 64:
+    if len(signature) == 64 and signature[0] and signature[32]:
         head, middle = _DER_HEADS[(signature[0] >> 7) | (signature[32] >> 7 << 1)]
         return b"".join((head, signature[:32], middle, signature[32:]))
     r = signature[:32].lstrip(b"\0") or b"\0"

@@ -15,6 +15,13 @@ detail says what to fetch.
 
 ``at`` is a datetime (an instant) or a date (a whole day, UTC): a card is valid on a day
 when it is valid at some moment of that day.
+
+An ``RC1:`` payload laid out exactly as :func:`~.rc1.issue_rc1` writes it takes a fast path
+(:func:`_verify_rc1_fast`) that decodes and checks the same layers, and verifies the same
+signature, with fewer general-purpose steps; anything it does not recognise, and every
+failure but a bad signature or undecodable signed claims, goes through the full path,
+which names the failing layer. Both give the same verdict: the tests compare them on valid,
+mutated and fuzzed payloads.
 """
 
 from __future__ import annotations
