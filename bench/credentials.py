@@ -12,7 +12,7 @@ Measures, over N distinct payloads (each card a different number, name and statu
   verdict with its ten checks);
 * python-cwt: the same pipeline with the COSE_Sign1 decoding and its ES256 check done by
   python-cwt, idiomatically (``COSE.new().decode(message, key)`` with the key object built
-  once; ``cwt.decode`` does the same plus its own claim checks and is ~5 us slower, see
+  once; ``cwt.decode`` does the same plus its own claim checks and is ~10 us slower, see
   ``--steps``), and every other step shared with ours: Base45, size-limited zlib, the claims
   reader and checks, signer validity, validity and the status list. It builds no verdict
   object and no check records, which ours does;
@@ -302,7 +302,7 @@ def steps(
         "base45 decode": each(base45.decode, texts),
         "zlib inflate (limited)": each(inflate, compressed),
         "COSE layout + Sig_structure": each(decode_es256_fast, coses),
-        "r||s -> DER": each(es256_der, [p[3] for p in parts]),  # type: ignore[index]
+        "r, s to DER": each(es256_der, [p[3] for p in parts]),  # type: ignore[index]
         "ES256 verify": each(lambda x: key.verify(x[0], x[1], _ECDSA_SHA256), ders),
         "claims: regex reader": each(card_payload_fast, cwt_payloads),
         "claims: cbor2 + dict reader": each(
