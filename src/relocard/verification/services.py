@@ -354,8 +354,10 @@ def _checker(organisation, user, api_key):
     if api_key is not None:
         if api_key.revoked_at is not None or api_key.organisation_id != organisation.pk:
             raise NotAllowed(_("This API key is not valid."))
-    elif not access.can_check(user):
-        raise NotAllowed(_("Only people of an approved verifier organisation can check cards."))
+    else:
+        membership = access.verifier_membership(user)
+        if membership is None or membership.organisation_id != organisation.pk:
+            raise NotAllowed(_("Only people of a verifier organisation can check cards."))
     if not organisation.is_approved:
         raise NotAllowed(
             _(
