@@ -35,7 +35,7 @@ from typing import Literal
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import APIKeyHeader
@@ -336,7 +336,7 @@ def check_share_code(request, body: ShareCodeCheckIn):
         date_of_birth=body.date_of_birth,
         reason=body.reason,
     )
-    return 200, _out(request, check)
+    return Status(200, _out(request, check))
 
 
 @api.post(
@@ -348,7 +348,7 @@ def check_share_code(request, body: ShareCodeCheckIn):
 def check_qr(request, body: QrCheckIn):
     """Offline verification of the signed QR payload, revocation by the status list included."""
     _limit(request)
-    return 200, _qr_check(request, body.payload, body.purpose, body.reason)
+    return Status(200, _qr_check(request, body.payload, body.purpose, body.reason))
 
 
 @api.post(
@@ -362,12 +362,15 @@ def check_qr_image(request, file: File[UploadedFile], data: Form[QrImageIn]):
     _limit(request)
     limit = settings.RELOCARD_QR_UPLOAD_MAX_BYTES
     if file.size is not None and file.size > limit:
-        return 413, {
-            "code": "payload_too_large",
-            "message": f"The file is larger than {limit} bytes. Upload a smaller photo or scan.",
-        }
+        return Status(
+            413,
+            {
+                "code": "payload_too_large",
+                "message": f"The file is larger than {limit} bytes. Upload a smaller photo or scan.",
+            },
+        )
     payload = decode_qr(file.read(limit + 1))
-    return 200, _qr_check(request, payload, data.purpose, data.reason)
+    return Status(200, _qr_check(request, payload, data.purpose, data.reason))
 
 
 @api.get(
@@ -378,7 +381,7 @@ def check_qr_image(request, file: File[UploadedFile], data: Form[QrImageIn]):
 )
 def get_check(request, check_id: str):
     check = _organisation_check(request, check_id)
-    return 200, _out(request, check)
+    return Status(200, _out(request, check))
 
 
 @api.get(

@@ -50,6 +50,11 @@ from relocard.verification.record import check_record_pdf
 PAGE_SIZE = 50
 
 
+def _posted(request):
+    """The POST data on a POST (even an empty one, which must show errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _status(form) -> int:
     return 400 if form.is_bound and form.errors else 200
 
@@ -102,7 +107,7 @@ def share_code_new(request):
     initial = {}
     if request.GET.get("purpose") in ("work", "rent", "bank"):
         initial["purpose"] = request.GET["purpose"]
-    form = ShareCodeCreateForm(request.POST or None, cards=cards, initial=initial)
+    form = ShareCodeCreateForm(_posted(request), cards=cards, initial=initial)
     if request.method == "POST" and form.is_valid():
         card = next(c for c in cards if c.pk == form.cleaned_data["card"])
         try:
@@ -159,7 +164,7 @@ def register(request):
             return redirect("verification:home")
         messages.info(request, _("Sign out first to register an organisation."))
         return redirect("home")
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -298,7 +303,7 @@ def check_code(request):
     membership = access.verifier_membership(request.user)
     if (refusal := _not_approved(request, membership)) is not None:
         return refusal
-    form = ShareCodeCheckForm(request.POST or None)
+    form = ShareCodeCheckForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             ratelimit.check_allowed(
@@ -341,7 +346,7 @@ def check_qr(request):
     membership = access.verifier_membership(request.user)
     if (refusal := _not_approved(request, membership)) is not None:
         return refusal
-    form = QrCheckForm(request.POST or None, request.FILES or None)
+    form = QrCheckForm(_posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         payload = form.cleaned_data["payload"]
         upload = form.cleaned_data.get("file")
