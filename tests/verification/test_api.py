@@ -239,7 +239,7 @@ def _card_png(card) -> bytes:
 
 def test_qr_image_check_from_a_png_and_a_pdf(client, card, api_key):
     key, _user = api_key
-    for name, content in (
+    for _name, content in (
         ("card.png", _card_png(card)),
         ("card.pdf", creds.card_pdf(card, size="ID-1")),
     ):
