@@ -418,13 +418,13 @@ def _organisation_check(request, check_id: str) -> CardCheck:
     try:
         normalised = normalise_check_id(check_id)
     except CodeFormatError:
-        raise Http404(_("No such check.")) from None
+        raise Http404("No such check.") from None
     check = (
         CardCheck.objects.select_related("organisation", "card__applicant", "api_key", "checked_by")
         .filter(check_id=normalised, organisation_id=request.api_key.organisation_id)
         .first()
     )
     if check is None:
-        raise Http404(_("No such check."))
+        raise Http404("No such check.")
     services.check_viewed(actor=None, check=check, api_key=request.api_key)
     return check
