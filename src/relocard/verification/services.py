@@ -410,12 +410,14 @@ def check_by_share_code(
     max_failures = settings.RELOCARD_SHARE_CODE_MAX_FAILURES
     with transaction.atomic():
         now = timezone.now()
+        # The code's holder is its card's applicant (share_code_create makes it so): one join.
         row = (
-            ShareCode.objects.select_related("card__member_state", "holder__user")
+            ShareCode.objects.select_related("card__member_state", "card__applicant__user")
             .filter(digest=digest)
             .first()
         )
-        stored = row.holder.date_of_birth if row is not None else _STAND_IN_BIRTHDAY
+        holder = row.card.applicant if row is not None else None
+        stored = holder.date_of_birth if holder is not None else _STAND_IN_BIRTHDAY
         birthday_matches = hmac.compare_digest(stored.isoformat(), date_of_birth.isoformat())
         usable = row is not None and row.state_at(now) == "active"
         matched = birthday_matches and usable
@@ -478,7 +480,7 @@ def check_by_share_code(
                 member_state=row.card.member_state_id,
                 data={"failures": row.failures + 1},
             )
-            notify(row.holder.user, "share_code_locked")
+            notify(holder.user, "share_code_locked")
     return check
 
 
