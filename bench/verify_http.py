@@ -153,7 +153,7 @@ def wait_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
                     return
         except OSError:
@@ -192,16 +192,21 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(url: str, *, script: str | None, duration: int, connections: int, threads: int) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
-    tmp = None
-    if script:
-        tmp = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        tmp.write(script)
-        tmp.close()
-        cmd += ["-s", tmp.name]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    if tmp:
-        os.unlink(tmp.name)
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        if script:
+            path = pathlib.Path(tmp) / "post.lua"
+            path.write_text(script)
+            cmd += ["-s", str(path)]
+        out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
     avg = re.search(r"Latency\s+(\S+)", out).group(1)
@@ -272,12 +277,21 @@ def main() -> None:
         rnd.shuffle(share)
         scenarios = {
             "ping": (f"{base}/api/ping", None),
-            "share_code": (f"{base}/api/checks/share-code", lua_post("/api/checks/share-code", data["key"], share)),
+            "share_code": (
+                f"{base}/api/checks/share-code",
+                lua_post("/api/checks/share-code", data["key"], share),
+            ),
             "qr": (f"{base}/api/checks/qr", lua_post("/api/checks/qr", data["key"], qr)),
         }
         # Warm up every worker's caches (trust and status lists, connections).
-        for name, (url, script) in scenarios.items():
-            run_wrk(url, script=script, duration=2, connections=args.connections, threads=args.wrk_threads)
+        for url, script in scenarios.values():
+            run_wrk(
+                url,
+                script=script,
+                duration=2,
+                connections=args.connections,
+                threads=args.wrk_threads,
+            )
         runs: dict[str, list[dict]] = {name: [] for name in scenarios}
         for rnd_i in range(args.rounds):
             for name, (url, script) in scenarios.items():
@@ -289,18 +303,32 @@ def main() -> None:
                     threads=args.wrk_threads,
                 )
                 runs[name].append(result)
-                print(f"round {rnd_i + 1} {name:<11} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non_2xx']}", flush=True)
+                print(
+                    f"round {rnd_i + 1} {name:<11} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non_2xx']}",
+                    flush=True,
+                )
 
         # Same time for a wrong code and a wrong date of birth (run last: wrong dates lock codes).
         wrong_code = [
-            json.dumps({"code": "R" + c[1:-1] + ("0" if c[-1] != "0" else "1"), "date_of_birth": d, "reason": "x"})
+            json.dumps(
+                {
+                    "code": "R" + c[1:-1] + ("0" if c[-1] != "0" else "1"),
+                    "date_of_birth": d,
+                    "reason": "x",
+                }
+            )
             for c, d in data["codes"]
         ]
         wrong_birthday = [
-            json.dumps({"code": c, "date_of_birth": "1959-12-31", "reason": "x"}) for c, _d in data["codes"]
+            json.dumps({"code": c, "date_of_birth": "1959-12-31", "reason": "x"})
+            for c, _d in data["codes"]
         ]
         timing = {}
-        for name, bodies in (("wrong_code", wrong_code), ("wrong_birthday", wrong_birthday), ("wrong_code_again", wrong_code)):
+        for name, bodies in (
+            ("wrong_code", wrong_code),
+            ("wrong_birthday", wrong_birthday),
+            ("wrong_code_again", wrong_code),
+        ):
             timing[name] = run_wrk(
                 f"{base}/api/checks/share-code",
                 script=lua_post("/api/checks/share-code", data["key"], bodies),
@@ -308,7 +336,10 @@ def main() -> None:
                 connections=1,
                 threads=1,
             )
-            print(f"{name:<17} avg {timing[name]['avg_ms']:.2f} ms  p50 {timing[name]['p50_ms']:.2f} ms", flush=True)
+            print(
+                f"{name:<17} avg {timing[name]['avg_ms']:.2f} ms  p50 {timing[name]['p50_ms']:.2f} ms",
+                flush=True,
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -332,7 +363,9 @@ def main() -> None:
     for name, row in table.items():
         ratio = f"{row['ratio']:.0%}" if "ratio" in row else "1"
         target = f">={row['target_ratio']:.0%}" if "target_ratio" in row else "-"
-        print(f"{name:<11} {row['rps']:8.1f}  {ratio:>6}  {target:>6}  {row['p50_ms']:7.1f}  {row['p99_ms']:7.1f}  {row['non_2xx']:7d}")
+        print(
+            f"{name:<11} {row['rps']:8.1f}  {ratio:>6}  {target:>6}  {row['p50_ms']:7.1f}  {row['p99_ms']:7.1f}  {row['non_2xx']:7d}"
+        )
     print(
         "\nwrong code vs wrong date of birth (1 connection): "
         + ", ".join(f"{k} avg {v['avg_ms']:.2f} ms" for k, v in timing.items())
@@ -341,7 +374,10 @@ def main() -> None:
         "args": vars(args),
         "cpus": os.cpu_count(),
         "endpoints": table,
-        "timing_equal": {k: {"avg_ms": v["avg_ms"], "p50_ms": v["p50_ms"], "rps": v["rps"]} for k, v in timing.items()},
+        "timing_equal": {
+            k: {"avg_ms": v["avg_ms"], "p50_ms": v["p50_ms"], "rps": v["rps"]}
+            for k, v in timing.items()
+        },
     }
     (HERE / "verify_http.json").write_text(json.dumps(result, indent=2) + "\n")
     shutil.rmtree(var_dir, ignore_errors=True)

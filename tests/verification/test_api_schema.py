@@ -38,7 +38,23 @@ CHECKS = [
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler())
 
 
+@pytest.fixture
+def _keep_connection():
+    """Requests go straight to the WSGI handler, whose request signals would close the test's
+    database connection (on PostgreSQL, mid-transaction); Django's test client unhooks them
+    the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_connection")
 @override_settings(
     RELOCARD_CHECK_RATE_PER_IP="100000/60", RELOCARD_CHECK_RATE_PER_ORGANISATION="100000/60"
 )

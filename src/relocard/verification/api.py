@@ -34,7 +34,6 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
