@@ -241,3 +241,8 @@ RELOCARD_CHECK_RATE_PER_ORGANISATION = os.environ.get(
 RELOCARD_CONFIRM_RATE_PER_IP = os.environ.get("RELOCARD_CONFIRM_RATE_PER_IP", "30/60")
 #: Largest photo, scan or PDF accepted for a QR check.
 RELOCARD_QR_UPLOAD_MAX_BYTES = int(os.environ.get("RELOCARD_QR_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+#: Seconds a server process trusts an API key it looked up (revocation reaches other processes
+#: at the latest this much later), and reuses the trust and status lists for QR checks (a
+#: revocation confirmed in the same process is seen at once).
+RELOCARD_API_KEY_CACHE_SECONDS = int(os.environ.get("RELOCARD_API_KEY_CACHE_SECONDS", 10))
+RELOCARD_QR_LISTS_CACHE_SECONDS = int(os.environ.get("RELOCARD_QR_LISTS_CACHE_SECONDS", 5))

@@ -14,26 +14,31 @@ life, adds the holder's notification.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
+import time
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from relocard.accounts.models import Role
+from relocard.accounts.models import Applicant, Role
 from relocard.audit.services import audit_record
-from relocard.cards.credentials import verify_payload
+from relocard.cards.credentials import verifier_lists
 from relocard.cards.models import Card, CardStatus
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify, send_password_setup
+from relocard.core.credentials import verify
+from relocard.reference.models import MemberState
 from relocard.verification import codes
 from relocard.verification.errors import WrongPurpose
 from relocard.verification.models import (
@@ -159,6 +164,8 @@ def organisation_decide(*, actor, organisation: VerifierOrganisation, status: st
         old = org.status
         org.status, org.decided_at, org.decided_by = status, timezone.now(), actor
         org.save(update_fields=["status", "decided_at", "decided_by"])
+        _forget_keys(organisation_id=org.pk)
+        transaction.on_commit(lambda: _forget_keys(organisation_id=org.pk))
         audit_record(
             actor=actor,
             action=f"verifier.{'approved' if status == OrganisationStatus.APPROVED else 'suspended'}",
@@ -240,6 +247,8 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> ApiKey:
             raise InvalidState(_("This key is already revoked."))
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        _forget_keys(digest=key.digest)
+        transaction.on_commit(lambda: _forget_keys(digest=key.digest))
         audit_record(
             actor=actor,
             action="verifier.api_key_revoked",
@@ -249,16 +258,39 @@ def api_key_revoke(*, actor, api_key: ApiKey) -> ApiKey:
     return key
 
 
+#: Keys recently found, per server process: digest -> (key, organisation, monotonic expiry).
+#: A request then needs no query to authenticate; a key revoked (or an organisation suspended)
+#: in another process is refused at the latest RELOCARD_API_KEY_CACHE_SECONDS later.
+_KEY_MEMO: dict[str, tuple[ApiKey, float]] = {}
+
+
 def api_key_authenticate(key: str) -> ApiKey | None:
-    """The live key of an approved or pending organisation, or None (one indexed lookup)."""
+    """The live key (with its organisation) that ``key`` is, or None."""
     if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX) or len(key) > 100:
         return None
+    digest = api_key_digest(key)
+    now = time.monotonic()
+    hit = _KEY_MEMO.get(digest)
+    if hit is not None and hit[1] > now:
+        return hit[0]
     found = (
         ApiKey.objects.select_related("organisation")
-        .filter(digest=api_key_digest(key), revoked_at__isnull=True)
+        .filter(digest=digest, revoked_at__isnull=True)
         .first()
     )
+    if found is None:
+        _KEY_MEMO.pop(digest, None)
+    else:
+        if len(_KEY_MEMO) > 10_000:
+            _KEY_MEMO.clear()
+        _KEY_MEMO[digest] = (found, now + settings.RELOCARD_API_KEY_CACHE_SECONDS)
     return found
+
+
+def _forget_keys(organisation_id: int | None = None, digest: str | None = None) -> None:
+    for known, (api_key, _until) in list(_KEY_MEMO.items()):
+        if known == digest or api_key.organisation_id == organisation_id:
+            _KEY_MEMO.pop(known, None)
 
 
 # --- share codes ---------------------------------------------------------------------------
@@ -379,6 +411,108 @@ def _purpose_allowed(organisation, purpose: str) -> None:
         )
 
 
+# --- the checks' hot-path reads ----------------------------------------------------------------
+#
+# A check's only reads are one row found by an indexed key. Built by the ORM (select_related,
+# only) they cost about 2 ms of CPU each, a third of a check (see bench/verify_http.md), so
+# they are written once as SQL and turned into model instances with the ORM's own converters
+# and Model.from_db, as a queryset would.
+
+_SHARE_CODE_COLUMNS = (
+    (
+        ShareCode,
+        "s",
+        ("id", "holder_id", "purpose", "expires_at", "revoked_at", "locked_at", "failures"),
+    ),
+    (
+        Card,
+        "c",
+        ("id", "number", "status", "valid_from", "valid_until", "member_state_id", "applicant_id"),
+    ),
+    (MemberState, "m", ("code", "timezone")),
+    (Applicant, "a", ("id", "user_id", "date_of_birth", "surname_latin", "given_names_latin")),
+)
+_CARD_COLUMNS = (
+    (
+        Card,
+        "c",
+        ("id", "number", "status", "valid_from", "valid_until", "member_state_id", "applicant_id"),
+    ),
+    (Applicant, "a", ("id", "user_id", "date_of_birth", "surname_latin", "given_names_latin")),
+)
+
+
+def _in_field_order(columns):
+    """Each model's columns in its concrete-field order, as Model.from_db expects them."""
+    out = []
+    for model, alias, names in columns:
+        order = {f.attname: i for i, f in enumerate(model._meta.concrete_fields)}
+        out.append((model, alias, tuple(sorted(names, key=order.__getitem__))))
+    return tuple(out)
+
+
+@functools.cache
+def _sql(kind: str, vendor: str):
+    """The query, its columns, and per column the ORM's converters (dates on SQLite...)."""
+    quote = connection.ops.quote_name
+    table = {m: quote(m._meta.db_table) for m in (ShareCode, Card, MemberState, Applicant)}
+    columns = _in_field_order(_SHARE_CODE_COLUMNS if kind == "share_code" else _CARD_COLUMNS)
+    fields = [
+        (alias, {f.attname: f for f in model._meta.concrete_fields}[name])
+        for model, alias, names in columns
+        for name in names
+    ]
+    select = ", ".join(f"{alias}.{quote(field.column)}" for alias, field in fields)
+    # Table and column names come from the models (quoted); the key is a query parameter.
+    if kind == "share_code":
+        sql = (
+            f"SELECT {select} FROM {table[ShareCode]} s "  # noqa: S608
+            f"JOIN {table[Card]} c ON c.id = s.card_id "
+            f"JOIN {table[MemberState]} m ON m.code = c.member_state_id "
+            f"JOIN {table[Applicant]} a ON a.id = c.applicant_id "
+            f"WHERE s.digest = %s"
+        )
+    else:
+        sql = (
+            f"SELECT {select} FROM {table[Card]} c "  # noqa: S608
+            f"JOIN {table[Applicant]} a ON a.id = c.applicant_id WHERE c.number = %s"
+        )
+    converters = []
+    for alias, field in fields:
+        col = Col(alias, field)
+        converters.append(
+            (connection.ops.get_db_converters(col) + field.get_db_converters(connection), col)
+        )
+    return sql, columns, converters
+
+
+def _fetch(kind: str, key: str):
+    """Model instances (joined) for one row, or None."""
+    sql, columns, converters = _sql(kind, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, (funcs, col) in enumerate(converters):
+        for func in funcs:
+            values[i] = func(values[i], col, connection)
+    instances = {}
+    at = 0
+    for model, _alias, names in columns:
+        instances[model] = model.from_db(connection.alias, names, values[at : at + len(names)])
+        at += len(names)
+    card, applicant = instances[Card], instances[Applicant]
+    card.applicant = applicant
+    if kind == "card":
+        return card
+    card.member_state = instances[MemberState]
+    share_code = instances[ShareCode]
+    share_code.card = card
+    return share_code
+
+
 def check_by_share_code(
     *,
     organisation: VerifierOrganisation,
@@ -411,11 +545,7 @@ def check_by_share_code(
     with transaction.atomic():
         now = timezone.now()
         # The code's holder is its card's applicant (share_code_create makes it so): one join.
-        row = (
-            ShareCode.objects.select_related("card__member_state", "card__applicant__user")
-            .filter(digest=digest)
-            .first()
-        )
+        row = _fetch("share_code", digest)
         holder = row.card.applicant if row is not None else None
         stored = holder.date_of_birth if holder is not None else _STAND_IN_BIRTHDAY
         birthday_matches = hmac.compare_digest(stored.isoformat(), date_of_birth.isoformat())
@@ -424,7 +554,8 @@ def check_by_share_code(
         # The same statement on every path; on no row when the code does not exist.
         target = row.pk if row is not None else 0
         if matched:
-            ShareCode.objects.filter(pk=target).update(failures=0)
+            if row.failures:
+                ShareCode.objects.filter(pk=target).update(failures=0)
         else:
             ShareCode.objects.filter(pk=target).update(
                 failures=F("failures") + 1,
@@ -480,8 +611,37 @@ def check_by_share_code(
                 member_state=row.card.member_state_id,
                 data={"failures": row.failures + 1},
             )
-            notify(holder.user, "share_code_locked")
+            notify(holder.user, "share_code_locked")  # the user is read on this path only
     return check
+
+
+#: The verified trust list and status lists, per server process: (monotonic expiry, lists).
+_LISTS: dict[str, tuple[float, tuple]] = {}
+
+
+def _verifier_lists():
+    """What :func:`relocard.cards.credentials.verify_payload` verifies with, reused briefly.
+
+    Building the lists costs about 1.5 ms of CPU and two queries (the programme certificate
+    read from its file, the status-list versions), 30 times the verification itself, so a
+    process keeps them for RELOCARD_QR_LISTS_CACHE_SECONDS. A card status change committed in
+    this process clears them at once (:func:`forget_lists`); in other processes it is seen
+    within those seconds, against the status list's published TTL of 300 s for offline checks.
+    """
+    now = time.monotonic()
+    hit = _LISTS.get("lists")
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    lists = verifier_lists()
+    _LISTS["lists"] = (now + settings.RELOCARD_QR_LISTS_CACHE_SECONDS, lists)
+    return lists
+
+
+def forget_lists(**_kwargs) -> None:
+    """A card changed: drop the process's lists now and again once the change commits (so that
+    no request in between keeps the old ones); a post_save hook."""
+    _LISTS.clear()
+    transaction.on_commit(_LISTS.clear)
 
 
 #: The verifier's verdict -> the recorded result of a QR check.
@@ -518,13 +678,14 @@ def check_by_qr(
         raise InvalidInput(
             _("Paste the text of the QR code, which starts with RC1:."), field="payload"
         )
-    verification = verify_payload(payload)
+    trust, lists = _verifier_lists()
+    verification = verify(payload, trust_list=trust, status_lists=lists)
     result = QR_RESULTS.get(verification.status, CheckResult.NOT_GENUINE)
     claims = verification.claims if result != CheckResult.NOT_GENUINE else {}
     number = claims.get("card_number")
     valid_until = claims.get("valid_until")
     with transaction.atomic():
-        card = Card.objects.filter(number=number).first() if number else None
+        card = _fetch("card", number) if number else None
         check = CardCheck.objects.create(
             check_id=codes.new_check_id(),
             organisation=organisation,
