@@ -19,6 +19,65 @@ from relocard.verification.selectors import CheckSummary
 
 _REPLACEMENTS = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "€": "EUR"}
+    | {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h", "Ħ": "H", "ŧ": "t"}
+)
+#: Greek letters (Cypriot organisations' names) by ELOT 743, letter by letter.
+_GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρσςτυφχψωΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ",
+        [
+            "a",
+            "v",
+            "g",
+            "d",
+            "e",
+            "z",
+            "i",
+            "th",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "x",
+            "o",
+            "p",
+            "r",
+            "s",
+            "s",
+            "t",
+            "y",
+            "f",
+            "ch",
+            "ps",
+            "o",
+            "A",
+            "V",
+            "G",
+            "D",
+            "E",
+            "Z",
+            "I",
+            "Th",
+            "I",
+            "K",
+            "L",
+            "M",
+            "N",
+            "X",
+            "O",
+            "P",
+            "R",
+            "S",
+            "T",
+            "Y",
+            "F",
+            "Ch",
+            "Ps",
+            "O",
+        ],
+        strict=True,
+    )
 )
 
 
@@ -32,6 +91,7 @@ def latin1(text: str) -> str:
         except UnicodeEncodeError:
             base = unicodedata.normalize("NFKD", ch)
             base = "".join(c for c in base if not unicodedata.combining(c))
+            base = "".join(_GREEK.get(c, c) for c in base)
             try:
                 base.encode("latin-1")
             except UnicodeEncodeError:
