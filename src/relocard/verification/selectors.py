@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from relocard.common import access
 from relocard.verification.models import CardCheck, CheckMethod, CheckResult, Purpose, ShareCode
@@ -37,6 +38,24 @@ class CheckSummary:
     @property
     def right_label(self) -> str:
         return str(Purpose(self.purpose).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, self.status))
+
+
+#: The card's status (share-code checks) or the verifier's verdict (QR checks), for people.
+STATUS_LABELS = {
+    "active": _("Active"),
+    "valid": _("Valid"),
+    "revoked": _("Revoked"),
+    "suspended": _("Suspended"),
+    "expired": _("Expired"),
+    "not_yet_valid": _("Not yet valid"),
+    "unknown_issuer": _("Unknown issuer"),
+    "bad_signature": _("Signature does not hold"),
+    "malformed": _("Unreadable"),
+}
 
 
 def check_summary(check: CardCheck) -> CheckSummary:
