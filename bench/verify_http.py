@@ -197,6 +197,49 @@ def cpu_per_request(env: dict[str, str], data: dict, n: int) -> dict[str, float]
     return json.loads(done.stdout)
 
 
+class LockSampler:
+    """Samples, every 20 ms, how many of the database's sessions are busy and how many of
+    them wait for a row lock (the audit chain's head, for checks)."""
+
+    def __init__(self, db: str) -> None:
+        import threading
+
+        self.db = db
+        self.samples: list[tuple[int, int]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            while not self.stop.is_set():
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE state = 'active'), "
+                    "count(*) FILTER (WHERE wait_event_type = 'Lock') "
+                    "FROM pg_stat_activity WHERE datname = %s",
+                    [self.db],
+                ).fetchone()
+                self.samples.append(row)
+                self.stop.wait(0.02)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {"db_active": 0.0, "db_lock_waits": 0.0}
+        return {
+            "db_active": statistics.mean(a for a, _w in self.samples),
+            "db_lock_waits": statistics.mean(w for _a, w in self.samples),
+        }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -353,16 +396,19 @@ def main() -> None:
         runs: dict[str, list[dict]] = {name: [] for name in scenarios}
         for rnd_i in range(args.rounds):
             for name, (url, script) in scenarios.items():
-                result = run_wrk(
-                    url,
-                    script=script,
-                    duration=args.duration,
-                    connections=args.connections,
-                    threads=args.wrk_threads,
-                )
+                with LockSampler(args.db) as locks:
+                    result = run_wrk(
+                        url,
+                        script=script,
+                        duration=args.duration,
+                        connections=args.connections,
+                        threads=args.wrk_threads,
+                    )
+                result.update(locks.summary())
                 runs[name].append(result)
                 print(
-                    f"round {rnd_i + 1} {name:<11} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non_2xx']}",
+                    f"round {rnd_i + 1} {name:<11} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non_2xx']}"
+                    f"  db sessions busy {result['db_active']:.1f}, waiting on a lock {result['db_lock_waits']:.1f}",
                     flush=True,
                 )
 
@@ -416,6 +462,8 @@ def main() -> None:
             "p99_ms": max(r["p99_ms"] for r in rs),
             "p50_ms": statistics.mean(r["p50_ms"] for r in rs),
             "non_2xx": sum(r["non_2xx"] for r in rs),
+            "db_active": statistics.mean(r["db_active"] for r in rs),
+            "db_lock_waits": statistics.mean(r["db_lock_waits"] for r in rs),
         }
 
     table = {name: summary(name) for name in runs}
