@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0002_verifier_role"),
-        ("cards", "0002_credentials_and_status_changes"),
+        ("cards", "0002_initial"),
         ("reference", "0002_eu27"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
