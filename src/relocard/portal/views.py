@@ -45,6 +45,8 @@ def applicant_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.user.role == Role.VERIFIER:
+            return redirect("verification:home")
         if request.user.role != Role.APPLICANT:
             return redirect("console:queue")
         return view(request, *args, **kwargs)
@@ -82,6 +84,8 @@ def home(request):
     if request.user.is_authenticated:
         if request.user.role == Role.APPLICANT:
             return redirect("portal:dashboard")
+        if request.user.role == Role.VERIFIER:
+            return redirect("verification:home")
         return redirect("console:queue")
     enabled = MemberState.objects.filter(programme_enabled=True).order_by("code")
     return render(request, "portal/home.html", {"enabled_member_states": enabled})
