@@ -29,18 +29,23 @@ def test_help_lists_every_command():
 
 
 @pytest.mark.django_db
-def test_audit_verify_reports_intact_and_broken_chains():
+def test_audit_seal_and_verify_report_intact_and_broken_chains():
     runner = CliRunner()
+    ids = []
     for i in range(3):
         with transaction.atomic():
-            audit_record(actor=None, action="t", object_type="t", object_id=i)
+            ids.append(audit_record(actor=None, action="t", object_type="t", object_id=i).pk)
     result = runner.invoke(main, ["audit", "verify"])
-    assert result.exit_code == 0 and "3 events" in result.output
+    assert result.exit_code == 0 and "3 recent events" in result.output
+    result = runner.invoke(main, ["audit", "seal"])
+    assert result.exit_code == 0 and "sealed 3 events" in result.output
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 0 and "3 events, 1 sealed blocks verified" in result.output
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET action = 'forged' WHERE seq = 2")
+        cursor.execute("UPDATE audit_auditevent SET action = 'forged' WHERE id = %s", [ids[1]])
     result = runner.invoke(main, ["audit", "verify"])
     assert result.exit_code == 1
-    assert "#2" in result.output
+    assert f"event #{ids[1]}" in result.output
 
 
 @pytest.mark.django_db

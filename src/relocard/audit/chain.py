@@ -1,9 +1,10 @@
-"""The hash chain's arithmetic, shared by the writer and the verifier."""
+"""The hash arithmetic, shared by the writer, the sealer and the verifier."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +22,6 @@ def normalise(data: dict) -> dict:
 
 def event_hash(
     *,
-    prev_hash: str,
-    seq: int,
     at: datetime,
     actor_id: int | None,
     actor_label: str,
@@ -32,9 +31,9 @@ def event_hash(
     member_state: str,
     data: dict,
 ) -> str:
+    """SHA-256 of one event's content (its id is covered by the block that seals it)."""
     body = canonical(
         {
-            "seq": seq,
             "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": actor_id,
             "actor": actor_label,
@@ -45,4 +44,12 @@ def event_hash(
             "data": data,
         }
     )
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def block_hash(prev_hash: str, events: Iterable[tuple[int, str]]) -> str:
+    """SHA-256 of the previous block's hash and the (id, hash) of each event, in id order."""
+    digest = hashlib.sha256(prev_hash.encode())
+    for event_id, digest_hex in events:
+        digest.update(f"\n{event_id}:{digest_hex}".encode())
+    return digest.hexdigest()

@@ -1,8 +1,18 @@
-"""The audit log: append-only, hash-chained events, written in the same transaction as the change.
+"""The audit log: append-only events, sealed into a hash chain of blocks.
 
-Each event's ``hash`` is the SHA-256 of the previous event's hash and this event's canonical
-content, so that changing, inserting or deleting any past row breaks the chain at that point.
-``relocard audit verify`` walks the chain. Database triggers refuse UPDATE and DELETE.
+Every write and every staff view of a person's data appends an :class:`AuditEvent` in the same
+transaction as the change. Appending takes no lock: each event carries the SHA-256 of its own
+content, and its id comes from the database's sequence, so concurrent requests never wait for
+one another. A sealer (the task worker, every few minutes, or ``relocard audit seal``) then
+collects the events not yet sealed into an :class:`AuditBlock` whose hash covers the previous
+block's hash and every (id, event hash) in it, in id order: a hash chain of blocks.
+
+``relocard audit verify`` recomputes every event's hash and every block's hash from the
+genesis: a changed event, a removed or inserted one, or a changed block breaks it at that
+point. Events appended since the last seal are checked against their own hashes and reported
+as not yet sealed. Database triggers refuse UPDATE and DELETE, except the one update the
+sealer makes (setting the block of an event that has none).
+
 No event carries an applicant's name: objects are referred to by type and id.
 """
 
@@ -13,8 +23,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditBlock(models.Model):
+    sealed_at = models.DateTimeField()
+    count = models.PositiveIntegerField()
+    first_event = models.BigIntegerField()
+    last_event = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"block #{self.pk} ({self.count} events)"
+
+
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField(_("sequence"), unique=True)
+    id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -26,20 +51,26 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=64)
     member_state = models.CharField(_("member state"), max_length=2, blank=True, db_index=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    #: SHA-256 of this event's content (everything above), computed when it is appended.
+    hash = models.CharField(max_length=64)
+    block = models.ForeignKey(
+        AuditBlock, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["block", "id"]),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
+        if not self._state.adding:
             raise RuntimeError("Audit events are append-only: an event cannot be changed.")
         super().save(*args, **kwargs)
 
@@ -48,14 +79,14 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row: the last sequence number and hash. Locking it serialises appends."""
+    """One row: the newest block's hash. Sealers lock it; writers never touch it."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.BigIntegerField(default=0)
+    blocks = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
     class Meta:
         constraints = [models.CheckConstraint(name="single_chain_head", condition=models.Q(id=1))]
 
     def __str__(self) -> str:
-        return f"head #{self.seq}"
+        return f"head after {self.blocks} blocks"

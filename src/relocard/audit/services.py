@@ -1,4 +1,4 @@
-"""Writing to the audit log. Call :func:`audit_record` inside the transaction of the change."""
+"""Writing to the audit log: :func:`audit_record` inside the change's transaction; sealing."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from relocard.audit.chain import GENESIS_HASH, event_hash, normalise
-from relocard.audit.models import AuditChainHead, AuditEvent
+from relocard.audit.chain import GENESIS_HASH, block_hash, event_hash, normalise
+from relocard.audit.models import AuditBlock, AuditChainHead, AuditEvent
 
 SYSTEM_ACTOR = "system"
+#: Events sealed per block at most (a block is one statement of a few thousand ids).
+BLOCK_SIZE = 5000
 
 
 class AuditOutsideTransaction(RuntimeError):
@@ -37,28 +39,18 @@ def audit_record(
     member_state: str = "",
     data: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. ``actor`` is a user, or None for the system.
-
-    The chain head row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
-    IMMEDIATE transactions already serialise writers), so concurrent writers line up.
-    """
+    """Append one event. ``actor`` is a user, or None for the system. Takes no lock."""
     if not transaction.get_connection().in_atomic_block:
         raise AuditOutsideTransaction(
             f"audit_record({action!r}) called outside transaction.atomic(): wrap the change and "
             "its audit event in one transaction."
         )
     otype, oid = _object_ref(obj, object_type, object_id)
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        id=1, defaults={"seq": 0, "hash": GENESIS_HASH}
-    )
     at = timezone.now()
-    seq = head.seq + 1
     actor_id = getattr(actor, "pk", None)
     actor_label = actor.get_username() if actor_id is not None else SYSTEM_ACTOR
     clean = normalise(data or {})
     digest = event_hash(
-        prev_hash=head.hash,
-        seq=seq,
         at=at,
         actor_id=actor_id,
         actor_label=actor_label,
@@ -68,8 +60,7 @@ def audit_record(
         member_state=member_state,
         data=clean,
     )
-    event = AuditEvent.objects.create(
-        seq=seq,
+    return AuditEvent.objects.create(
         at=at,
         actor_id=actor_id,
         actor_label=actor_label,
@@ -78,9 +69,42 @@ def audit_record(
         object_id=oid,
         member_state=member_state,
         data=clean,
-        prev_hash=head.hash,
         hash=digest,
     )
-    head.seq, head.hash = seq, digest
-    head.save(update_fields=["seq", "hash"])
-    return event
+
+
+def audit_seal(*, max_blocks: int = 1000) -> int:
+    """Seal every committed event not yet in a block; returns how many were sealed.
+
+    Sealers lock the chain head so that blocks line up one after another; writers never wait.
+    An event committed after a sealer looked is sealed by the next run.
+    """
+    sealed = 0
+    for _ in range(max_blocks):
+        with transaction.atomic():
+            head, _created = AuditChainHead.objects.select_for_update().get_or_create(
+                id=1, defaults={"blocks": 0, "hash": GENESIS_HASH}
+            )
+            rows = list(
+                AuditEvent.objects.filter(block__isnull=True)
+                .order_by("id")
+                .values_list("id", "hash")[:BLOCK_SIZE]
+            )
+            if not rows:
+                return sealed
+            digest = block_hash(head.hash, rows)
+            block = AuditBlock.objects.create(
+                sealed_at=timezone.now(),
+                count=len(rows),
+                first_event=rows[0][0],
+                last_event=rows[-1][0],
+                prev_hash=head.hash,
+                hash=digest,
+            )
+            AuditEvent.objects.filter(id__in=[r[0] for r in rows], block__isnull=True).update(
+                block=block
+            )
+            head.blocks, head.hash = head.blocks + 1, digest
+            head.save(update_fields=["blocks", "hash"])
+            sealed += len(rows)
+    return sealed

@@ -134,6 +134,9 @@ def worker(queue_name: str, interval: float, batch: bool) -> None:
     setup_django()
     from django.core.management import call_command
 
+    from relocard.common.schedule import ensure_recurring_tasks
+
+    ensure_recurring_tasks()
     args = ["--queue-name", queue_name, "--interval", str(interval)]
     if batch:
         args.append("--batch")
@@ -147,20 +150,33 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 and name the first bad event if anything changed."""
+    """Recompute every event's and every block's hash; exit 1 naming the first problem."""
     setup_django()
     from relocard.audit.selectors import audit_chain_verify
 
     report = audit_chain_verify()
     if report.ok:
-        click.echo(f"audit log intact: {report.events} events, hash chain verified")
+        click.echo(
+            f"audit log intact: {report.events} events, {report.blocks} sealed blocks verified"
+            + (
+                f"; {report.unsealed} recent events match their hashes and await sealing"
+                if report.unsealed
+                else ""
+            )
+        )
         return
-    click.echo(
-        f"audit log BROKEN at event #{report.first_bad_seq}: {report.problem} "
-        f"({report.events} events verified before it)",
-        err=True,
-    )
+    click.echo(f"audit log BROKEN: {report.problem} ({report.events} events read)", err=True)
     sys.exit(1)
+
+
+@audit.command("seal")
+def audit_seal_command() -> None:
+    """Seal the events written since the last seal into the hash chain (the worker does this
+    every two minutes)."""
+    setup_django()
+    from relocard.audit.services import audit_seal
+
+    click.echo(f"sealed {audit_seal()} events")
 
 
 @click.command()

@@ -356,7 +356,7 @@ def embassy_new(request):
 def audit_log(request):
     if not access.can_read_audit_log(request.user):
         raise Http404(access.NOT_FOUND)
-    events = AuditEvent.objects.select_related("actor").order_by("-seq")
+    events = AuditEvent.objects.select_related("actor").order_by("-id")
     if not access.sees_all_member_states(request.user):
         events = events.filter(member_state=request.user.member_state_id)
     reference = (request.GET.get("case") or "").strip()
