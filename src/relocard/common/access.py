@@ -124,6 +124,15 @@ def can_confirm_card_change(user, application: Application, change) -> bool:
     return change.proposed_by_id != user.pk
 
 
+def can_see_statistics(user) -> bool:
+    """Programme admins (all member states), supervisors and auditors (their own)."""
+    return _active(user) and user.role in {Role.PROGRAMME_ADMIN, Role.SUPERVISOR, Role.AUDITOR}
+
+
+def can_run_what_if(user) -> bool:
+    return _active(user) and user.role in {Role.PROGRAMME_ADMIN, Role.SUPERVISOR}
+
+
 def can_read_audit_log(user) -> bool:
     return _active(user) and user.role in {Role.AUDITOR, Role.PROGRAMME_ADMIN, Role.SUPERVISOR}
 

@@ -466,3 +466,27 @@ def transfers_queue(request):
         .order_by("requested_at")
     )
     return render(request, "console/transfers.html", {"transfers": transfers})
+
+
+# --- programme staff: statistics ------------------------------------------------------------
+
+
+@staff_required
+def statistics(request):
+    from relocard.console.selectors import WINDOW_DAYS, programme_statistics
+    from relocard.reference.models import MemberState
+
+    if not access.can_see_statistics(request.user):
+        raise Http404(access.NOT_FOUND)
+    if access.sees_all_member_states(request.user):
+        codes = list(
+            MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True)
+        )
+    else:
+        codes = [request.user.member_state_id]
+    rows = programme_statistics(member_states=codes)
+    return render(
+        request,
+        "console/statistics.html",
+        {"rows": rows, "window": WINDOW_DAYS, "states": CaseState.choices},
+    )

@@ -1,0 +1,121 @@
+"""Programme-wide reads for the console: honest statistics.
+
+Honest means: every figure says what it counts and over which period, percentiles come with
+their sample size, and small counts (1 to 4) are shown as "fewer than 5" so that statistics
+never single out a person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from relocard.cards.models import Card
+from relocard.cases.models import Application, CaseState, Decision, DecisionOutcome, DecisionStatus
+from relocard.core.workflow import percentile
+
+#: Counts below this are not shown exactly (statistical disclosure control).
+SMALL = 5
+WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    value: int | None
+    small: bool = False
+
+    def __str__(self) -> str:
+        return "<5" if self.small else str(self.value)
+
+
+def figure(n: int) -> Figure:
+    return Figure(None, True) if 0 < n < SMALL else Figure(n)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStateStats:
+    code: str
+    by_state: dict[str, Figure]
+    decided: Figure
+    approved: Figure
+    approval_rate: int | None  # per cent, None when too few decisions
+    median_days: float | None
+    p90_days: float | None
+    sample: int
+    overdue: Figure
+    refusal_criteria: list[tuple[str, Figure]]
+    cards: dict[str, Figure]
+
+
+def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
+    """One row per member state: a fixed number of queries whatever the number of cases."""
+    now = timezone.now()
+    since = now - timedelta(days=WINDOW_DAYS)
+    today = timezone.localdate()
+    states = Counter()
+    for ms, state, n in (
+        Application.objects.filter(member_state__in=member_states)
+        .values_list("member_state_id", "state")
+        .annotate(n=Count("id"))
+    ):
+        states[(ms, state)] = n
+    overdue = dict(
+        Application.objects.filter(
+            member_state__in=member_states,
+            decision_due__lt=today,
+            state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED],
+        )
+        .values_list("member_state_id")
+        .annotate(n=Count("id"))
+    )
+    durations: dict[str, list[int]] = {ms: [] for ms in member_states}
+    approved: Counter = Counter()
+    for ms, submitted, decided, state in Application.objects.filter(
+        member_state__in=member_states,
+        decided_at__gte=since,
+        submitted_at__isnull=False,
+        state__in=[CaseState.APPROVED, CaseState.REFUSED],
+    ).values_list("member_state_id", "submitted_at", "decided_at", "state"):
+        durations[ms].append(max((decided - submitted).days, 0))
+        approved[ms] += state == CaseState.APPROVED
+    refusals: dict[str, Counter] = {ms: Counter() for ms in member_states}
+    for ms, reasons in Decision.objects.filter(
+        application__member_state__in=member_states,
+        outcome=DecisionOutcome.REFUSE,
+        status=DecisionStatus.CONFIRMED,
+        confirmed_at__gte=since,
+    ).values_list("application__member_state_id", "reasons"):
+        refusals[ms].update(list(reasons or {}))  # one count per criterion named
+    cards = Counter()
+    for ms, status, n in (
+        Card.objects.filter(member_state__in=member_states)
+        .values_list("member_state_id", "status")
+        .annotate(n=Count("id"))
+    ):
+        cards[(ms, status)] = n
+    rows = []
+    for ms in member_states:
+        sample = durations[ms]
+        enough = len(sample) >= SMALL
+        rows.append(
+            MemberStateStats(
+                code=ms,
+                by_state={s: figure(states[(ms, s)]) for s in CaseState.values},
+                decided=figure(len(sample)),
+                approved=figure(approved[ms]),
+                approval_rate=round(100 * approved[ms] / len(sample)) if enough else None,
+                median_days=percentile(sample, 0.5) if enough else None,
+                p90_days=percentile(sample, 0.9) if enough else None,
+                sample=len(sample),
+                overdue=figure(overdue.get(ms, 0)),
+                refusal_criteria=[(c, figure(n)) for c, n in refusals[ms].most_common()],
+                cards={
+                    s: figure(cards[(ms, s)]) for s in ("active", "suspended", "revoked", "expired")
+                },
+            )
+        )
+    return rows
