@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from tests.conftest import pdf_bytes
 from tests.e2e.conftest import PASSWORD
+from tests.verification.conftest import make_verifier  # noqa: F401 - a fixture
 
 from relocard.cards.models import Card
 from relocard.cases.services import local_today
@@ -145,3 +146,49 @@ def test_renewal_refused_for_presence_is_explained(journey, near_expiry, staff):
     expect(page.get_by_text(re.compile("present", re.IGNORECASE)).first).to_be_visible()
     expect(page.get_by_text(re.compile("You can appeal until"))).to_be_visible()
     journey.check("refused-presence")
+
+
+def test_revoked_card_shows_not_valid_in_a_qr_check(journey, make_case, make_verifier, staff):
+    """Revocation in the console (a caseworker proposes, a supervisor confirms), then a bank's
+    QR check of the printed payload says not valid."""
+    from relocard.cards.credentials import latest
+
+    page = journey.page
+    for user in staff.values():
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+    app = make_case("approved")
+    card = app.cards.get()
+    bank = make_verifier("bank")
+    bank.set_password(PASSWORD)
+    bank.save(update_fields=["password"])
+    payload = latest(card, "rc1").payload
+
+    journey.sign_in(staff["caseworker"].email)
+    page.goto(f"/console/cases/{app.reference}/")
+    page.get_by_text("Suspend, revoke or reinstate this card").click()
+    page.get_by_label("Revoke").check()
+    page.get_by_label("Reason (the holder reads it)").fill("The diploma was found to be forged.")
+    page.get_by_role("button", name="Propose").click()
+    expect(page.get_by_text("A supervisor must confirm it.")).to_be_visible()
+    journey.check("revoke-proposed")
+    journey.sign_out()
+    journey.sign_in(staff["supervisor"].email)
+    page.goto(f"/console/cases/{app.reference}/")
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.get_by_text("the status list is updated")).to_be_visible()
+    journey.sign_out()
+
+    page.goto("/verify/sign-in/")
+    page.get_by_label("E-mail address").fill(bank.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Checking cards").get_by_role(
+        "link", name="Check a QR code"
+    ).click()
+    page.get_by_label("Text of the QR code").fill(payload)
+    page.get_by_label("Why are you checking?").fill("Opening an account")
+    page.locator("main").get_by_role("button", name="Check").click()
+    expect(page.get_by_role("heading", name="Not valid")).to_be_visible()
+    expect(page.get_by_text("revoked")).to_be_visible()
+    journey.check("qr-revoked")
