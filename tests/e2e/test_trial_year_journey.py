@@ -148,7 +148,7 @@ def test_renewal_refused_for_presence_is_explained(journey, near_expiry, staff):
     journey.check("refused-presence")
 
 
-def test_revoked_card_shows_not_valid_in_a_qr_check(journey, make_case, make_verifier, staff):
+def test_revoked_card_shows_not_valid_in_a_qr_check(journey, make_case, make_verifier, staff):  # noqa: F811
     """Revocation in the console (a caseworker proposes, a supervisor confirms), then a bank's
     QR check of the printed payload says not valid."""
     from relocard.cards.credentials import latest
