@@ -87,7 +87,7 @@ def build_population(
         ]
     )
     plan = []
-    for i, applicant in enumerate(applicants):
+    for applicant in applicants:
         member_state = rng.choice(MEMBER_STATES)
         start = today + timedelta(days=rng.randint(-420, 20))
         length = rng.choice((364, 365, 365, 365))

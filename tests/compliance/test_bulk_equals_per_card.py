@@ -54,9 +54,9 @@ def test_the_population_holds_every_hard_case(population):
     apps = [c.application_id for c in pop.cards]
     assert Trip.objects.filter(applicant__cards__in=ids, returned__isnull=True).exists()
     assert Trip.objects.filter(applicant__cards__in=ids, left__isnull=True).exists()
-    with_facts = set(CaseFacts.objects.filter(application_id__in=apps).values_list(
-        "application_id", flat=True
-    ))
+    with_facts = set(
+        CaseFacts.objects.filter(application_id__in=apps).values_list("application_id", flat=True)
+    )
     assert len(with_facts) < len(apps)  # some cases have no facts at all
     assert AcceptedException.objects.filter(application_id__in=apps, days__gte=1).exists()
     assert CaseFacts.objects.filter(application_id__in=apps, expires_on__isnull=False).exists()
