@@ -201,3 +201,88 @@ def build_population(
 @pytest.fixture
 def population(db, member_states):
     return build_population
+
+
+GOOD_FACTS = {
+    "nationality": "RU",
+    "isced_level": 7,
+    "languages": "fr:B2",
+    "employment": "employed",
+    "housing_tenure": "tenant",
+    "housing_country": "FR",
+    "liquid_assets_eur": Decimal("30000"),
+}
+
+
+@pytest.fixture
+def make_holder(db, member_states):
+    """One active card, its case and (by default) facts meeting every criterion."""
+    from relocard.accounts.models import Applicant, Role, User
+    from relocard.cards.models import Card
+    from relocard.cases.models import Application, CaseFacts
+
+    def make(
+        *,
+        member_state: str = "FR",
+        valid_from: date = TODAY - timedelta(days=100),
+        days: int = 365,
+        facts: dict | None = GOOD_FACTS,
+        expires_on: date | None = None,
+        safe_mode: bool = False,
+        language: str = "en",
+        stage: str = "issuance",
+        state: str = "approved",
+        case_cycle: int = 1,
+    ) -> Card:
+        n = next(_serial)
+        user = User.objects.create_user(
+            f"holder{n}@example.test",
+            "a-long-test-password",
+            role=Role.APPLICANT,
+            preferred_language=language,
+        )
+        applicant = Applicant.objects.create(
+            user=user,
+            surname_cyrillic="Смирнов",
+            given_names_cyrillic="Пётр",
+            surname_latin="SMIRNOV",
+            given_names_latin="PETR",
+            date_of_birth=date(1985, 5, 5),
+            nationality="RU",
+            passport_number=f"76{n:07d}",
+            passport_expiry=TODAY + timedelta(days=3000),
+            safe_mode=safe_mode,
+        )
+        app = Application.objects.create(
+            reference=new_case_reference(member_state),
+            applicant=applicant,
+            member_state_id=member_state,
+            state=state,
+            stage=stage,
+            cycle=case_cycle,
+            created_by=user,
+        )
+        card = Card.objects.create(
+            number=new_card_number(member_state),
+            application=app,
+            applicant=applicant,
+            member_state_id=member_state,
+            cycle=1,
+            valid_from=valid_from,
+            valid_until=valid_from + timedelta(days=days - 1),
+            status_list_index=900_000 + n,
+            issued_at=app.created_at,
+        )
+        if facts is not None:
+            CaseFacts.objects.create(application=app, cycle=1, expires_on=expires_on, **facts)
+        return card
+
+    return make
+
+
+def add_trip(card, left: date | None, returned: date | None):
+    from relocard.presence.models import Trip
+
+    return Trip.objects.create(
+        applicant=card.applicant, left=left, returned=returned, created_by=card.applicant.user
+    )

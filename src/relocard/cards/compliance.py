@@ -916,6 +916,11 @@ class Explanation:
     valid_until: date
 
     @property
+    def over_budget(self) -> int:
+        """Days of absence beyond the budget in the worst case (0 when within it)."""
+        return max(0, -self.budget_left_min)
+
+    @property
     def evidence_expires_early(self) -> bool:
         return self.evidence_expires_on is not None and self.evidence_expires_on < self.valid_until
 

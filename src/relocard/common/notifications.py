@@ -154,7 +154,7 @@ def notify_users(user_ids: list[int], event: str, references: list[str]) -> dict
     return counts
 
 
-def notify_many(recipients, event: str, *, batch_size: int = BATCH_SIZE) -> int:
+def notify_many(recipients, event: str, *, batch_size: int | None = None) -> int:
     """Enqueue notifications for many (user id, reference) pairs, one task per batch.
 
     Call inside the transaction of the change. Returns the number of tasks enqueued.
@@ -162,6 +162,7 @@ def notify_many(recipients, event: str, *, batch_size: int = BATCH_SIZE) -> int:
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     pairs = list(recipients)
+    batch_size = batch_size or BATCH_SIZE
     tasks = 0
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start : start + batch_size]

@@ -1,0 +1,96 @@
+"""The PostgreSQL paths: COPY out of the database (binary and CSV) and COPY into it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from tests.compliance.conftest import TODAY
+
+from relocard.cards import compliance
+from relocard.cards.models import CardCompliance, CardStatus
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="COPY is PostgreSQL's; SQLite uses the ORM"
+    ),
+]
+
+
+def _stored() -> dict[int, dict]:
+    return {
+        row.card_id: {f: getattr(row, f) for f in compliance.VERDICT_FIELDS}
+        for row in CardCompliance.objects.filter(card__status=CardStatus.ACTIVE)
+    }
+
+
+def test_copy_upsert_writes_what_the_orm_upsert_writes(population, monkeypatch):
+    population(120, seed=11)
+    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 10**9)
+    compliance.compliance_run(today=TODAY)
+    by_orm = _stored()
+    CardCompliance.objects.all().delete()
+    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 0)
+    run = compliance.compliance_run(today=TODAY)
+    assert run.changed == len(by_orm) > 50
+    assert _stored() == by_orm
+    # And an update through COPY: a day later some verdicts move.
+    run = compliance.compliance_run(today=TODAY.replace(day=1).replace(month=12))
+    assert run.changed > 0
+    later = _stored()
+    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 10**9)
+    CardCompliance.objects.all().delete()
+    compliance.compliance_run(today=TODAY.replace(day=1).replace(month=12))
+    assert _stored() == later
+
+
+def test_trips_read_by_binary_copy_equal_the_orm_rows(population):
+    from collections import Counter
+
+    import numpy as np
+
+    from relocard.cards.models import Card
+    from relocard.presence.models import Trip
+
+    population(40, seed=12)
+    trips = compliance.load_trips()
+    holders = Card.objects.filter(status=CardStatus.ACTIVE).values("applicant_id")
+    rows = Counter(
+        Trip.objects.filter(applicant_id__in=holders).values_list(
+            "applicant_id", "left", "returned"
+        )
+    )
+
+    def day(value):
+        return None if np.isnat(value) else value.astype(object)
+
+    got = Counter(
+        (int(a), day(left), day(returned))
+        for a, left, returned in zip(trips.applicant_id, trips.left, trips.returned, strict=True)
+    )
+    assert got == rows
+    assert any(r[1] is None for r in rows) and any(r[2] is None for r in rows)
+
+
+def test_a_failed_copy_raises_the_database_error_and_the_connection_recovers():
+    import psycopg
+    from django.db import transaction
+
+    with pytest.raises(psycopg.errors.UndefinedTable), transaction.atomic():
+        b"".join(compliance._pg_copy_out("COPY (SELECT * FROM no_such_table) TO STDOUT"))
+    with connection.cursor() as cursor:  # rolled back to the savepoint: usable again
+        cursor.execute("SELECT 41 + 1")
+        assert cursor.fetchone() == (42,)
+
+
+def test_stopping_early_drains_the_copy(population):
+    population(20, seed=13)
+    reader = compliance._pg_copy_out(
+        "COPY (SELECT generate_series(1, 200000)) TO STDOUT", chunk=1024
+    )
+    first = next(reader)
+    assert first.startswith(b"1\n")
+    reader.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41 + 1")
+        assert cursor.fetchone() == (42,)
