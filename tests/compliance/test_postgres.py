@@ -53,7 +53,9 @@ def test_trips_read_by_binary_copy_equal_the_orm_rows(population):
     from relocard.presence.models import Trip
 
     population(40, seed=12)
-    trips = compliance.load_trips()
+    cards = compliance.load_cards(today=TODAY)
+    applicants = cards["applicant_id"].to_numpy()
+    trips = compliance.load_trips(applicants)
     holders = Card.objects.filter(status=CardStatus.ACTIVE).values("applicant_id")
     rows = Counter(
         Trip.objects.filter(applicant_id__in=holders).values_list(
@@ -66,7 +68,9 @@ def test_trips_read_by_binary_copy_equal_the_orm_rows(population):
 
     got = Counter(
         (int(a), day(left), day(returned))
-        for a, left, returned in zip(trips.applicant_id, trips.left, trips.returned, strict=True)
+        for a, left, returned in zip(
+            applicants[trips.holder], trips.left, trips.returned, strict=True
+        )
     )
     assert got == rows
     assert any(r[1] is None for r in rows) and any(r[2] is None for r in rows)
@@ -94,3 +98,21 @@ def test_stopping_early_drains_the_copy(population):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 41 + 1")
         assert cursor.fetchone() == (42,)
+
+
+def test_reminders_recorded_by_copy_once(population, monkeypatch):
+    from django.utils import timezone
+
+    from relocard.cards.models import RenewalReminder
+
+    population(120, seed=14)
+    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 0)
+    run = compliance.compliance_run(today=TODAY)
+    assert run.reminders > 5
+    assert RenewalReminder.objects.count() == run.reminders
+    due = compliance.due_reminders(
+        compliance.load_cards(today=TODAY), compliance.load_reminders().clear(), today=TODAY
+    )
+    assert due.height == run.reminders  # all of them due again if nothing had been recorded
+    compliance._remember_reminders(due, now=timezone.now())  # conflicts: nothing happens
+    assert RenewalReminder.objects.count() == run.reminders

@@ -48,7 +48,10 @@ the tests hold them equal, and it is the benchmark's baseline).
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -84,6 +87,8 @@ from relocard.cases.models import (
 from relocard.common.notifications import notify_many
 from relocard.core import rules
 from relocard.core.residence import required_present_days
+
+logger = logging.getLogger(__name__)
 
 #: The run's calendar: at 02:00 in Brussels every EU capital is on the same date.
 PROGRAMME_TZ = ZoneInfo("Europe/Brussels")
@@ -459,14 +464,49 @@ def load_reminders() -> pl.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class TripColumns:
-    """Trips as numpy columns: the holder's applicant id and epoch days (NaT when unknown)."""
+    """Trips as numpy columns: the card row they count for, and dates (NaT when unknown)."""
 
-    applicant_id: np.ndarray  # int64
+    holder: np.ndarray  # int64: the row in the cards frame
     left: np.ndarray  # datetime64[D]
     returned: np.ndarray  # datetime64[D]
 
     def __len__(self) -> int:
-        return len(self.applicant_id)
+        return len(self.holder)
+
+
+class _CardRows:
+    """Maps an applicant id to the row of their card in the cards frame, in bulk.
+
+    An applicant with two active cards (e.g. during a transfer) is rare: their trips are
+    repeated once for each further card.
+    """
+
+    def __init__(self, applicants: np.ndarray) -> None:
+        self.top = int(applicants.max()) + 1 if len(applicants) else 0
+        self.first = np.full(self.top, -1, dtype=np.int64)
+        unique, first_row = np.unique(applicants, return_index=True)
+        self.first[unique] = first_row
+        others = np.flatnonzero(self.first[applicants] != np.arange(len(applicants)))
+        self.others = [(int(applicants[row]), int(row)) for row in others]
+
+    def map(
+        self, applicant: np.ndarray, left: np.ndarray, returned: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(holder, left, returned) for the rows of applicants with an active card."""
+        if self.top == 0:
+            return np.empty(0, dtype=np.int64), left[:0], returned[:0]
+        inside = applicant < self.top
+        holder = np.where(inside, self.first[np.where(inside, applicant, 0)], -1)
+        keep = holder >= 0
+        if keep.all() and not self.others:
+            return holder, left, returned
+        holders, lefts, returns = [holder[keep]], [left[keep]], [returned[keep]]
+        for who, row in self.others:  # a loop over the rare second cards only
+            mine = applicant == who
+            holders.append(np.full(int(mine.sum()), row, dtype=np.int64))
+            lefts.append(left[mine])
+            returns.append(returned[mine])
+        return np.concatenate(holders), np.concatenate(lefts), np.concatenate(returns)
 
 
 def _epoch_days(days: np.ndarray) -> np.ndarray:
@@ -491,26 +531,29 @@ _TRIP_ROW = np.dtype(
 _BINARY_HEADER = 19  # signature (11), flags (4), header extension length (4)
 
 
-def load_trips() -> TripColumns:
-    """Every trip of every holder of an active card.
+def load_trips(applicants: np.ndarray) -> TripColumns:
+    """Every trip of the holders of the cards whose applicant ids are ``applicants`` (in the
+    cards frame's order), mapped to those cards' rows.
 
     On PostgreSQL: binary COPY of fixed-width rows (unknown dates become a marker in SQL so
-    that every row has the same size), parsed by numpy a chunk at a time without a Python loop
-    over rows; 15 million trips take a few seconds and about 16 bytes each in memory.
+    that every row has the same size), parsed and mapped by numpy a chunk at a time, without a
+    Python loop over rows; in memory a trip takes 24 bytes (holder and two dates).
     """
     from relocard.presence.models import Trip
 
+    rows = _CardRows(applicants)
     if connection.vendor != "postgresql":
-        rows = list(
+        found = list(
             Trip.objects.filter(applicant_id__in=_active_cards().values("applicant_id"))
             .order_by()
             .values_list("applicant_id", "left", "returned")
         )
-        return TripColumns(
-            np.array([r[0] for r in rows], dtype=np.int64),
-            np.array([r[1] for r in rows], dtype="datetime64[D]"),
-            np.array([r[2] for r in rows], dtype="datetime64[D]"),
+        holder, left, returned = rows.map(
+            np.array([r[0] for r in found], dtype=np.int64),
+            np.array([r[1] for r in found], dtype="datetime64[D]"),
+            np.array([r[2] for r in found], dtype="datetime64[D]"),
         )
+        return TripColumns(holder, left, returned)
     q = connection.ops.quote_name
     trips, cards = q(Trip._meta.db_table), q(Card._meta.db_table)
 
@@ -530,51 +573,30 @@ def load_trips() -> TripColumns:
         data = pending + block if pending else block
         start = _BINARY_HEADER if header else 0
         header = False
-        rows = (len(data) - start) // _TRIP_ROW.itemsize
-        if rows:
-            parsed = np.frombuffer(data, dtype=_TRIP_ROW, count=rows, offset=start)
+        count = (len(data) - start) // _TRIP_ROW.itemsize
+        if count:
+            parsed = np.frombuffer(data, dtype=_TRIP_ROW, count=count, offset=start)
             parts.append(
-                (
+                rows.map(
                     parsed["applicant"].astype(np.int64),
                     parsed["left"].astype(np.int32),
                     parsed["returned"].astype(np.int32),
                 )
             )
-        pending = data[start + rows * _TRIP_ROW.itemsize :]
+        pending = data[start + count * _TRIP_ROW.itemsize :]
     if pending not in (b"", b"\xff\xff"):
         raise RuntimeError("unexpected end of the binary COPY of trips")
     if not parts:
         empty = np.empty(0, dtype="datetime64[D]")
         return TripColumns(np.empty(0, dtype=np.int64), empty, empty)
-    applicant = np.concatenate([p[0] for p in parts])
-    left = _epoch_days(np.concatenate([p[1] for p in parts]))
-    returned = _epoch_days(np.concatenate([p[2] for p in parts]))
-    return TripColumns(applicant, left, returned)
+    holder = np.concatenate([p[0] for p in parts])
+    left = np.concatenate([p[1] for p in parts])
+    returned = np.concatenate([p[2] for p in parts])
+    del parts
+    return TripColumns(holder, _epoch_days(left), _epoch_days(returned))
 
 
 # --- computing in bulk -------------------------------------------------------------------------
-
-
-def _holder_rows(trips: TripColumns, applicants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each trip the row of the card it counts for (and the trip's index), repeating a trip
-    for an applicant with several active cards."""
-    n_cards = len(applicants)
-    if n_cards == 0 or len(trips) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    top = int(max(applicants.max(), trips.applicant_id.max())) + 1
-    first = np.full(top, -1, dtype=np.int64)
-    rows = np.arange(n_cards, dtype=np.int64)
-    unique, first_row = np.unique(applicants, return_index=True)
-    first[unique] = first_row  # each applicant's first card; any other is added below
-    holder = first[trips.applicant_id]
-    keep = np.flatnonzero(holder >= 0)
-    holders, indexes = [holder[keep]], [keep]
-    extra = np.flatnonzero(first[applicants] != rows)
-    for row in extra:  # an applicant with two active cards: rare, a loop over those cards only
-        mine = np.flatnonzero(trips.applicant_id == applicants[row])
-        holders.append(np.full(len(mine), row, dtype=np.int64))
-        indexes.append(mine)
-    return np.concatenate(holders), np.concatenate(indexes)
 
 
 def presence_frame(cards: pl.DataFrame, trips: TripColumns, *, today: date) -> pl.DataFrame:
@@ -584,9 +606,7 @@ def presence_frame(cards: pl.DataFrame, trips: TripColumns, *, today: date) -> p
     start = cards["valid_from"].to_numpy().astype("datetime64[D]")
     end = cards["valid_until"].to_numpy().astype("datetime64[D]")
     as_of = np.minimum(np.maximum(np.datetime64(today, "D"), start), end)
-    holder, index = _holder_rows(trips, cards["applicant_id"].to_numpy())
-    result = check_bulk(holder, trips.left[index], trips.returned[index], start, end, as_of)
-    del holder, index
+    result = check_bulk(trips.holder, trips.left, trips.returned, start, end, as_of)
     names = np.array([s.value for s in STATUS_ORDER], dtype=object)
     # Present days over the whole year = days - projected absence = required + budget left.
     return pl.DataFrame(
@@ -751,36 +771,63 @@ def due_reminders(cards: pl.DataFrame, sent: pl.DataFrame, *, today: date) -> pl
 # --- writing -----------------------------------------------------------------------------------
 
 
+def _pg_copy_insert(
+    model: type,
+    rows: pl.DataFrame,
+    *,
+    now: datetime,
+    stamp: str,
+    conflict: Sequence[str],
+    update: Sequence[str] = (),
+    not_null_text: Sequence[str] = (),
+) -> None:
+    """COPY ``rows`` into a temporary table, then INSERT ... ON CONFLICT into ``model``'s
+    table (DO UPDATE of ``update`` and ``stamp``, or DO NOTHING), in the caller's transaction.
+
+    ``stamp`` is the timestamp column set to ``now``; ``not_null_text`` are text columns whose
+    empty value is the empty string (CSV would read it as NULL).
+    """
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    names = ", ".join(q(c) for c in rows.columns)
+    data = rows.write_csv(include_header=False).encode()
+    if update:
+        action = "DO UPDATE SET " + ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in [*update, stamp])
+    else:
+        action = "DO NOTHING"
+    force = f", FORCE_NOT_NULL ({', '.join(q(c) for c in not_null_text)})" if not_null_text else ""
+    with connection.cursor() as cursor:
+        # CREATE TABLE AS keeps the column types but not NOT NULL (the stamp comes later).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE _relocard_in ON COMMIT DROP AS "  # noqa: S608 (model names, quoted)
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY _relocard_in ({names}) FROM STDIN WITH (FORMAT csv{force})") as c:
+            c.write(data)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, {q(stamp)}) "  # noqa: S608 (model names, quoted)
+            f"SELECT {names}, %s FROM _relocard_in "
+            f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) {action}",
+            [now],
+        )
+        cursor.execute("DROP TABLE _relocard_in")
+
+
 def _upsert(rows: pl.DataFrame, *, now: datetime) -> None:
     """Insert or update the changed verdicts (caller's transaction)."""
     if rows.height == 0:
         return
     fields = list(VERDICT_FIELDS)
     if connection.vendor == "postgresql" and rows.height > COPY_THRESHOLD:
-        q = connection.ops.quote_name
-        table = q(CardCompliance._meta.db_table)
-        columns = ["card_id", *fields]
-        data = rows.select(columns).write_csv(include_header=False).encode()
-        names = ", ".join(q(c) for c in columns)
-        updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in [*fields, "changed_at"])
-        with connection.cursor() as cursor:
-            # CREATE TABLE AS keeps the column types but not NOT NULL (changed_at comes later).
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE _compliance_in ON COMMIT DROP AS "  # noqa: S608 (model names, quoted)
-                f"SELECT {names} FROM {table} WITH NO DATA"
-            )
-            with cursor.copy(
-                f"COPY _compliance_in ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL "
-                f"({q('not_met')}, {q('unknown')}))"
-            ) as copy:
-                copy.write(data)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}, {q('changed_at')}) "  # noqa: S608 (model names, quoted)
-                f"SELECT {names}, %s FROM _compliance_in "
-                f"ON CONFLICT ({q('card_id')}) DO UPDATE SET {updates}",
-                [now],
-            )
-            cursor.execute("DROP TABLE _compliance_in")
+        _pg_copy_insert(
+            CardCompliance,
+            rows.select("card_id", *fields),
+            now=now,
+            stamp="changed_at",
+            conflict=["card_id"],
+            update=fields,
+            not_null_text=["not_met", "unknown"],
+        )
         return
     objects = [
         CardCompliance(card_id=r["card_id"], changed_at=now, **{f: r[f] for f in fields})
@@ -792,6 +839,21 @@ def _upsert(rows: pl.DataFrame, *, now: datetime) -> None:
         update_conflicts=True,
         unique_fields=["card"],
         update_fields=[*fields, "changed_at"],
+    )
+
+
+def _remember_reminders(reminders: pl.DataFrame, *, now: datetime) -> None:
+    """Record the reminders sent (a reminder already recorded stays as it was)."""
+    rows = reminders.select("card_id", "days_before")
+    if connection.vendor == "postgresql" and rows.height > COPY_THRESHOLD:
+        _pg_copy_insert(
+            RenewalReminder, rows, now=now, stamp="sent_at", conflict=["card_id", "days_before"]
+        )
+        return
+    RenewalReminder.objects.bulk_create(
+        [RenewalReminder(card_id=c, days_before=d, sent_at=now) for c, d in rows.iter_rows()],
+        batch_size=2_000,
+        ignore_conflicts=True,
     )
 
 
@@ -831,6 +893,14 @@ def _expire(ids: list[int], *, today: date, now: datetime) -> list[tuple[int, st
     return [(user, reference) for _pk, _ms, _vu, user, reference in locked]
 
 
+@contextmanager
+def _phase(name: str) -> Iterator[None]:
+    """Log how long a phase of the run took (``relocard.cards.compliance`` at INFO)."""
+    started = time.perf_counter()
+    yield
+    logger.info("compliance run: %s took %.3f s", name, time.perf_counter() - started)
+
+
 def compliance_run(*, today: date | None = None) -> ComplianceRun:
     """The nightly run over every active card (see the module docstring); returns its record.
 
@@ -840,30 +910,31 @@ def compliance_run(*, today: date | None = None) -> ComplianceRun:
     """
     started = timezone.now()
     today = today or run_date()
-    cards = load_cards(today=today)
-    past = (pl.col("valid_until") < today) & ~pl.col("pending")
-    expiring, cards = cards.filter(past), cards.filter(~past)
-    reminders = due_reminders(cards, load_reminders(), today=today)
-    trips = load_trips()
-    presence = presence_frame(cards, trips, today=today)
-    del trips
-    verdicts = verdict_frame(cards, presence, load_facts(), load_exceptions(), today=today)
-    changed = changes(load_previous(), verdicts)
-    worsened = changed.filter("worsened").join(
-        cards.select("card_id", "user_id", "reference"), on="card_id", how="left"
-    )
+    with _phase("load cards"):
+        cards = load_cards(today=today)
+        past = (pl.col("valid_until") < today) & ~pl.col("pending")
+        expiring, cards = cards.filter(past), cards.filter(~past)
+    with _phase("renewal reminders"):
+        reminders = due_reminders(cards, load_reminders(), today=today)
+    with _phase("load trips"):
+        trips = load_trips(cards["applicant_id"].to_numpy())
+    with _phase("presence"):
+        presence = presence_frame(cards, trips, today=today)
+        del trips
+    with _phase("load facts"):
+        facts, exceptions = load_facts(), load_exceptions()
+    with _phase("rules"):
+        verdicts = verdict_frame(cards, presence, facts, exceptions, today=today)
+    with _phase("compare"):
+        changed = changes(load_previous(), verdicts)
+        worsened = changed.filter("worsened").join(
+            cards.select("card_id", "user_id", "reference"), on="card_id", how="left"
+        )
 
-    with transaction.atomic():
+    with _phase("write"), transaction.atomic():
         now = timezone.now()
         expired = _expire(expiring["card_id"].to_list(), today=today, now=now)
-        RenewalReminder.objects.bulk_create(
-            [
-                RenewalReminder(card_id=c, days_before=d, sent_at=now)
-                for c, d in reminders.select("card_id", "days_before").iter_rows()
-            ],
-            batch_size=2_000,
-            ignore_conflicts=True,
-        )
+        _remember_reminders(reminders, now=now)
         _upsert(changed, now=now)
         run = ComplianceRun.objects.create(
             started_at=started,
