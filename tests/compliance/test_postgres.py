@@ -116,3 +116,33 @@ def test_reminders_recorded_by_copy_once(population, monkeypatch):
     assert due.height == run.reminders  # all of them due again if nothing had been recorded
     compliance._remember_reminders(due, now=timezone.now())  # conflicts: nothing happens
     assert RenewalReminder.objects.count() == run.reminders
+
+
+def test_a_second_run_is_refused_while_one_is_in_progress(make_holder):
+    import psycopg
+    from click.testing import CliRunner
+
+    from relocard.cli import main
+    from relocard.common.errors import InvalidState
+
+    make_holder()
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [compliance.RUN_LOCK])
+        with pytest.raises(InvalidState, match="Another compliance run is in progress"):
+            compliance.compliance_run(today=TODAY)
+        result = CliRunner().invoke(main, ["compliance", "run"])
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: Another compliance run is in progress")
+        other.execute("SELECT pg_advisory_unlock(%s)", [compliance.RUN_LOCK])
+    finally:
+        other.close()
+    assert compliance.compliance_run(today=TODAY).cards == 1

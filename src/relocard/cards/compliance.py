@@ -84,6 +84,7 @@ from relocard.cases.models import (
     ExceptionKind,
     Stage,
 )
+from relocard.common.errors import InvalidState
 from relocard.common.notifications import notify_many
 from relocard.core import rules
 from relocard.core.residence import required_present_days
@@ -893,6 +894,31 @@ def _expire(ids: list[int], *, today: date, now: datetime) -> list[tuple[int, st
     return [(user, reference) for _pk, _ms, _vu, user, reference in locked]
 
 
+#: The PostgreSQL advisory lock that keeps two runs from overlapping.
+RUN_LOCK = 0x52_4C_43_52_44  # "RLCRD"
+
+
+@contextmanager
+def _one_run_at_a_time() -> Iterator[None]:
+    """Refuse to start while another run holds the lock (PostgreSQL; SQLite serialises the
+    writes anyway). Two overlapping runs would both tell the same holders the same news."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
+        (locked,) = cursor.fetchone()
+    if not locked:
+        raise InvalidState(
+            _("Another compliance run is in progress. Try again when it has finished.")
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+
+
 @contextmanager
 def _phase(name: str) -> Iterator[None]:
     """Log how long a phase of the run took (``relocard.cards.compliance`` at INFO)."""
@@ -906,8 +932,14 @@ def compliance_run(*, today: date | None = None) -> ComplianceRun:
 
     Inputs are read and judged outside any transaction; every write (expiries, reminders,
     verdicts, the run's record, the audit events and the notification tasks) then happens in
-    one short transaction, so that a failure leaves nothing half-done.
+    one short transaction, so that a failure leaves nothing half-done. Raises
+    :class:`~relocard.common.errors.InvalidState` while another run is in progress.
     """
+    with _one_run_at_a_time():
+        return _run(today=today)
+
+
+def _run(*, today: date | None) -> ComplianceRun:
     started = timezone.now()
     today = today or run_date()
     with _phase("load cards"):

@@ -56,8 +56,12 @@ def run_command(on: str | None, schedule: bool) -> None:
             fail(str(exc))
     day = day or run_date()
     started = time.perf_counter()
+    from relocard.common.errors import RelocardError
+
     try:
         run = compliance_run(today=day)
+    except RelocardError as exc:
+        fail(str(exc.message))
     except (ResidenceError, RulesError) as exc:
         fail(f"the run stopped and wrote nothing: {exc}")
     click.echo(
