@@ -228,6 +228,11 @@ def renewal_milestones(member_state: str, *, on: date) -> tuple[int, ...]:
     return tuple(sorted(days, reverse=True))
 
 
+def renewal_window_days(member_state: str, *, on: date) -> int:
+    """Days before expiry at which the renewal window opens (the policy's 120)."""
+    return int(rules.load_policy(member_state, on=on).value("renewal.window_days"))
+
+
 def compliance_for_card(card: Card, *, today: date) -> Verdict:
     """The verdict on one card, the straightforward way (the ORM, one card at a time).
 
@@ -255,7 +260,7 @@ def compliance_for_card(card: Card, *, today: date) -> Verdict:
     )
     not_met = tuple(c.id for c in evaluation.not_met)
     unknown = tuple(c.id for c in evaluation.unknown)
-    window = renewal_milestones(card.member_state_id, on=today)[0]
+    window = renewal_window_days(card.member_state_id, on=today)
     expires_on = row.expires_on if row is not None else None
     result = presence.result
     status = verdict_status(
@@ -402,6 +407,7 @@ def load_facts() -> pl.DataFrame:
         {
             "application_id": (F("application_id"), pl.Int64()),
             "facts_cycle": (F("cycle"), pl.Int64()),
+            "nationality": (_blank_is_null("nationality"), pl.String()),
             "isced_level": (F("isced_level"), pl.Int64()),
             "languages": (_blank_is_null("languages"), pl.String()),
             "employment": (_blank_is_null("employment"), pl.String()),
@@ -646,7 +652,7 @@ def verdict_frame(
     for (member_state,), group in table.group_by("member_state", maintain_order=True):
         policy = rules.load_policy(str(member_state), on=today)
         ids = policy.criteria(STAGE)
-        window = renewal_milestones(str(member_state), on=today)[0]
+        window = renewal_window_days(str(member_state), on=today)
         results = rules.evaluate_table(
             group, country=str(member_state), stage=STAGE, on=today, keep=("card_id",)
         )
