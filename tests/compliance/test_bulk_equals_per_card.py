@@ -22,11 +22,13 @@ def _stored(card_id: int) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("seed", "shift"),
-    [(1, 0), (2, 0), (3, -100), (4, 200)],
-    ids=["seed1", "seed2", "earlier", "later"],
+    ("seed", "shift", "slice_"),
+    [(1, 0, None), (2, 0, None), (3, -100, None), (4, 200, None), (5, 0, 97)],
+    ids=["seed1", "seed2", "earlier", "later", "sliced"],
 )
-def test_bulk_verdicts_equal_the_per_card_ones(population, seed, shift):
+def test_bulk_verdicts_equal_the_per_card_ones(population, monkeypatch, seed, shift, slice_):
+    if slice_ is not None:  # presence in many slices of cards, as with millions of trips
+        monkeypatch.setattr(compliance, "PRESENCE_SLICE", slice_)
     today = TODAY + timedelta(days=shift)
     pop = population(150, seed=seed, today=TODAY)
     run = compliance.compliance_run(today=today)
