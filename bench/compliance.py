@@ -370,19 +370,29 @@ def counts() -> dict[str, int]:
 # --- the measured steps, each in its own process -----------------------------------------------
 
 
-def _rss_mb() -> float:
-    """The process's peak resident memory so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _current_rss_mb() -> float:
-    """The process's resident memory now (Linux), else its peak so far."""
+def _status_mb(field: str) -> float | None:
     try:
         text = pathlib.Path("/proc/self/status").read_text()
     except OSError:
-        return _rss_mb()
-    match = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
-    return int(match.group(1)) / 1024 if match else _rss_mb()
+        return None
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def _rss_mb() -> float:
+    """The peak resident memory of this process image (Linux: VmHWM).
+
+    Not ``ru_maxrss``: Linux carries it over ``exec`` from the parent, so a child started by
+    a parent that has just generated 15 million trips would report the parent's peak.
+    """
+    peak = _status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb() -> float:
+    """The resident memory now (Linux: VmRSS), else the peak so far."""
+    now = _status_mb("VmRSS")
+    return now if now is not None else _rss_mb()
 
 
 class _Phases(logging.Handler):
