@@ -230,6 +230,60 @@ def _backdate(rnd: random.Random) -> None:
         Application.objects.filter(pk=app.pk).update(**fields)
 
 
+def _trial_year(staff: dict, rnd: random.Random) -> None:
+    """Give the demo's cards a trial year to look at: trips, a card near expiry, a revocation
+    with an appeal, and a transfer request (through the services, except card dates)."""
+    from relocard.cards.models import Card
+    from relocard.cards.services import card_status_confirm, card_status_propose
+    from relocard.cases.appeals import appeal_lodge
+    from relocard.cases.transfers import transfer_request
+    from relocard.presence.services import trip_save
+
+    today = timezone.localdate()
+    cards = list(Card.objects.select_related("applicant__user", "application").order_by("id"))
+    for n, card in enumerate(cards):
+        # Start each card year some months ago so that trips and budgets mean something;
+        # the first holder's card is close to its end, so the renewal is open.
+        days_into_year = 310 if n == 0 else rnd.randint(30, 300)
+        start = today - timedelta(days=days_into_year)
+        Card.objects.filter(pk=card.pk).update(
+            valid_from=start, valid_until=start + timedelta(days=364)
+        )
+        user = card.applicant.user
+        for _ in range(rnd.randint(0, 4)):
+            left = start + timedelta(days=rnd.randint(1, days_into_year + 40))
+            length = rnd.randint(2, 25 if rnd.random() < 0.9 else 70)
+            destination = rnd.choice(["", "", "DE", "IT", "ES", "AT"])
+            trip_save(
+                actor=user,
+                applicant=card.applicant,
+                left=left,
+                returned=left + timedelta(days=length),
+                destination=destination if destination != card.member_state_id else "",
+            )
+    if len(cards) > 3:
+        revoked = cards[1]
+        ms = revoked.member_state_id
+        change = card_status_propose(
+            actor=staff[(Role.CASEWORKER, ms)],
+            card=revoked,
+            action="revoke",
+            reason="The employment contract could not be confirmed with the employer.",
+        )
+        card_status_confirm(actor=staff[(Role.SUPERVISOR, ms)], change=change)
+        appeal_lodge(
+            actor=revoked.applicant.user,
+            application=revoked.application,
+            card_change=change,
+            grounds="The employer has since confirmed the contract in writing.",
+        )
+        moving = cards[2]
+        target = next(code for code in PROGRAMME_LAUNCH if code != moving.member_state_id)
+        transfer_request(
+            actor=moving.applicant.user, application=moving.application, to_state_code=target
+        )
+
+
 def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, str, str]]:
     """Seed on the first run; afterwards just return the saved demo sign-ins."""
     path = settings.VAR_DIR / CREDENTIALS_FILE
@@ -273,6 +327,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         if n and n % 50 == 0:
             echo(f"  {n} applicants...")
     _backdate(rnd)
+    _trial_year(staff, rnd)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")
     path.chmod(0o600)

@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from relocard.portal import views as portal_views
+from relocard.verification.api import api as verification_api
 
 admin.site.site_header = "Relocard administration"
 admin.site.site_title = "Relocard"
@@ -22,4 +23,6 @@ urlpatterns = [
     path("console/", include("relocard.console.urls")),
     path("credentials/", include("relocard.cards.urls")),
     path("admin/", admin.site.urls),
+    path("", include("relocard.verification.urls")),
+    path("api/", verification_api.urls),
 ]

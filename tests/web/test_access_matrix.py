@@ -66,13 +66,36 @@ CONSOLE_PAGES = [
     "console:evidence_file",
     "console:audit",
     "console:embassy_new",
+    "console:appeals",
+    "console:transfers",
 ]
-PORTAL_PAGES = ["portal:dashboard", "portal:case", "portal:evidence_file", "portal:receipt"]
+PORTAL_PAGES = [
+    "portal:dashboard",
+    "portal:case",
+    "portal:evidence_file",
+    "portal:receipt",
+    "portal:renew",
+    "portal:appeal",
+    "portal:transfer",
+    "presence:trips",
+]
+#: Pages without a case in their address.
+LISTS = {
+    "console:queue",
+    "console:audit",
+    "console:embassy_new",
+    "console:appeals",
+    "console:transfers",
+    "portal:dashboard",
+    "presence:trips",
+}
 
 
 def expected_page(view: str, role: str, own: bool, channel: str) -> bool:
-    if view == "console:queue":
+    if view in ("console:queue", "console:appeals"):
         return role in STAFF_READERS | {"consular_officer"}
+    if view == "console:transfers":  # incoming transfers: staff who belong to a member state
+        return role in (STAFF_READERS | {"consular_officer"}) - {"programme_admin"}
     if view == "console:audit":
         return role in {"auditor", "supervisor", "programme_admin"}
     if view == "console:embassy_new":
@@ -83,14 +106,14 @@ def expected_page(view: str, role: str, own: bool, channel: str) -> bool:
         if role in STAFF_READERS:
             return own
         return role == "consular_officer" and own and channel == "embassy"
-    if view == "portal:dashboard":
+    if view in ("portal:dashboard", "presence:trips"):
         return role in {"owner", "other_applicant"}
     # portal case pages: the owner; and the consular officer who opened an embassy case
     return role == "owner"
 
 
 def _url(view: str, app: Application) -> str:
-    if view in ("console:queue", "console:audit", "console:embassy_new", "portal:dashboard"):
+    if view in LISTS:
         return reverse(view)
     if view.endswith("evidence_file"):
         return reverse(view, args=[app.reference, app.evidence.first().pk])

@@ -19,6 +19,10 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     AUDITOR = "auditor", _("Auditor")
     PROGRAMME_ADMIN = "programme_admin", _("Programme admin")
+    #: A person checking cards for a bank, employer, letting agent or as a private landlord;
+    #: belongs to a verifier organisation (:mod:`relocard.verification`), whose country is
+    #: kept as the user's member state.
+    VERIFIER = "verifier", _("Verifier")
 
 
 STAFF_ROLES = frozenset(

@@ -101,6 +101,74 @@ def credentials_issue(card: Card) -> list[CardCredential]:
     return made
 
 
+def interim_issue(card: Card, *, valid_until) -> CardCredential:
+    """A "valid while the renewal is processed" certificate: its own QR, its own status slot.
+
+    It states the same facts as the card, with kind ``interim`` and its own validity (until
+    the renewal's decision is due); it is withdrawn at the decision.
+    """
+    from relocard.cards.services import allocate_status_slot
+
+    signer = keystore().ensure_member_state(card.member_state_id)
+    index = allocate_status_slot(card.member_state_id)
+    today = timezone.localdate()
+    claims = CardClaims(
+        card_number=card.number,
+        family_name=card.applicant.surname_latin,
+        given_name=card.applicant.given_names_latin,
+        date_of_birth=card.applicant.date_of_birth.isoformat(),
+        member_state=card.member_state_id,
+        valid_from=today,
+        valid_until=valid_until,
+        status=StatusRef(idx=index, uri=status_list_uri(card.member_state_id)),
+        kind="interim",
+    )
+    now = timezone.now()
+    return CardCredential.objects.create(
+        card=card,
+        format=CredentialFormat.RC1,
+        kind="interim",
+        kid=signer.kid_text,
+        payload=issue_rc1(claims, signer, issued_at=now),
+        issued_at=now,
+        status_list_index=index,
+        valid_until=valid_until,
+    )
+
+
+def interim_current(card: Card) -> CardCredential | None:
+    return (
+        card.credentials.filter(kind="interim", withdrawn_at__isnull=True)
+        .order_by("-issued_at")
+        .first()
+    )
+
+
+def interim_withdraw(card: Card) -> int:
+    """Withdraw the card's interim certificates (the renewal is decided); the next status list
+    marks their slots invalid."""
+    return card.credentials.filter(kind="interim", withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+
+
+def interim_pdf(credential: CardCredential) -> bytes:
+    """The printable interim certificate, with its own QR."""
+    card = credential.card
+    face = CardFace(
+        card_number=card.number,
+        family_name=card.applicant.surname_latin,
+        given_name=card.applicant.given_names_latin,
+        date_of_birth=card.applicant.date_of_birth.isoformat(),
+        member_state=card.member_state_id,
+        valid_from=timezone.localdate(credential.issued_at),
+        valid_until=credential.valid_until,
+        kind="interim",
+        issuing_authority=card.member_state.name_en,
+    )
+    return render_card_pdf(face, credential.payload, size="A4")
+
+
 def latest(card: Card, fmt: str) -> CardCredential | None:
     return card.credentials.filter(format=fmt, kind="card").order_by("-issued_at", "-id").first()
 
@@ -141,7 +209,16 @@ def _status_versions() -> dict[str, str]:
         .annotate(latest=Max("status_changed_at"))
         .values_list("member_state_id", "latest")
     )
-    return {ms: latest.isoformat() for ms, latest in rows}
+    versions = {ms: latest.isoformat() for ms, latest in rows}
+    withdrawn = (
+        CardCredential.objects.exclude(withdrawn_at=None)
+        .values("card__member_state_id")
+        .annotate(latest=Max("withdrawn_at"))
+        .values_list("card__member_state_id", "latest")
+    )
+    for ms, latest in withdrawn:
+        versions[ms] = f"{versions.get(ms, '0')}/{latest.isoformat()}"
+    return versions
 
 
 def status_list_jwt(member_state: str, *, versions: dict[str, str] | None = None) -> str:
@@ -164,6 +241,16 @@ def _build_status_list(member_state: str) -> str:
     ).values_list("status_list_index", "status")
     for index, status in rows:
         status_list.set(index, INVALID if status == CardStatus.REVOKED else SUSPENDED)
+    # An interim certificate follows its card while it is in force, and is invalid once
+    # withdrawn (the renewal was decided).
+    interims = CardCredential.objects.filter(
+        card__member_state_id=member_state, kind="interim", status_list_index__isnull=False
+    ).values_list("status_list_index", "withdrawn_at", "card__status")
+    for index, withdrawn_at, card_status in interims:
+        if withdrawn_at is not None or card_status == CardStatus.REVOKED:
+            status_list.set(index, INVALID)
+        elif card_status == CardStatus.SUSPENDED:
+            status_list.set(index, SUSPENDED)
     signer = keystore().ensure_member_state(member_state)
     now = datetime.now(UTC)
     return status_list.to_jwt(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from relocard.cards import credentials as creds
 from relocard.cards import services as card_services
-from relocard.cards.models import CardAction, CardStatusChange, CredentialFormat
+from relocard.cards.models import CardAction, CardCredential, CardStatusChange, CredentialFormat
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.core.credentials import CredentialError, render_qr_png
@@ -71,7 +71,12 @@ def card_detail(request, reference, card_id):
     return render(
         request,
         "portal/card.html",
-        {"card": card, "form": form, "application": card.application},
+        {
+            "card": card,
+            "form": form,
+            "application": card.application,
+            "interim": creds.interim_current(card),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -224,6 +229,26 @@ def trust_anchor(request):
     response["Content-Disposition"] = 'attachment; filename="relocard-trust-anchor.pem"'
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@login_required
+@require_GET
+def interim_pdf(request, reference, credential_id):
+    if not access.is_applicant(request.user):
+        raise Http404(access.NOT_FOUND)
+    application = access.get_case(request.user, reference)
+    credential = (
+        CardCredential.objects.filter(
+            pk=credential_id, kind="interim", card__application=application
+        )
+        .select_related("card__applicant", "card__member_state")
+        .first()
+    )
+    if credential is None:
+        raise Http404(access.NOT_FOUND)
+    return _download(
+        creds.interim_pdf(credential), f"{credential.card.number}-interim.pdf", "application/pdf"
+    )
 
 
 # --- staff: cards at risk (the nightly compliance run) -------------------------------------

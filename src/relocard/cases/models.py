@@ -7,6 +7,8 @@ States (every change writes a :class:`CaseTransition`)::
     in_review -> refusal_proposed -> refused          (a supervisor confirms: four eyes)
                  refusal_proposed -> in_review        (the supervisor returns it)
     draft | submitted | in_review | correction_requested -> withdrawn
+    approved -> draft                                 (the next card year: a renewal cycle)
+    refused -> in_review                              (an appeal is upheld)
 
 ``refusal_proposed`` is the four-eyes step between a caseworker's refusal and a supervisor's
 confirmation. The rules of movement live in :mod:`relocard.cases.workflow`.

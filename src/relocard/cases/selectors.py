@@ -17,6 +17,7 @@ from relocard.cases.models import (
     DecisionStatus,
     EvidenceItem,
     EvidenceStatus,
+    Stage,
 )
 from relocard.common import access
 from relocard.core import rules
@@ -132,19 +133,31 @@ def verified_facts(application: Application, *, on: date) -> dict:
     return facts
 
 
-def case_precheck(*, application: Application, on: date | None = None, exceptions=()) -> Evaluation:
+def case_precheck(*, application: Application, on: date | None = None) -> Evaluation:
     """The rules engine's evaluation of the case's stage from its verified evidence.
 
     Unverified or expired evidence counts for nothing: the criterion that needs it is then
-    "unknown", with an explanation saying what verified evidence is missing.
+    "unknown", with an explanation saying what verified evidence is missing. At renewal the
+    presence over the card year (worst case, planned trips included) and the exceptions a
+    caseworker accepted feed the residence criterion.
     """
+    from relocard.cases.renewal import renewal_card, rules_exceptions
     from relocard.cases.services import local_today
 
     day = on or local_today(application.member_state)
+    facts = verified_facts(application, on=day)
+    exceptions = []
+    if application.stage == Stage.RENEWAL:
+        card = renewal_card(application)
+        if card is not None:
+            from relocard.presence.selectors import presence_for_card, residence_facts
+
+            facts.update(residence_facts(presence_for_card(card, as_of=day)))
+        exceptions = rules_exceptions(application)
     return rules.evaluate(
         country=application.member_state_id,
         stage=application.stage,
-        facts=verified_facts(application, on=day),
+        facts=facts,
         on=day,
         exceptions=exceptions,
     )

@@ -33,6 +33,7 @@ from relocard.cases.models import (
     EvidenceItem,
     EvidenceKind,
     EvidenceStatus,
+    Stage,
 )
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
@@ -270,8 +271,9 @@ def evidence_remove(*, actor: User, evidence: EvidenceItem) -> None:
             member_state=app.member_state_id,
             data={"case": app.reference, "sha256": sha},
         )
-        storage = evidence.file.storage
-        transaction.on_commit(lambda: storage.delete(name))
+        if not EvidenceItem.objects.filter(file=name).exists():  # carried-over copies share files
+            storage = evidence.file.storage
+            transaction.on_commit(lambda: storage.delete(name))
 
 
 def application_submit(*, actor: User, application: Application, token: str) -> Application:
@@ -296,6 +298,10 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
         )
         app.last_submission_token = token
         _move(app, "submit", actor=actor)
+        if app.stage == Stage.RENEWAL:
+            from relocard.cases.renewal import interim_after_submission
+
+            interim_after_submission(app)
     return app
 
 
@@ -518,7 +524,16 @@ def application_approve(
             member_state=app.member_state_id,
             data={"case": app.reference, "policy": decision.evaluation.get("policy", {})},
         )
-        card_issue(actor=actor, application=app, valid_from=local_today(app.member_state))
+        valid_from = local_today(app.member_state)
+        if app.stage == Stage.RENEWAL:
+            from relocard.cases.renewal import interim_after_decision, renewal_card
+
+            previous = renewal_card(app)
+            if previous is not None:
+                # The new year starts the day after the old card ends (no gap, no overlap).
+                valid_from = max(valid_from, previous.valid_until + timedelta(days=1))
+            interim_after_decision(app)
+        card_issue(actor=actor, application=app, valid_from=valid_from)
         notify(app.applicant.user, "approved", app.reference)
     return decision
 
@@ -594,6 +609,10 @@ def refusal_confirm(*, actor: User, application: Application, version: int) -> D
         decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "appeal_deadline"])
         app.decided_at = now
         _move(app, "confirm_refusal", actor=actor)
+        if app.stage == Stage.RENEWAL:
+            from relocard.cases.renewal import interim_after_decision
+
+            interim_after_decision(app)
         audit_record(
             actor=actor,
             action="decision.refusal_confirmed",

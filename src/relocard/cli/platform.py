@@ -188,4 +188,18 @@ def demo(bind: str, applicants: int, no_serve: bool) -> None:
         click.echo(f"  {role:<18} {email:<34} {password}")
     if not no_serve:
         click.echo("")
-        _gunicorn(bind=bind, workers=2, threads=4)
+        worker = _start_worker()
+        try:
+            _gunicorn(bind=bind, workers=2, threads=4)
+        finally:
+            worker.terminate()
+            worker.wait(10)
+
+
+def _start_worker():
+    """The demo runs the task worker beside the web server, so e-mails (printed on the console)
+    and the nightly compliance run happen as in production."""
+    import subprocess
+
+    click.echo("Starting the task worker (django-tasks-db) beside the server.")
+    return subprocess.Popen([sys.executable, "-m", "relocard.cli", "worker"])

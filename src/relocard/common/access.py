@@ -67,11 +67,22 @@ def can_use_console(user) -> bool:
 def can_read_case(user, application: Application) -> bool:
     if is_applicant(user):
         return application.applicant.user_id == user.pk
+    if receives_transfer(user, application):
+        return True
     if not in_member_state(user, application.member_state_id):
         return False
     if user.role == Role.CONSULAR_OFFICER:
         return application.channel == Channel.EMBASSY
     return True
+
+
+def receives_transfer(user, application: Application) -> bool:
+    """Caseworkers and supervisors of a member state asked to take over the case."""
+    if not _active(user) or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return False
+    return application.transfers.filter(
+        status="requested", to_state_id=user.member_state_id
+    ).exists()
 
 
 def can_open_embassy_case(user) -> bool:
@@ -167,6 +178,111 @@ def get_evidence(user, reference: str, evidence_id: int) -> EvidenceItem:
     if item is None:
         raise Http404(NOT_FOUND)
     return item
+
+
+# --- checking a card: verifiers, share codes, checks (relocard.verification) ---------------
+#
+# verifier          people of a verifier organisation (bank, employer, letting agent, private
+#                   landlord); they check cards once a programme admin approved the
+#                   organisation, and see their organisation's checks only
+# holder            an applicant with a card: makes, sees and revokes their own share codes,
+#                   sees every check made with them or of their cards
+
+from relocard.verification.models import (  # noqa: E402
+    CardCheck,
+    ShareCode,
+    VerifierMembership,
+)
+
+
+def is_verifier(user) -> bool:
+    return _active(user) and user.role == Role.VERIFIER
+
+
+def verifier_membership(user) -> VerifierMembership | None:
+    """The user's membership with its organisation (cached on the user for the request)."""
+    if not is_verifier(user):
+        return None
+    cached = getattr(user, "_verifier_membership", None)
+    if cached is None:
+        cached = VerifierMembership.objects.select_related("organisation").filter(user=user).first()
+        user._verifier_membership = cached
+    return cached
+
+
+def can_check(user) -> bool:
+    membership = verifier_membership(user)
+    if membership is None:
+        return False
+    return membership.organisation.is_approved
+
+
+def can_manage_organisation(user) -> bool:
+    membership = verifier_membership(user)
+    if membership is None:
+        return False
+    return membership.is_manager
+
+
+def can_approve_organisations(user) -> bool:
+    return _active(user) and user.role == Role.PROGRAMME_ADMIN
+
+
+def can_share_card(user, card) -> bool:
+    if not is_applicant(user):
+        return False
+    return card.applicant.user_id == user.pk
+
+
+def can_manage_share_code(user, share_code: ShareCode) -> bool:
+    if not is_applicant(user):
+        return False
+    return share_code.holder.user_id == user.pk
+
+
+def holder_share_codes(user) -> QuerySet[ShareCode]:
+    if not is_applicant(user):
+        return ShareCode.objects.none()
+    return ShareCode.objects.filter(holder__user_id=user.pk)
+
+
+def holder_checks(user) -> QuerySet[CardCheck]:
+    """Checks made with the holder's share codes or of their cards (a QR check)."""
+    if not is_applicant(user):
+        return CardCheck.objects.none()
+    from django.db.models import Q
+
+    return CardCheck.objects.filter(
+        Q(share_code__holder__user_id=user.pk) | Q(card__applicant__user_id=user.pk)
+    )
+
+
+def get_share_code(user, share_code_id: int) -> ShareCode:
+    share_code = holder_share_codes(user).select_related("holder", "card").filter(pk=share_code_id)
+    found = share_code.first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def organisation_checks(user) -> QuerySet[CardCheck]:
+    membership = verifier_membership(user)
+    if membership is None:
+        return CardCheck.objects.none()
+    return CardCheck.objects.filter(organisation_id=membership.organisation_id)
+
+
+def get_organisation_check(user, check_id: str) -> CardCheck:
+    """A check made by the user's organisation, or 404."""
+    check = (
+        organisation_checks(user)
+        .select_related("organisation", "card__applicant", "checked_by", "api_key")
+        .filter(check_id=check_id)
+        .first()
+    )
+    if check is None:
+        raise Http404(NOT_FOUND)
+    return check
 
 
 # --- the nightly compliance run: cards at risk ---------------------------------------------

@@ -24,6 +24,9 @@ EVENTS = (
     "presence_at_risk",
     "renewal_window",
     "share_code_locked",
+    "appeal_decided",
+    "transfer_decided",
+    "renewal_decided",
     "compliance_changed",
 )
 
@@ -37,6 +40,9 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "presence_at_risk": _("Your days of presence need your attention"),
         "renewal_window": _("You can now renew your card"),
         "share_code_locked": _("A share code of yours has been locked"),
+        "appeal_decided": _("Your appeal on %(ref)s has been decided"),
+        "transfer_decided": _("Your request to move %(ref)s to another country has been decided"),
+        "renewal_decided": _("The renewal %(ref)s has been decided"),
         "compliance_changed": _("Your card needs your attention"),
     }
     subject = subjects[event] % {"ref": reference}

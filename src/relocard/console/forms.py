@@ -121,3 +121,38 @@ class EmbassyApplicantForm(ProfileForm):
         help_text=_("The applicant receives a link to set a password and follow the case."),
     )
     field_order = ["email"]
+
+
+class ExceptionForm(VersionForm):
+    days = forms.IntegerField(
+        label=_("Days abroad to excuse"),
+        min_value=1,
+        max_value=366,
+        help_text=_("Only days of documented force majeure; the policy caps what counts."),
+    )
+    reason = forms.CharField(
+        label=_("Justification (named in the decision)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision on the appeal"),
+        widget=forms.RadioSelect,
+        choices=[("upheld", _("Uphold the appeal")), ("dismissed", _("Dismiss the appeal"))],
+    )
+    reason = forms.CharField(
+        label=_("Reasons (the applicant reads them)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+
+
+class TransferRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the transfer refused?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

@@ -8,6 +8,17 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("embassy/new/", views.embassy_new, name="embassy_new"),
     path("audit/", views.audit_log, name="audit"),
+    path("appeals/", views.appeals_queue, name="appeals"),
+    path("transfers/", views.transfers_queue, name="transfers"),
+    path("cases/<str:reference>/exceptions/", views.accept_exception, name="accept_exception"),
+    path(
+        "cases/<str:reference>/appeals/<int:appeal_id>/", views.decide_appeal, name="decide_appeal"
+    ),
+    path(
+        "cases/<str:reference>/transfer/<str:decision>/",
+        views.decide_transfer,
+        name="decide_transfer",
+    ),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path(
         "cases/<str:reference>/documents/<int:evidence_id>/",

@@ -26,13 +26,16 @@ from relocard.cases.models import CaseState
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.console.forms import (
+    AppealDecisionForm,
     ApproveForm,
     CorrectionForm,
     EmbassyApplicantForm,
+    ExceptionForm,
     QueueFilterForm,
     RefuseForm,
     ReturnForm,
     ReviewForm,
+    TransferRefuseForm,
     VersionForm,
 )
 from relocard.portal.views import _file_response
@@ -142,8 +145,42 @@ def case_detail(request, reference, *, forms=None):
             )
         ],
         "card_action_form": CardActionForm(),
+        **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
+
+
+def _trial_year(user, application, forms) -> dict:
+    """The renewal, appeal and transfer parts of the case page."""
+    from relocard.cases.appeals import _may_decide
+    from relocard.cases.renewal import renewal_card
+
+    context: dict = {
+        "appeals": [
+            (a, _may_decide(user, a))
+            for a in application.appeals.select_related("decision", "card_change").order_by(
+                "lodged_at"
+            )
+        ],
+        "appeal_form": forms.get("appeal") or AppealDecisionForm(),
+        "transfer": application.transfers.filter(status="requested")
+        .select_related("to_state")
+        .first(),
+        "transfer_form": forms.get("transfer") or TransferRefuseForm(),
+        "exceptions": list(
+            application.exceptions.filter(cycle=application.cycle).select_related("accepted_by")
+        ),
+    }
+    if application.stage == "renewal":
+        card = renewal_card(application)
+        if card is not None:
+            from relocard.presence.selectors import presence_for_card
+
+            context["presence"] = presence_for_card(card)
+        context["exception_form"] = forms.get("exception") or ExceptionForm(
+            initial={"version": application.version}
+        )
+    return context
 
 
 @staff_required
@@ -333,3 +370,99 @@ def audit_log(request):
             )
     page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page_obj": page_obj, "case": reference})
+
+
+# --- the trial year: exceptions, appeals, transfers ---------------------------------------------
+
+
+@staff_required
+@require_POST
+def accept_exception(request, reference):
+    from relocard.cases.renewal import exception_accept
+
+    return _act(
+        request,
+        reference,
+        ExceptionForm(request.POST),
+        lambda app, d: exception_accept(
+            actor=request.user, application=app, days=d["days"], reason=d["reason"]
+        ),
+        _("The exception is recorded and counts in the pre-check."),
+        "exception",
+    )
+
+
+@staff_required
+@require_POST
+def decide_appeal(request, reference, appeal_id):
+    from relocard.cases.appeals import appeal_decide
+    from relocard.cases.models import Appeal
+
+    application = access.get_case(request.user, reference)
+    appeal = Appeal.objects.filter(pk=appeal_id, application=application).first()
+    if appeal is None:
+        raise Http404(access.NOT_FOUND)
+    return _act(
+        request,
+        reference,
+        AppealDecisionForm(request.POST),
+        lambda app, d: appeal_decide(
+            actor=request.user, appeal=appeal, upheld=d["outcome"] == "upheld", reason=d["reason"]
+        ),
+        _("The appeal is decided and the applicant is told."),
+        "appeal",
+    )
+
+
+@staff_required
+@require_POST
+def decide_transfer(request, reference, decision):
+    from relocard.cases import transfers
+
+    application = access.get_case(request.user, reference)
+    transfer = application.transfers.filter(status="requested").first()
+    if transfer is None or decision not in ("accept", "refuse"):
+        raise Http404(access.NOT_FOUND)
+    if decision == "accept":
+        form = VersionForm({"version": application.version})
+        message = _("The case is transferred to your member state and a new card is issued.")
+
+        def action(app, data):
+            return transfers.transfer_accept(actor=request.user, transfer=transfer)
+
+    else:
+        form = TransferRefuseForm(request.POST)
+        message = _("The transfer is refused and the applicant is told.")
+
+        def action(app, data):
+            return transfers.transfer_refuse(
+                actor=request.user, transfer=transfer, reason=data["reason"]
+            )
+
+    return _act(request, reference, form, action, message, "transfer")
+
+
+@staff_required
+def appeals_queue(request):
+    from relocard.cases.models import Appeal
+
+    appeals = (
+        Appeal.objects.filter(status="lodged", application__in=access.staff_cases(request.user))
+        .select_related("application")
+        .order_by("lodged_at")
+    )
+    return render(request, "console/appeals.html", {"appeals": appeals})
+
+
+@staff_required
+def transfers_queue(request):
+    from relocard.cases.models import TransferRequest
+
+    if not access.is_staff_member(request.user) or request.user.member_state_id is None:
+        raise Http404(access.NOT_FOUND)
+    transfers = (
+        TransferRequest.objects.filter(status="requested", to_state_id=request.user.member_state_id)
+        .select_related("application", "from_state")
+        .order_by("requested_at")
+    )
+    return render(request, "console/transfers.html", {"transfers": transfers})

@@ -1,5 +1,8 @@
 """The case workflow as data: which action moves a case from which state to which.
 
+Each card year is a cycle of the same case: ``open_renewal`` starts the next cycle from an
+approved case, and a refusal can be reopened when an appeal is upheld.
+
 Pure and small on purpose, so that the services, the pages (which buttons to show) and the
 tests all read the same table. The Django models name the states; this module names the moves.
 
@@ -48,6 +51,10 @@ ACTIONS: dict[str, Move] = {
         Move("confirm_refusal", frozenset({REFUSAL_PROPOSED}), REFUSED),
         Move("return_refusal", frozenset({REFUSAL_PROPOSED}), IN_REVIEW),
         Move("withdraw", frozenset({DRAFT, SUBMITTED, IN_REVIEW, CORRECTION}), WITHDRAWN),
+        # The trial year: an approved case opens its next cycle (a renewal) as a new draft.
+        Move("open_renewal", frozenset({APPROVED}), DRAFT),
+        # A supervisor upholds an appeal against a refusal: the case is reviewed again.
+        Move("reopen_on_appeal", frozenset({REFUSED}), IN_REVIEW),
     )
 }
 

@@ -89,3 +89,39 @@ class WithdrawForm(forms.Form):
         label=_("Yes, withdraw this application"),
         error_messages={"required": _("Tick the box to confirm that you want to withdraw.")},
     )
+
+
+class RenewForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I want to renew my card for another year"),
+        error_messages={"required": _("Tick the box to start the renewal.")},
+    )
+
+
+class AppealForm(forms.Form):
+    target = forms.ChoiceField(label=_("Which decision do you appeal?"), widget=forms.RadioSelect)
+    grounds = forms.CharField(
+        label=_("Why is the decision wrong?"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=6000,
+        help_text=_(
+            "Refer to the criteria and the facts. You can upload new documents after a successful appeal. "
+            "Do not write anything about your political views, religion or health."
+        ),
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = choices
+
+
+class TransferForm(forms.Form):
+    to_state = forms.ChoiceField(
+        label=_("To which country are you moving?"),
+        choices=member_state_choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Caseworkers there take over your case with its history. Your current card is replaced "
+            "by one of the new country when they accept."
+        ),
+    )

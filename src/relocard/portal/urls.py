@@ -20,6 +20,9 @@ urlpatterns = [
     path("<str:reference>/receipt/", views.receipt, name="receipt"),
     path("<str:reference>/correct/", views.correct, name="correct"),
     path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
+    path("<str:reference>/renew/", views.renew, name="renew"),
+    path("<str:reference>/appeal/", views.appeal, name="appeal"),
+    path("<str:reference>/transfer/", views.transfer, name="transfer"),
     path("<str:reference>/cards/<int:card_id>/", card_views.card_detail, name="card"),
     path("<str:reference>/cards/<int:card_id>/qr.png", card_views.card_qr, name="card_qr"),
     path(
@@ -31,5 +34,10 @@ urlpatterns = [
         "<str:reference>/cards/<int:card_id>/wallet.sd-jwt",
         card_views.card_wallet,
         name="card_wallet",
+    ),
+    path(
+        "<str:reference>/interim/<int:credential_id>.pdf",
+        card_views.interim_pdf,
+        name="interim_pdf",
     ),
 ]

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,11 +26,14 @@ from relocard.cases.models import CaseState, EvidenceKind
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.portal.forms import (
+    AppealForm,
     CorrectionAnswerForm,
     EvidenceFileForm,
     EvidenceKindForm,
+    RenewForm,
     StartForm,
     SubmitForm,
+    TransferForm,
     WithdrawForm,
 )
 from relocard.reference.models import MemberState
@@ -41,6 +45,8 @@ def applicant_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.user.role == Role.VERIFIER:
+            return redirect("verification:home")
         if request.user.role != Role.APPLICANT:
             return redirect("console:queue")
         return view(request, *args, **kwargs)
@@ -78,6 +84,8 @@ def home(request):
     if request.user.is_authenticated:
         if request.user.role == Role.APPLICANT:
             return redirect("portal:dashboard")
+        if request.user.role == Role.VERIFIER:
+            return redirect("verification:home")
         return redirect("console:queue")
     enabled = MemberState.objects.filter(programme_enabled=True).order_by("code")
     return render(request, "portal/home.html", {"enabled_member_states": enabled})
@@ -171,16 +179,47 @@ def case_detail(request, reference):
     context = {
         "application": application,
         "applicant": application.applicant,
-        "evidence": selectors.case_evidence(application),
+        # This card year's documents; earlier years' stay on record (the caseworker sees them).
+        "evidence": [
+            i for i in selectors.case_evidence(application) if i.cycle == application.cycle
+        ],
         "history": selectors.case_history(application),
         "correction": correction,
         "decision": selectors.final_decision(application),
         "estimate": selectors.processing_estimate(member_state_code=application.member_state_id),
         "precheck": _explanation(application),
+        "decided": selectors.final_decision(application) is not None,
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
+        **_trial_year(request.user, application),
     }
     return render(request, "portal/case.html", context)
+
+
+def _trial_year(user, application) -> dict:
+    """What the holder can do in the trial year: renew, appeal, move, print the interim."""
+    from relocard.cards.credentials import interim_current
+    from relocard.cases import appeals, renewal
+
+    if not access.is_applicant(user):
+        return {}
+    card = renewal.card_in_force(application)
+    previous = renewal.renewal_card(application)
+    return {
+        "renewal_open": renewal.renewal_is_open(application),
+        "interim": interim_current(previous)
+        if previous is not None and application.stage == "renewal"
+        else None,
+        "appeals": list(application.appeals.order_by("lodged_at")),
+        "appealable": appeals.appealable(application),
+        "transfers": list(
+            application.transfers.select_related("to_state").order_by("requested_at")
+        ),
+        "can_transfer": application.state == CaseState.APPROVED
+        and card is not None
+        and card.status == "active"
+        and not application.transfers.filter(status="requested").exists(),
+    }
 
 
 def _explanation(application):
@@ -390,4 +429,141 @@ def withdraw(request, reference):
         "portal/withdraw.html",
         {"application": application, "form": form},
         status=_status(form),
+    )
+
+
+# --- the trial year: renewal, appeals, transfer ----------------------------------------------
+
+
+def _own_case(request, reference):
+    if not access.is_applicant(request.user):
+        raise Http404(access.NOT_FOUND)
+    return access.get_case(request.user, reference)
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def renew(request, reference):
+    from relocard.cases import renewal
+
+    application = _own_case(request, reference)
+    card = renewal.card_in_force(application)
+    form = RenewForm(request.POST if request.method == "POST" else None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewal.renewal_open(actor=request.user, application=application)
+        except RelocardError as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your renewal is started. Check the documents carried over and add what changed."
+                ),
+            )
+            return redirect("portal:case", reference=reference)
+    window = renewal.renewal_window(card) if card else None
+    carried = [
+        i
+        for i in application.evidence.filter(cycle=application.cycle, status="verified").exclude(
+            kind="travel"
+        )
+        if card and (i.expires_on is None or i.expires_on > card.valid_until)
+    ]
+    context = {
+        "application": application,
+        "card": card,
+        "form": form,
+        "window": window,
+        "is_open": renewal.renewal_is_open(application),
+        "carried": carried,
+        "errors": errors,
+    }
+    return render(
+        request, "portal/renew.html", context, status=400 if form.errors or errors else 200
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def appeal(request, reference):
+    from relocard.cases import appeals
+
+    application = _own_case(request, reference)
+    options = appeals.appealable(application)
+    labels = {
+        "refusal": _("The refusal of %(date)s (appeal until %(deadline)s)"),
+        "revocation": _("The revocation of your card on %(date)s (appeal until %(deadline)s)"),
+    }
+    choices = []
+    targets = {}
+    for kind, target, deadline in options:
+        key = f"{kind}-{target.pk}"
+        when = getattr(target, "confirmed_at", None)
+        choices.append(
+            (
+                key,
+                labels[kind]
+                % {
+                    "date": formats.date_format(when, "DATE_FORMAT"),
+                    "deadline": formats.date_format(deadline, "DATE_FORMAT"),
+                },
+            )
+        )
+        targets[key] = (kind, target)
+    form = AppealForm(
+        request.POST if request.method == "POST" else None,
+        choices=choices,
+        initial={"target": choices[0][0]} if len(choices) == 1 else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        kind, target = targets[form.cleaned_data["target"]]
+        try:
+            appeals.appeal_lodge(
+                actor=request.user,
+                application=application,
+                grounds=form.cleaned_data["grounds"],
+                decision=target if kind == "refusal" else None,
+                card_change=target if kind == "revocation" else None,
+            )
+        except RelocardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Your appeal is lodged. A supervisor decides it and you will be told.")
+            )
+            return redirect("portal:case", reference=reference)
+    return render(
+        request,
+        "portal/appeal.html",
+        {"application": application, "form": form, "options": options},
+        status=400 if form.errors else 200,
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def transfer(request, reference):
+    from relocard.cases import transfers
+
+    application = _own_case(request, reference)
+    form = TransferForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfers.transfer_request(
+                actor=request.user,
+                application=application,
+                to_state_code=form.cleaned_data["to_state"],
+            )
+        except RelocardError as exc:
+            form.add_error("to_state" if exc.field else None, exc.message)
+        else:
+            messages.success(request, _("Your request is sent to the caseworkers of that country."))
+            return redirect("portal:case", reference=reference)
+    return render(
+        request,
+        "portal/transfer.html",
+        {"application": application, "form": form},
+        status=400 if form.errors else 200,
     )

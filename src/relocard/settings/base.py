@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "relocard.presence",
     "relocard.portal",
     "relocard.console",
+    "relocard.verification",
+    "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
 MIDDLEWARE = [
@@ -225,3 +227,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RELOCARD_LOG_LEVEL", "INFO")},
 }
+
+# --- checking a card (relocard.verification) ---------------------------------------------------
+#: Days a share code stays valid, and how many a holder may have in use at once.
+RELOCARD_SHARE_CODE_DAYS = int(os.environ.get("RELOCARD_SHARE_CODE_DAYS", 90))
+RELOCARD_SHARE_CODE_MAX_ACTIVE = int(os.environ.get("RELOCARD_SHARE_CODE_MAX_ACTIVE", 20))
+#: Checks in a row with a wrong date of birth after which a code locks (its holder is told).
+RELOCARD_SHARE_CODE_MAX_FAILURES = int(os.environ.get("RELOCARD_SHARE_CODE_MAX_FAILURES", 5))
+#: Rate limits, COUNT/SECONDS, on checks (web and API) and on the public confirmation page.
+RELOCARD_CHECK_RATE_PER_IP = os.environ.get("RELOCARD_CHECK_RATE_PER_IP", "30/60")
+RELOCARD_CHECK_RATE_PER_ORGANISATION = os.environ.get(
+    "RELOCARD_CHECK_RATE_PER_ORGANISATION", "300/60"
+)
+RELOCARD_CONFIRM_RATE_PER_IP = os.environ.get("RELOCARD_CONFIRM_RATE_PER_IP", "30/60")
+#: Largest photo, scan or PDF accepted for a QR check.
+RELOCARD_QR_UPLOAD_MAX_BYTES = int(os.environ.get("RELOCARD_QR_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+#: Seconds a server process trusts an API key it looked up (revocation reaches other processes
+#: at the latest this much later), and reuses the trust and status lists for QR checks (a
+#: revocation confirmed in the same process is seen at once).
+RELOCARD_API_KEY_CACHE_SECONDS = int(os.environ.get("RELOCARD_API_KEY_CACHE_SECONDS", 10))
+RELOCARD_QR_LISTS_CACHE_SECONDS = int(os.environ.get("RELOCARD_QR_LISTS_CACHE_SECONDS", 5))

@@ -25,7 +25,9 @@ law, not instants.
 
 from __future__ import annotations
 
+import io
 import re
+import threading
 import unicodedata
 import zlib
 from collections.abc import Mapping
@@ -108,6 +110,46 @@ _DOB = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _NAME_PUNCTUATION = frozenset(" -'.")
 _ASCII_NAME = re.compile(r"[A-Za-z .'-]*")
 _MAX_NAME = 100
+# The map types cbor2 decodes to (dict; frozendict inside tags in cbor2 6).
+_MAPS: tuple[type, ...] = (dict, *(t for t in [getattr(cbor2, "FrozenDict", None)] if t))
+
+
+def _text(chars: str) -> str:
+    """A CBOR text string of ``chars``: its head (the length in it, or 0x78 and a length
+    byte), then the characters, whose number the reader compares with the head."""
+    return r"([\x60-\x77]|\x78[\x18-\xff])(" + chars + ")"
+
+
+# Any CBOR integer up to 64 bits (major types 0 and 1), and any unsigned one.
+_INT = r"(?:[\x00-\x17\x20-\x37]|[\x18\x38].|[\x19\x39]..|[\x1a\x3a]....|[\x1b\x3b]........)"
+_UINT = r"(?:[\x00-\x17]|\x18.|\x19..|\x1a....|\x1b........)"
+
+# The shortest head of a CBOR text string of each length up to 255, as Latin-1 text.
+_TEXT_HEADS = [chr(0x60 + n) if n < 24 else "\x78" + chr(n) for n in range(256)]
+
+# A card's CWT claims exactly as issue_rc1 writes them, read as Latin-1 text (one character
+# per byte). See card_payload_fast. No text class contains a string head that can follow it
+# (0x60-0x77 are "`" and "a"-"w": names are upper case here, as in the passport's machine-
+# readable zone; the URI stops at the first byte outside printable ASCII, the 0x00 after the
+# next key's 0x3a), so the match never backtracks far and there is only one way to split.
+_CARD_PAYLOAD = re.compile(
+    "".join(
+        (
+            r"\xa6\x01\x62([A-Z]{2})",  # {1 (iss): member state,
+            r"\x06(?:\x1a(....)|(" + _INT + "))",  # 6 (iat): 32 bits (group 2), or other,
+            r"\x05" + _INT + r"\x04" + _INT,  # 5 (nbf), 4 (exp): any integers,
+            r"\x19\xff\xff\xa1\x6bstatus_list\xa2\x63idx(" + _UINT + ")",  # 65535: {...
+            r"\x63uri" + _text(r"https?://[\x21-\x7e]*"),  # ...},
+            r"\x3a\x00\x01\x00\x00\x88\x01(\x64card|\x67interim)",  # -65537: [1, kind,
+            _text(r"[A-Z0-9][A-Z0-9-]*"),  # card number,
+            _text(r"[A-Z .'-]*"),  # family name,
+            _text(r"[A-Z .'-]*"),  # given name,
+            r"([\x64\x67\x6a])([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)",  # date of birth,
+            r"\x6a([0-9]{4}-[0-9]{2}-[0-9]{2})\x6a([0-9]{4}-[0-9]{2}-[0-9]{2})",  # from, until]}
+        )
+    ),
+    re.DOTALL | re.ASCII,
+)
 
 
 class SigningKey(Protocol):
@@ -250,6 +292,14 @@ def _parse_day(value: Any, what: str) -> date:
         raise ClaimsError(f"{what} {value[:20]!r} is not an ISO date") from None
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def day_start(day: date) -> int:
+    """00:00 UTC of a calendar day in epoch seconds: ``not_before`` without a datetime."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * 86400
+
+
 def card_to_cwt(claims: CardClaims, issued_at: datetime) -> dict[int, Any]:
     """The CWT claims map of a card (see the module docstring for the layout)."""
     if issued_at.tzinfo is None:
@@ -257,9 +307,10 @@ def card_to_cwt(claims: CardClaims, issued_at: datetime) -> dict[int, Any]:
     return {
         CWT_ISS: claims.member_state,
         CWT_IAT: int(issued_at.timestamp()),
-        CWT_NBF: int(claims.not_before.timestamp()),
-        CWT_EXP: int(claims.expires.timestamp()),
-        CWT_STATUS: {"status_list": claims.status.to_dict()},
+        # Same values as claims.not_before / claims.expires, in a fifth of the time.
+        CWT_NBF: day_start(claims.valid_from),
+        CWT_EXP: day_start(claims.valid_until) + 86400,
+        CWT_STATUS: {"status_list": {"idx": claims.status.idx, "uri": claims.status.uri}},
         RC1_CLAIM: [
             RC1_VERSION,
             claims.kind,
@@ -301,6 +352,188 @@ def card_from_cwt(cwt: Mapping[Any, Any]) -> CardClaims:
         )
     except TypeError as exc:  # e.g. unhashable values reaching a set membership test
         raise ClaimsError(f"card claim has a value of the wrong type: {exc}") from None
+
+
+def card_payload_fast(
+    payload: bytes,
+) -> tuple[dict[str, Any], str, str, int, str, int, int, int] | None:
+    """The verifier's fastest path: a card's claims read straight from the CWT payload.
+
+    Returns what :func:`card_fields_fast` returns, plus the issue time, or None. One regular
+    expression matches the whole payload as :func:`issue_rc1` writes it (the keys in their
+    order, integers of up to 64 bits, ASCII text in the characters each field allows) in one
+    C call, and
+    each text string's length is then compared with its head: a payload that matches with
+    every length right *is* that CBOR structure, since a CBOR item can be read only one
+    way. This replaces a cbor2 run and the dictionary walk (~8 us, a third of what the
+    verifier spends beside ES256) with ~3.5 us. Anything else, such as names with lower-case
+    letters, non-ASCII text or other key orders, returns None, and the caller decodes the
+    payload with cbor2. A Hypothesis test checks that both readers agree.
+    """
+    m = _CARD_PAYLOAD.fullmatch(payload.decode("latin-1"))
+    if m is None:
+        return None
+    (
+        member_state,
+        iat32,
+        iat,
+        idx,
+        uri_head,
+        uri,
+        kind,
+        number_head,
+        number,
+        family_head,
+        family,
+        given_head,
+        given,
+        dob_head,
+        dob,
+        valid_from,
+        valid_until,
+    ) = m.groups()
+    if (
+        len(uri) > 200
+        or len(number) > 40
+        or len(family) > _MAX_NAME
+        or len(given) > _MAX_NAME
+        or _TEXT_HEADS[len(uri)] != uri_head
+        or _TEXT_HEADS[len(number)] != number_head
+        or _TEXT_HEADS[len(family)] != family_head
+        or _TEXT_HEADS[len(given)] != given_head
+        or _TEXT_HEADS[len(dob)] != dob_head
+        or not family.strip()
+        or member_state not in EU_MEMBER_STATES
+    ):
+        return None
+    try:
+        if len(dob) == 10:  # as _check_partial_date
+            date.fromisoformat(dob)
+        elif len(dob) == 7 and not 1 <= int(dob[5:]) <= 12:
+            return None
+        first = _iso_days.get(valid_from) or _iso_day(valid_from)
+        last = _iso_days.get(valid_until) or _iso_day(valid_until)
+    except ValueError:
+        return None
+    if last < first:
+        return None
+    kind = kind[1:]
+    index = ord(idx) if len(idx) == 1 else _read_int(idx)
+    claims = {
+        "kind": kind,
+        "card_number": number,
+        "family_name": family,
+        "given_name": given,
+        "date_of_birth": dob,
+        "member_state": member_state,
+        "valid_from": valid_from,  # YYYY-MM-DD and a real date: its own isoformat()
+        "valid_until": valid_until,
+        "status_list": {"idx": index, "uri": uri},
+    }
+    return (
+        claims,
+        kind,
+        number,
+        index,
+        uri,
+        first,
+        last,
+        _read_int(iat) if iat32 is None else int.from_bytes(iat32.encode("latin-1"), "big"),
+    )
+
+
+# day_start of the validity dates seen, by their text: cards issued together share them, and
+# parsing one costs ~0.3 us. Bounded; a date that does not parse is never stored.
+_iso_days: dict[str, int] = {}
+
+
+def _iso_day(text: str) -> int:
+    """day_start of a ``YYYY-MM-DD`` date; ValueError if it is not a calendar date."""
+    seconds = day_start(date.fromisoformat(text))
+    if len(_iso_days) < 4096:
+        _iso_days[text] = seconds
+    return seconds
+
+
+def _read_int(item: str) -> int:
+    """A CBOR integer matched by ``_INT``, as Latin-1 text."""
+    head = ord(item[0])
+    value = head & 0x1F if len(item) == 1 else int.from_bytes(item[1:].encode("latin-1"), "big")
+    return value if head < 0x20 else -1 - value
+
+
+def card_fields_fast(cwt: Any) -> tuple[dict[str, Any], str, str, int, str, int, int] | None:
+    """The verifier's fast path through :func:`card_from_cwt`, for well-formed cards.
+
+    Returns ``(claims dict, kind, card number, status index, status URI, valid from,
+    valid until)``, the dates in epoch seconds (00:00 UTC), or None. It accepts a subset of
+    what :func:`card_from_cwt` accepts (exact types, ASCII names) and checks the same rules
+    with direct comparisons instead of building a :class:`CardClaims` and a
+    :class:`StatusRef` (three validating dataclasses, ~10 us); the dict is
+    :meth:`CardClaims.to_dict` of the same card. On None the caller runs
+    :func:`card_from_cwt`, which accepts or names the fault; a Hypothesis test checks that
+    the two agree whenever this one answers.
+    """
+    card = cwt.get(RC1_CLAIM)
+    status = cwt.get(CWT_STATUS)
+    member_state = cwt.get(CWT_ISS)
+    if (
+        type(card) not in (list, tuple)
+        or len(card) != 8
+        or type(status) not in _MAPS
+        or type(member_state) is not str
+        or member_state not in EU_MEMBER_STATES
+    ):
+        return None
+    version, kind, number, family, given, dob, valid_from, valid_until = card
+    ref = status.get("status_list")
+    if type(version) is not int or version != RC1_VERSION or type(ref) not in _MAPS:
+        return None
+    idx = ref.get("idx")
+    uri = ref.get("uri")
+    if (
+        type(idx) is not int
+        or idx < 0
+        or type(uri) is not str
+        or len(uri) > 200
+        or not uri.startswith(("https://", "http://"))
+        or type(kind) is not str
+        or kind not in KINDS
+        or type(number) is not str
+        or not _CARD_NUMBER.fullmatch(number)
+        or type(family) is not str
+        or type(given) is not str
+        or len(family) > _MAX_NAME
+        or len(given) > _MAX_NAME
+        or not _ASCII_NAME.fullmatch(family)
+        or not _ASCII_NAME.fullmatch(given)
+        or not family.strip()
+        or type(dob) is not str
+        or not _DOB.fullmatch(dob)
+        or type(valid_from) is not str
+        or type(valid_until) is not str
+    ):
+        return None
+    try:
+        _check_partial_date(dob)
+        first = date.fromisoformat(valid_from)
+        last = date.fromisoformat(valid_until)
+    except (ClaimsError, ValueError):
+        return None
+    if last < first:
+        return None
+    claims = {
+        "kind": kind,
+        "card_number": number,
+        "family_name": family,
+        "given_name": given,
+        "date_of_birth": dob,
+        "member_state": member_state,
+        "valid_from": first.isoformat(),
+        "valid_until": last.isoformat(),
+        "status_list": {"idx": idx, "uri": uri},
+    }
+    return claims, kind, number, idx, uri, day_start(first), day_start(last)
 
 
 # --- the generic signed-QR layers (shared with the DCC interop tests) ------------------------
@@ -350,6 +583,31 @@ def encode_payload(cose_message: bytes, prefix: str = PREFIX) -> str:
     return prefix + base45.encode(deflate(cose_message))
 
 
+_encoders = threading.local()
+
+
+def cbor_dumps(value: Any) -> bytes:
+    """``cbor2.dumps(value)``, through one reused encoder per thread.
+
+    ``cbor2.dumps`` builds a new encoder and buffer for every call, which costs twice as
+    much as encoding a card's claims; a thread's encoder is reused instead (the same bytes:
+    a test compares them), and dropped if an encoding fails half-way.
+    """
+    state = getattr(_encoders, "state", None)
+    if state is None:
+        fp = io.BytesIO()
+        state = _encoders.state = (fp, cbor2.CBOREncoder(fp))
+    fp, encoder = state
+    fp.seek(0)
+    fp.truncate()
+    try:
+        encoder.encode(value)
+    except BaseException:
+        _encoders.state = None
+        raise
+    return fp.getvalue()
+
+
 def issue_rc1(claims: CardClaims, signer: SigningKey, *, issued_at: datetime) -> str:
     """Sign a card and return its ``RC1:`` QR payload.
 
@@ -360,5 +618,5 @@ def issue_rc1(claims: CardClaims, signer: SigningKey, *, issued_at: datetime) ->
         raise ClaimsError(
             f"the signer belongs to {signer.member_state}, the card to {claims.member_state}"
         )
-    payload = cbor2.dumps(card_to_cwt(claims, issued_at))
-    return encode_payload(sign1(payload, signer.private_key, signer.kid), PREFIX)
+    payload = cbor_dumps(card_to_cwt(claims, issued_at))
+    return PREFIX + base45.encode(deflate(sign1(payload, signer.private_key, signer.kid)))

@@ -1,0 +1,429 @@
+"""The verification API for banks', employers' and letting agents' own systems (django-ninja).
+
+OpenAPI at ``/api/openapi.json``, documentation at ``/api/docs``. One endpoint per operation,
+each with its own input and output schema. Every request but ``/api/ping`` carries the
+organisation's key in the ``X-API-Key`` header (made on the organisation page, shown once,
+stored hashed). Every error is ``{"code": ..., "message": ...}`` with a stable ``code``:
+
+==========================  ====  ================================================================
+code                        HTTP  meaning
+==========================  ====  ================================================================
+bad_request                 400   the body is not JSON or not a form
+invalid_share_code          400   the share code has the wrong shape (not: "no such code")
+wrong_purpose               400   the code or purpose is not one this organisation checks
+invalid_reason              400   the stated reason is empty or too long
+invalid_payload             400   no QR text given
+qr_not_found                400   the upload holds no readable QR code
+invalid_request             422   a field is missing or of the wrong type (``fields`` says which)
+unauthorized                401   no key, or a key that is not valid
+not_approved                403   the organisation is not approved (yet, or any more)
+not_found                   404   no such check of this organisation
+payload_too_large           413   the upload is too large
+rate_limited                429   too many checks; wait ``Retry-After`` seconds
+==========================  ====  ================================================================
+
+A share code and date of birth that do not match are not an error: the check is recorded
+and answered ``"result": "no_match"``, the same bytes (but for the check id and time) whether
+the code or the date of birth was wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from ninja import File, Form, NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.files import UploadedFile
+from ninja.security import APIKeyHeader
+from pydantic import Field
+
+from relocard.common.errors import InvalidInput, NotAllowed, RelocardError
+from relocard.verification import ratelimit, selectors, services
+from relocard.verification.codes import CodeFormatError, normalise_check_id
+from relocard.verification.errors import QrImageError, RateLimited, WrongPurpose
+from relocard.verification.models import CardCheck
+from relocard.verification.qrimage import decode_qr
+from relocard.verification.record import check_record_pdf
+
+PurposeName = Literal["work", "rent", "bank"]
+ResultName = Literal["valid", "not_valid", "no_match", "not_genuine"]
+
+
+class ApiKeyAuth(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request, key):
+        api_key = services.api_key_authenticate(key) if key else None
+        if api_key is not None:
+            request.api_key = api_key
+        return api_key
+
+
+api = NinjaAPI(
+    title="Relocard verification API",
+    version="1",
+    description=(
+        "Check a relocatee card from your own systems: by share code and date of birth, or "
+        "by the card's QR code. Authenticate with your organisation's key in `X-API-Key`. "
+        "Every check is recorded and shown to the card holder."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=ApiKeyAuth(),
+)
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Error(Schema):
+    code: str = Field(description="Stable, machine-readable error code.")
+    message: str = Field(description="What was wrong and what to do, in English.")
+    fields: list[FieldError] | None = Field(
+        default=None, description="For invalid_request: which fields were wrong."
+    )
+
+
+class Ping(Schema):
+    status: Literal["ok"]
+
+
+class ShareCodeCheckIn(Schema):
+    code: str = Field(
+        min_length=1,
+        max_length=40,
+        description="The 9-character share code the holder gave you, e.g. R7K 3MX 9QH.",
+    )
+    date_of_birth: date = Field(description="The holder's date of birth, YYYY-MM-DD.")
+    reason: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Why you are checking; the holder reads it.",
+    )
+
+
+class QrCheckIn(Schema):
+    payload: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="The text of the card's QR code, starting with RC1:.",
+    )
+    reason: str = Field(min_length=1, max_length=200)
+    purpose: PurposeName | None = Field(
+        default=None, description="Defaults to the purpose your organisation checks."
+    )
+
+
+class QrImageIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+    purpose: PurposeName | None = None
+
+
+class Holder(Schema):
+    name: str = Field(description="Surname, given names, as in the passport's Latin line.")
+    member_state: str = Field(description="The member state that issued the card.")
+    valid_until: date | None
+    right: str = Field(description="The right this purpose is about, e.g. Right to rent.")
+    has_right: bool = Field(description="True when the card is valid today.")
+
+
+class CheckOut(Schema):
+    check_id: str
+    checked_at: datetime
+    method: Literal["share_code", "qr"]
+    purpose: PurposeName
+    result: ResultName
+    message: str
+    holder: Holder | None = Field(
+        description="Only when the details matched or the QR code is a genuine card."
+    )
+    record_url: str = Field(description="The PDF record of this check (same API key).")
+    confirm_url: str = Field(description="Where anyone can confirm the check by its id.")
+
+
+class Step(Schema):
+    step: str
+    ok: bool | None
+    detail: str
+
+
+class QrCheckOut(CheckOut):
+    status: str = Field(
+        description=(
+            "The offline verifier's verdict: valid, revoked, suspended, expired, "
+            "not_yet_valid, unknown_issuer, bad_signature or malformed."
+        )
+    )
+    steps: list[Step] = Field(description="Each layer the verifier checked, in order.")
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _error(request, status: int, code: str, message, fields=None, headers=None) -> HttpResponse:
+    body = {"code": code, "message": str(message)}
+    if fields is not None:
+        body["fields"] = fields
+    response = api.create_response(request, body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+INPUT_CODES = {
+    "code": "invalid_share_code",
+    "reason": "invalid_reason",
+    "payload": "invalid_payload",
+    "purpose": "wrong_purpose",
+    "date_of_birth": "invalid_request",
+}
+
+
+@api.exception_handler(RelocardError)
+def _relocard_error(request, exc: RelocardError):
+    if isinstance(exc, RateLimited):
+        return _error(
+            request, 429, "rate_limited", exc.message, headers={"Retry-After": str(exc.retry_after)}
+        )
+    if isinstance(exc, NotAllowed):
+        return _error(request, 403, "not_approved", exc.message)
+    if isinstance(exc, WrongPurpose):
+        return _error(request, 400, "wrong_purpose", exc.message)
+    if isinstance(exc, QrImageError):
+        return _error(request, 400, "qr_not_found", exc.message)
+    if isinstance(exc, InvalidInput):
+        return _error(
+            request, 400, INPUT_CODES.get(exc.field or "", "invalid_request"), exc.message
+        )
+    return _error(request, 400, "bad_request", exc.message)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return _error(
+        request,
+        401,
+        "unauthorized",
+        "Send your organisation's API key in the X-API-Key header. Make one on your organisation's page.",
+        headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 401: "unauthorized", 403: "not_approved", 404: "not_found"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "bad_request"), exc.message)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    # Locations and messages only, never the input: nothing the caller sent is echoed.
+    fields = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload")),
+            "message": str(e.get("msg", "invalid")),
+        }
+        for e in exc.errors
+    ]
+    return _error(
+        request, 422, "invalid_request", "Some fields are missing or wrong: see fields.", fields
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", "No check of your organisation has this id.")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+ERRORS = {400: Error, 401: Error, 403: Error, 422: Error, 429: Error}
+MESSAGES = {
+    "valid": "The card is valid: the holder has this right today.",
+    "not_valid": "The card is not valid today: the holder cannot rely on it for this right.",
+    "no_match": (
+        "The share code and the date of birth do not match a code in use. Check both with the "
+        "person: a code may also have expired or been revoked."
+    ),
+    "not_genuine": "This QR code is not a genuine relocatee card.",
+}
+
+
+def _limit(request) -> None:
+    ratelimit.check_allowed(
+        ip=ratelimit.client_ip(request), organisation_id=request.api_key.organisation_id
+    )
+
+
+def _out(request, check: CardCheck) -> dict:
+    summary = selectors.check_summary(check)
+    holder = None
+    if summary.matched:
+        holder = {
+            "name": summary.name,
+            "member_state": summary.member_state,
+            "valid_until": summary.valid_until,
+            "right": summary.right_label,
+            "has_right": summary.valid,
+        }
+    base = settings.RELOCARD_BASE_URL
+    return {
+        "check_id": summary.check_id,
+        "checked_at": summary.checked_at,
+        "method": summary.method,
+        "purpose": summary.purpose,
+        "result": summary.result,
+        "message": MESSAGES[summary.result],
+        "holder": holder,
+        "record_url": f"{base}/api/checks/{summary.check_id}/record.pdf",
+        "confirm_url": f"{base}/verify/confirm/?check_id={summary.check_id}",
+    }
+
+
+def _qr_out(request, check: CardCheck, verification) -> dict:
+    out = _out(request, check)
+    out["status"] = verification.status
+    out["steps"] = [c.to_dict() for c in verification.checks]
+    return out
+
+
+def _qr_check(request, payload: str, purpose: str | None, reason: str) -> dict:
+    organisation = request.api_key.organisation
+    check, verification = services.check_by_qr(
+        organisation=organisation,
+        api_key=request.api_key,
+        payload=payload,
+        purpose=purpose or organisation.purposes[0],
+        reason=reason,
+    )
+    return _qr_out(request, check, verification)
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+@api.get("/ping", auth=None, response=Ping, summary="Is the service up?", tags=["service"])
+def ping(request):
+    """Touches no database: for load balancers and to measure the server itself."""
+    return {"status": "ok"}
+
+
+@api.post(
+    "/checks/share-code",
+    response={200: CheckOut, **ERRORS},
+    summary="Check a card by share code and date of birth",
+    tags=["checks"],
+)
+def check_share_code(request, body: ShareCodeCheckIn):
+    """The holder's share code and date of birth; the result shows only what the code's
+    purpose needs. A mismatch is ``result: no_match``, the same for a wrong code or date."""
+    _limit(request)
+    check = services.check_by_share_code(
+        organisation=request.api_key.organisation,
+        api_key=request.api_key,
+        code=body.code,
+        date_of_birth=body.date_of_birth,
+        reason=body.reason,
+    )
+    return Status(200, _out(request, check))
+
+
+@api.post(
+    "/checks/qr",
+    response={200: QrCheckOut, **ERRORS},
+    summary="Check a card by the text of its QR code",
+    tags=["checks"],
+)
+def check_qr(request, body: QrCheckIn):
+    """Offline verification of the signed QR payload, revocation by the status list included."""
+    _limit(request)
+    return Status(200, _qr_check(request, body.payload, body.purpose, body.reason))
+
+
+@api.post(
+    "/checks/qr-image",
+    response={200: QrCheckOut, 413: Error, **ERRORS},
+    summary="Check a card from a photo, scan or PDF of it",
+    tags=["checks"],
+)
+def check_qr_image(request, file: File[UploadedFile], data: Form[QrImageIn]):
+    """The QR code is read on the server (PNG, JPEG or PDF, at most 10 MB)."""
+    _limit(request)
+    limit = settings.RELOCARD_QR_UPLOAD_MAX_BYTES
+    if file.size is not None and file.size > limit:
+        return Status(
+            413,
+            {
+                "code": "payload_too_large",
+                "message": f"The file is larger than {limit} bytes. Upload a smaller photo or scan.",
+            },
+        )
+    payload = decode_qr(file.read(limit + 1))
+    return Status(200, _qr_check(request, payload, data.purpose, data.reason))
+
+
+@api.get(
+    "/checks/{check_id}",
+    response={200: CheckOut, 401: Error, 404: Error},
+    summary="A check your organisation made",
+    tags=["checks"],
+)
+def get_check(request, check_id: str):
+    check = _organisation_check(request, check_id)
+    return Status(200, _out(request, check))
+
+
+@api.get(
+    "/checks/{check_id}/record.pdf",
+    response={401: Error, 404: Error},
+    summary="The PDF record of a check",
+    tags=["checks"],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The record, as a PDF.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_check_record(request, check_id: str):
+    check = _organisation_check(request, check_id)
+    summary = selectors.check_summary(check)
+    by = (
+        f"API key {check.api_key.prefix}... ({check.api_key.name})"
+        if check.api_key_id
+        else (check.checked_by.email if check.checked_by_id else "")
+    )
+    response = HttpResponse(
+        check_record_pdf(summary, checked_by=by), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{check.check_id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _organisation_check(request, check_id: str) -> CardCheck:
+    try:
+        normalised = normalise_check_id(check_id)
+    except CodeFormatError:
+        raise Http404("No such check.") from None
+    check = (
+        CardCheck.objects.select_related("organisation", "card__applicant", "api_key", "checked_by")
+        .filter(check_id=normalised, organisation_id=request.api_key.organisation_id)
+        .first()
+    )
+    if check is None:
+        raise Http404("No such check.")
+    services.check_viewed(actor=None, check=check, api_key=request.api_key)
+    return check

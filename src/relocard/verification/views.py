@@ -1,0 +1,502 @@
+"""Pages for checking a card: holders' share codes, verifiers' checks, the public confirmation.
+
+Views parse the request, fetch objects only through :mod:`relocard.common.access`, call a
+service or selector, and render. Every page works without JavaScript; the camera scanner
+(``relocard/qr-scan.js``) only adds a button where the browser can read QR codes itself.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from relocard.accounts.forms import SigninForm
+from relocard.cards.models import Card
+from relocard.common import access
+from relocard.common.errors import RelocardError
+from relocard.portal.views import applicant_required
+from relocard.verification import ratelimit, selectors, services
+from relocard.verification.codes import CodeFormatError, display_code, normalise_check_id
+from relocard.verification.errors import RateLimited
+from relocard.verification.forms import (
+    ApiKeyForm,
+    ConfirmForm,
+    MemberForm,
+    QrCheckForm,
+    RegisterForm,
+    ShareCodeCheckForm,
+    ShareCodeCreateForm,
+)
+from relocard.verification.models import (
+    ApiKey,
+    OrganisationStatus,
+    VerifierOrganisation,
+)
+from relocard.verification.qrimage import decode_qr
+from relocard.verification.record import check_record_pdf
+
+PAGE_SIZE = 50
+
+
+def _posted(request):
+    """The POST data on a POST (even an empty one, which must show errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _status(form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def _rate_limited(request, exc: RateLimited) -> HttpResponse:
+    response = render(
+        request, "verification/rate_limited.html", {"message": exc.message}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+# --- holders -------------------------------------------------------------------------------
+
+
+def _usable_cards(user) -> list[Card]:
+    cards = (
+        Card.objects.filter(applicant__user_id=user.pk)
+        .select_related("member_state")
+        .order_by("-issued_at")
+    )
+    return [card for card in cards if services.card_is_valid(card)]
+
+
+@applicant_required
+@require_GET
+def share_codes(request):
+    checks = Paginator(selectors.holder_checks(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "verification/holder_codes.html",
+        {
+            "codes": selectors.holder_codes(request.user),
+            "checks": checks,
+            "page_obj": checks,
+            "can_make": bool(_usable_cards(request.user)),
+        },
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def share_code_new(request):
+    cards = _usable_cards(request.user)
+    if not cards:
+        messages.info(request, _("You need a valid card before you can make a share code."))
+        return redirect("verification:share_codes")
+    initial = {}
+    if request.GET.get("purpose") in ("work", "rent", "bank"):
+        initial["purpose"] = request.GET["purpose"]
+    form = ShareCodeCreateForm(_posted(request), cards=cards, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        card = next(c for c in cards if c.pk == form.cleaned_data["card"])
+        try:
+            share_code, code = services.share_code_create(
+                actor=request.user, card=card, purpose=form.cleaned_data["purpose"]
+            )
+        except RelocardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            # Shown in this response only: the code is not stored, not even in the session.
+            response = render(
+                request,
+                "verification/holder_code_created.html",
+                {"share_code": share_code, "code": display_code(code), "card": card},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request, "verification/holder_code_new.html", {"form": form}, status=_status(form)
+    )
+
+
+@applicant_required
+@require_POST
+def share_code_revoke(request, share_code_id: int):
+    share_code = access.get_share_code(request.user, share_code_id)
+    try:
+        services.share_code_revoke(actor=request.user, share_code=share_code)
+    except RelocardError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The code is revoked. Nobody can use it any more."))
+    return redirect("verification:share_codes")
+
+
+# --- verifiers: account and organisation ----------------------------------------------------
+
+
+def verifier_required(view):
+    @login_required(login_url="verification:sign_in")
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if access.verifier_membership(request.user) is None:
+            raise Http404(access.NOT_FOUND)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        if access.is_verifier(request.user):
+            return redirect("verification:home")
+        messages.info(request, _("Sign out first to register an organisation."))
+        return redirect("home")
+    form = RegisterForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.organisation_register(
+                email=data["email"],
+                password=data["password"],
+                name=data["name"],
+                kind=data["kind"],
+                country=data["country"],
+                registration_number=data["registration_number"],
+                language=get_language() or "en",
+            )
+        except RelocardError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _(
+                    "Your organisation is registered. The programme approves it before you can check cards."
+                ),
+            )
+            return redirect("verification:home")
+    return render(request, "verification/register.html", {"form": form}, status=_status(form))
+
+
+class VerifierSigninView(auth_views.LoginView):
+    template_name = "verification/sign_in.html"
+    authentication_form = SigninForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("verification:home")
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+sign_in = VerifierSigninView.as_view()
+
+
+@verifier_required
+@require_GET
+def home(request):
+    membership = access.verifier_membership(request.user)
+    recent = selectors.organisation_checks(request.user)[:5]
+    return render(
+        request,
+        "verification/verifier_home.html",
+        {"membership": membership, "organisation": membership.organisation, "recent": recent},
+    )
+
+
+@verifier_required
+@require_http_methods(["GET", "POST"])
+def organisation(request):
+    membership = access.verifier_membership(request.user)
+    org = membership.organisation
+    member_form = MemberForm(request.POST if request.POST.get("form") == "member" else None)
+    key_form = ApiKeyForm(request.POST if request.POST.get("form") == "key" else None)
+    if request.method == "POST" and not access.can_manage_organisation(request.user):
+        raise Http404(access.NOT_FOUND)
+    if request.method == "POST" and member_form.is_bound and member_form.is_valid():
+        try:
+            services.member_add(actor=request.user, email=member_form.cleaned_data["email"])
+        except RelocardError as exc:
+            member_form.add_error(exc.field if exc.field == "email" else None, exc.message)
+        else:
+            messages.success(
+                request, _("Your colleague is added and gets an e-mail to set a password.")
+            )
+            return redirect("verification:organisation")
+    if request.method == "POST" and key_form.is_bound and key_form.is_valid():
+        try:
+            api_key, key = services.api_key_create(
+                actor=request.user, name=key_form.cleaned_data["name"]
+            )
+        except RelocardError as exc:
+            key_form.add_error(exc.field if exc.field == "name" else None, exc.message)
+        else:
+            response = render(
+                request, "verification/api_key_created.html", {"api_key": api_key, "key": key}
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    context = {
+        "organisation": org,
+        "membership": membership,
+        "members": org.memberships.select_related("user").order_by("user__email"),
+        "api_keys": org.api_keys.order_by("-created_at"),
+        "member_form": member_form,
+        "key_form": key_form,
+        "form": member_form if member_form.errors else key_form,
+    }
+    status = 400 if (member_form.errors or key_form.errors) else 200
+    return render(request, "verification/organisation.html", context, status=status)
+
+
+@verifier_required
+@require_POST
+def api_key_revoke(request, key_id: int):
+    membership = access.verifier_membership(request.user)
+    api_key = ApiKey.objects.filter(pk=key_id, organisation_id=membership.organisation_id).first()
+    if api_key is None or not access.can_manage_organisation(request.user):
+        raise Http404(access.NOT_FOUND)
+    try:
+        services.api_key_revoke(actor=request.user, api_key=api_key)
+    except RelocardError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("The key is revoked. Requests with it are refused from now on.")
+        )
+    return redirect("verification:organisation")
+
+
+# --- verifiers: checks ----------------------------------------------------------------------
+
+
+def _not_approved(request, membership):
+    if membership.organisation.is_approved:
+        return None
+    return render(
+        request,
+        "verification/not_approved.html",
+        {"organisation": membership.organisation},
+        status=403,
+    )
+
+
+@verifier_required
+@require_http_methods(["GET", "POST"])
+def check_code(request):
+    membership = access.verifier_membership(request.user)
+    if (refusal := _not_approved(request, membership)) is not None:
+        return refusal
+    form = ShareCodeCheckForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            ratelimit.check_allowed(
+                ip=ratelimit.client_ip(request), organisation_id=membership.organisation_id
+            )
+            check = services.check_by_share_code(
+                organisation=membership.organisation,
+                user=request.user,
+                code=form.cleaned_data["code"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                reason=form.cleaned_data["reason"],
+            )
+        except RateLimited as exc:
+            return _rate_limited(request, exc)
+        except RelocardError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if check.matched:
+                return redirect("verification:check", check_id=check.check_id)
+            form.add_error(
+                None,
+                _(
+                    "The share code and the date of birth do not match a code in use. Check both "
+                    "with the person: a code may also have expired or been revoked. "
+                    "This attempt is recorded as check %(check_id)s."
+                )
+                % {"check_id": check.check_id},
+            )
+    return render(
+        request,
+        "verification/check_code.html",
+        {"form": form, "organisation": membership.organisation},
+        status=_status(form),
+    )
+
+
+@verifier_required
+@require_http_methods(["GET", "POST"])
+def check_qr(request):
+    membership = access.verifier_membership(request.user)
+    if (refusal := _not_approved(request, membership)) is not None:
+        return refusal
+    form = QrCheckForm(_posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        payload = form.cleaned_data["payload"]
+        upload = form.cleaned_data.get("file")
+        try:
+            ratelimit.check_allowed(
+                ip=ratelimit.client_ip(request), organisation_id=membership.organisation_id
+            )
+            if not payload and upload is not None:
+                payload = decode_qr(upload.read(settings.RELOCARD_QR_UPLOAD_MAX_BYTES + 1))
+            check, _verification = services.check_by_qr(
+                organisation=membership.organisation,
+                user=request.user,
+                payload=payload,
+                purpose=membership.organisation.purposes[0],
+                reason=form.cleaned_data["reason"],
+            )
+        except RateLimited as exc:
+            return _rate_limited(request, exc)
+        except RelocardError as exc:
+            field = exc.field if exc.field in form.fields else None
+            if field is None and upload is not None and not form.cleaned_data["payload"]:
+                field = "file"
+            form.add_error(field, exc.message)
+        else:
+            return redirect("verification:check", check_id=check.check_id)
+    return render(
+        request,
+        "verification/check_qr.html",
+        {"form": form, "organisation": membership.organisation},
+        status=_status(form),
+    )
+
+
+@verifier_required
+@require_GET
+def check_detail(request, check_id: str):
+    check = access.get_organisation_check(request.user, check_id)
+    services.check_viewed(actor=request.user, check=check)
+    return render(
+        request,
+        "verification/check_result.html",
+        {"check": check, "summary": selectors.check_summary(check)},
+    )
+
+
+def _checked_by(check) -> str:
+    if check.api_key_id is not None:
+        return f"API key {check.api_key.prefix}... ({check.api_key.name})"
+    return check.checked_by.email if check.checked_by_id else ""
+
+
+@verifier_required
+@require_GET
+def check_record(request, check_id: str):
+    check = access.get_organisation_check(request.user, check_id)
+    services.check_viewed(actor=request.user, check=check)
+    pdf = check_record_pdf(selectors.check_summary(check), checked_by=_checked_by(check))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{check.check_id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@verifier_required
+@require_GET
+def checks(request):
+    page = Paginator(selectors.organisation_checks(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "verification/checks.html", {"page_obj": page, "checks": page})
+
+
+# --- anyone: confirm that a check happened -------------------------------------------------
+
+
+@require_GET
+def confirm(request):
+    form = ConfirmForm(request.GET if "check_id" in request.GET else None)
+    found = None
+    if form.is_bound and form.is_valid():
+        try:
+            ratelimit.confirm_allowed(ip=ratelimit.client_ip(request))
+            check_id = normalise_check_id(form.cleaned_data["check_id"])
+        except RateLimited as exc:
+            return _rate_limited(request, exc)
+        except CodeFormatError:
+            form.add_error("check_id", _("A check id looks like CHK-7K3MX-9QH2A-BC4DE."))
+        else:
+            found = selectors.confirm_check(check_id)
+            if found is None:
+                form.add_error(
+                    "check_id",
+                    _("No check has this id. Compare it with the record, character by character."),
+                )
+    return render(
+        request,
+        "verification/confirm.html",
+        {"form": form, "found": found},
+        status=_status(form),
+    )
+
+
+# --- programme admins: approve organisations -----------------------------------------------
+
+
+def _admin_only(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    if not access.can_approve_organisations(request.user):
+        raise Http404(access.NOT_FOUND)
+    return None
+
+
+@require_GET
+def organisations(request):
+    if (response := _admin_only(request)) is not None:
+        return response
+    status = request.GET.get("status") or OrganisationStatus.PENDING
+    if status not in OrganisationStatus.values:
+        status = OrganisationStatus.PENDING
+    rows = (
+        VerifierOrganisation.objects.filter(status=status)
+        .select_related("country")
+        .order_by("created_at")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "verification/organisations.html",
+        {"page_obj": page, "status": status, "statuses": OrganisationStatus.choices},
+    )
+
+
+@require_POST
+def organisation_decide(request, organisation_id: int):
+    if (response := _admin_only(request)) is not None:
+        return response
+    org = VerifierOrganisation.objects.filter(pk=organisation_id).first()
+    if org is None:
+        raise Http404(access.NOT_FOUND)
+    try:
+        org = services.organisation_decide(
+            actor=request.user, organisation=org, status=request.POST.get("status", "")
+        )
+    except RelocardError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now “%(status)s”.")
+            % {"name": org.name, "status": org.get_status_display()},
+        )
+    return redirect(f"{reverse('verification:organisations')}?status={org.status}")
