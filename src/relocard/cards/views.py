@@ -249,3 +249,42 @@ def interim_pdf(request, reference, credential_id):
     return _download(
         creds.interim_pdf(credential), f"{credential.card.number}-interim.pdf", "application/pdf"
     )
+
+
+# --- staff: cards at risk (the nightly compliance run) -------------------------------------
+
+AT_RISK_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def cards_at_risk(request):
+    """Active cards of the member state that are at risk or failing, with the reasons why."""
+    from django.core.paginator import Paginator
+
+    from relocard.cards.compliance import explain
+    from relocard.cards.models import ComplianceRun, ComplianceStatus
+
+    if not access.can_see_cards_at_risk(request.user):
+        raise Http404(access.NOT_FOUND)
+    status = request.GET.get("status", "")
+    qs = access.cards_at_risk(request.user).select_related("card", "card__application")
+    if status in (ComplianceStatus.AT_RISK, ComplianceStatus.FAILING):
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    # "failing" sorts after "at_risk": failing cards first, then the soonest to expire.
+    qs = qs.order_by("-status", "card__valid_until", "card_id")
+    page_obj = Paginator(qs, AT_RISK_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(row, explain(row)) for row in page_obj]
+    return render(
+        request,
+        "console/cards_at_risk.html",
+        {
+            "rows": rows,
+            "page_obj": page_obj,
+            "status": status,
+            "query": f"status={status}" if status else "",
+            "last_run": ComplianceRun.objects.only("finished_at").first(),
+        },
+    )

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "rules": "rules",
     "residence": "residence",
     "credential": "credential",
+    "compliance": "compliance",
     "demo": "platform:demo",
     "serve": "platform:serve",
     "migrate": "platform:migrate",

@@ -292,3 +292,28 @@ def get_organisation_check(user, check_id: str) -> CardCheck:
     if check is None:
         raise Http404(NOT_FOUND)
     return check
+
+
+# --- the nightly compliance run: cards at risk ---------------------------------------------
+
+
+def can_see_cards_at_risk(user) -> bool:
+    """Caseworkers and supervisors of a member state follow its cards at risk."""
+    if not _active(user):
+        return False
+    if user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return False
+    return user.member_state_id is not None
+
+
+def cards_at_risk(user) -> QuerySet:
+    """The at-risk and failing active cards of the user's member state (none for anyone else)."""
+    from relocard.cards.models import CardCompliance, CardStatus, ComplianceStatus
+
+    if not can_see_cards_at_risk(user):
+        return CardCompliance.objects.none()
+    return CardCompliance.objects.filter(
+        card__member_state_id=user.member_state_id,
+        card__status=CardStatus.ACTIVE,
+        status__in=[ComplianceStatus.AT_RISK, ComplianceStatus.FAILING],
+    )

@@ -27,6 +27,7 @@ EVENTS = (
     "appeal_decided",
     "transfer_decided",
     "renewal_decided",
+    "compliance_changed",
 )
 
 
@@ -42,6 +43,7 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "appeal_decided": _("Your appeal on %(ref)s has been decided"),
         "transfer_decided": _("Your request to move %(ref)s to another country has been decided"),
         "renewal_decided": _("The renewal %(ref)s has been decided"),
+        "compliance_changed": _("Your card needs your attention"),
     }
     subject = subjects[event] % {"ref": reference}
     body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {
@@ -100,3 +102,76 @@ def send_password_setup(user_id: int) -> None:
             "url": settings.RELOCARD_BASE_URL + path
         }
     send_mail(subject, body, None, [user.email])
+
+
+# --- many holders at once (the nightly compliance run) --------------------------------------
+
+#: Holders per notification task: the nightly run enqueues one task per batch, not per holder.
+BATCH_SIZE = 500
+
+
+def _batch_message(user, event: str, reference: str, compliance=None):
+    """One holder's e-mail, in their language, in safe mode when they (or staff) chose it."""
+    from django.core.mail import EmailMessage
+
+    applicant = getattr(user, "applicant", None)
+    safe = applicant is None or applicant.safe_mode
+    with translation.override(user.preferred_language):
+        if safe:
+            subject, body = safe_mode_texts()
+        else:
+            subject, body = _texts(event, reference)
+            if compliance is not None:
+                from relocard.cards.compliance import holder_advice
+
+                sign_in = _("Sign in to your account to read the details: %(url)s") % {
+                    "url": settings.RELOCARD_BASE_URL + "/"
+                }
+                lines = [f"{subject}.", *holder_advice(compliance), sign_in]
+                body = "\n\n".join(lines) + "\n"
+    return EmailMessage(subject, body, None, [user.email]), safe
+
+
+@task()
+def notify_users(user_ids: list[int], event: str, references: list[str]) -> dict[str, int]:
+    """Send one notification to each of many users over one mail connection.
+
+    Safe mode works as for :func:`notify_user`. For ``compliance_changed`` the e-mail says what
+    changed and what to do, from the holder's compliance row as it is at sending time.
+    """
+    from django.core.mail import mailers
+
+    users = get_user_model().objects.select_related("applicant").in_bulk(user_ids)
+    compliance = {}
+    if event == "compliance_changed":
+        from relocard.cards.compliance import compliance_by_user
+
+        compliance = compliance_by_user(user_ids)
+    messages, counts = [], {"full": 0, "safe": 0}
+    for user_id, reference in zip(user_ids, references, strict=True):
+        user = users.get(user_id)
+        if user is None or not user.is_active:
+            continue
+        message, safe = _batch_message(user, event, reference, compliance.get(user_id))
+        messages.append(message)
+        counts["safe" if safe else "full"] += 1
+    if messages:
+        mailers.default.send_messages(messages)
+    return counts
+
+
+def notify_many(recipients, event: str, *, batch_size: int | None = None) -> int:
+    """Enqueue notifications for many (user id, reference) pairs, one task per batch.
+
+    Call inside the transaction of the change. Returns the number of tasks enqueued.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    pairs = list(recipients)
+    batch_size = batch_size or BATCH_SIZE
+    tasks = 0
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start : start + batch_size]
+        notify_users.enqueue([int(u) for u, _ref in chunk], event, [str(r) for _u, r in chunk])
+        tasks += 1
+    return tasks

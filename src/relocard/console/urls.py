@@ -47,4 +47,5 @@ urlpatterns = [
         card_views.card_action_decide,
         name="card_action_decide",
     ),
+    path("cards-at-risk/", card_views.cards_at_risk, name="cards_at_risk"),
 ]
