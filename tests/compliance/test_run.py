@@ -352,3 +352,15 @@ def test_a_holder_with_two_active_cards_is_judged_on_each(make_holder):
         stored = {f: getattr(_row(card), f) for f in compliance.VERDICT_FIELDS}
         assert stored == compliance.compliance_for_card(card, today=TODAY).fields()
         assert _row(card).presence_status == "at_risk"
+
+
+def test_holder_sees_the_verdict_on_the_dashboard(client, make_case):
+    from django.urls import reverse
+
+    from relocard.cards.compliance import compliance_run
+
+    app = make_case("approved")
+    compliance_run()
+    client.force_login(app.applicant.user)
+    html = client.get(reverse("portal:dashboard")).content.decode()
+    assert "Your card year" in html and "checked every night" in html

@@ -41,3 +41,35 @@ def test_statistics_page_access_and_query_count(client, make_case, staff):
     client.force_login(staff["supervisor"])
     html = client.get(reverse("console:statistics")).content.decode()
     assert "<h2>FR</h2>" in html and "<h2>DE</h2>" not in html
+
+
+def test_what_if_runs_over_real_cases(client, make_case, staff):
+    for _ in range(3):
+        make_case("in_review")  # EUR 30,000 of verified assets each
+    client.force_login(staff["programme_admin"])
+    url = reverse("console:what_if")
+    html = client.get(
+        url,
+        {
+            "member_state": "FR",
+            "stage": "issuance",
+            "parameter": "means.monthly_amount",
+            "value": "3000",
+            "on": "2026-12-01",
+        },
+    ).content.decode()
+    assert "Over 3 cases" in html
+    assert "3 cases would change outcome." in html
+    bad = client.get(
+        url,
+        {
+            "member_state": "FR",
+            "stage": "issuance",
+            "parameter": "means.monthly_amount",
+            "value": "lots",
+            "on": "2026-12-01",
+        },
+    )
+    assert bad.status_code == 400 and "means.monthly_amount" in bad.content.decode()
+    client.force_login(staff["caseworker"])
+    assert client.get(url).status_code == 404

@@ -403,8 +403,14 @@ def load_cards(*, today: date) -> pl.DataFrame:
 
 def load_facts() -> pl.DataFrame:
     """The latest facts row of the case of every active card (blank text as null)."""
+    return facts_frame(_active_cards().values("application_id"))
+
+
+def facts_frame(application_ids) -> pl.DataFrame:
+    """The latest facts row of each case in ``application_ids`` (a queryset of ids), in the rules'
+    table columns (blank text as null). Also used by the console's what-if page."""
     facts = _frame(
-        CaseFacts.objects.filter(application_id__in=_active_cards().values("application_id")),
+        CaseFacts.objects.filter(application_id__in=application_ids),
         {
             "application_id": (F("application_id"), pl.Int64()),
             "facts_cycle": (F("cycle"), pl.Int64()),

@@ -128,7 +128,7 @@ def appeal_decide(*, actor, appeal: Appeal, upheld: bool, reason: str) -> Appeal
         raise InvalidInput(_("Give the reasons of the appeal decision."), field="reason")
     with transaction.atomic():
         appeal = (
-            Appeal.objects.select_for_update()
+            Appeal.objects.select_for_update(of=("self",))
             .select_related("decision", "card_change__card", "application__member_state")
             .get(pk=appeal.pk)
         )

@@ -1,35 +1,27 @@
-"""Recurring background work: each recurring task re-enqueues itself with ``run_after``; the
-worker makes sure every one of them has a pending run when it starts."""
+"""Recurring background work. Each recurring task re-enqueues itself with ``run_after``; the
+worker (``relocard worker``) makes sure each has a pending run when it starts."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
 
-def _recurring():
-    from relocard.audit.tasks import seal_audit_log
-
-    tasks = [seal_audit_log]
-    try:  # the nightly compliance run, once its module is there
-        from relocard.cards.tasks import nightly_compliance
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        tasks.append(nightly_compliance)
-    return tasks
-
-
 def ensure_recurring_tasks() -> list[str]:
-    """Enqueue each recurring task that has no pending run (with the database backend only)."""
-    backend = settings.TASKS["default"]["BACKEND"]
-    if not backend.startswith("django_tasks_db"):
+    """Enqueue each recurring task that has no pending run (with the database backend only):
+    the audit sealer at once, the nightly compliance run at the next 02:00 Brussels time."""
+    if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         return []
     from django_tasks_db.models import DBTaskResult
 
+    from relocard.audit.tasks import seal_audit_log
+    from relocard.cards.tasks import nightly_compliance, schedule_nightly
+
     started = []
-    for task in _recurring():
-        pending = DBTaskResult.objects.filter(task_path=task.module_path, status="READY").exists()
-        if not pending:
-            task.enqueue()
-            started.append(task.module_path)
+    if not DBTaskResult.objects.filter(
+        task_path=seal_audit_log.module_path, status="READY"
+    ).exists():
+        seal_audit_log.enqueue()
+        started.append(seal_audit_log.module_path)
+    if schedule_nightly() is not None:
+        started.append(nightly_compliance.module_path)
     return started

@@ -156,3 +156,31 @@ class TransferRefuseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+def _parameter_choices():
+    from relocard.core.rules import parameter_specs
+
+    return [(name, f"{name} ({spec.unit})") for name, spec in sorted(parameter_specs().items())]
+
+
+class WhatIfForm(forms.Form):
+    member_state = forms.ChoiceField(label=_("Member state"))
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("issuance", _("First card")), ("renewal", _("Renewal"))]
+    )
+    parameter = forms.ChoiceField(label=_("Parameter"), choices=_parameter_choices)
+    value = forms.CharField(
+        label=_("New value"),
+        max_length=400,
+        help_text=_("As in the policy files, e.g. 1200, B2, 3/4, or a list such as fr,de,en."),
+    )
+    on = forms.DateField(
+        label=_("From"),
+        help_text=_("The day the new value would apply."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, member_states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member_state"].choices = [(c, c) for c in member_states]

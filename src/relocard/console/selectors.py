@@ -119,3 +119,64 @@ def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
             )
         )
     return rows
+
+
+# --- what if: a parameter changed for one member state, over its real cases ----------------------
+
+
+def what_if(*, member_state: str, stage: str, on, overrides: dict[str, str]) -> dict:
+    """Run the rules' simulation over the member state's cases, before and after ``overrides``.
+
+    The population: for a first card, every open first-card case; at renewal, every active
+    card, with its presence over the card year as the nightly run last measured it. Facts come
+    from verified evidence only, as in the pre-check. Nothing is written.
+    """
+    import polars as pl
+
+    from relocard.cards.compliance import facts_frame
+    from relocard.cards.models import CardCompliance, CardStatus
+    from relocard.core import rules
+
+    if stage == "issuance":
+        ids = Application.objects.filter(
+            member_state_id=member_state,
+            stage="issuance",
+            state__in=[
+                CaseState.SUBMITTED,
+                CaseState.IN_REVIEW,
+                CaseState.CORRECTION_REQUESTED,
+                CaseState.REFUSAL_PROPOSED,
+            ],
+        ).values("id")
+        table = facts_frame(ids)
+    else:
+        cards = Card.objects.filter(member_state_id=member_state, status=CardStatus.ACTIVE)
+        table = facts_frame(cards.values("application_id"))
+        presence = (
+            pl.DataFrame(
+                list(
+                    CardCompliance.objects.filter(card__in=cards).values_list(
+                        "card__application_id",
+                        "present_min",
+                        "card__valid_from",
+                        "card__valid_until",
+                    )
+                ),
+                schema={
+                    "application_id": pl.Int64,
+                    "present_days": pl.Int64,
+                    "from": pl.Date,
+                    "until": pl.Date,
+                },
+                orient="row",
+            )
+            .with_columns(period_days=(pl.col("until") - pl.col("from")).dt.total_days() + 1)
+            .drop("from", "until")
+        )
+        table = table.join(presence, on="application_id", how="left")
+    from relocard.core.rules.bulk import TABLE_SCHEMA
+
+    keep = [c for c in table.columns if c in TABLE_SCHEMA]
+    return rules.simulate(
+        table.select(keep), country=member_state, stage=stage, on=on, overrides=overrides
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("embassy/new/", views.embassy_new, name="embassy_new"),
     path("audit/", views.audit_log, name="audit"),
     path("statistics/", views.statistics, name="statistics"),
+    path("what-if/", views.what_if, name="what_if"),
     path("appeals/", views.appeals_queue, name="appeals"),
     path("transfers/", views.transfers_queue, name="transfers"),
     path("cases/<str:reference>/exceptions/", views.accept_exception, name="accept_exception"),

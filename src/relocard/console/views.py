@@ -490,3 +490,45 @@ def statistics(request):
         "console/statistics.html",
         {"rows": rows, "window": WINDOW_DAYS, "states": CaseState.choices},
     )
+
+
+@staff_required
+def what_if(request):
+    from relocard.console.forms import WhatIfForm
+    from relocard.console.selectors import what_if as run_what_if
+    from relocard.core.rules import RulesError
+    from relocard.reference.models import MemberState
+
+    if not access.can_run_what_if(request.user):
+        raise Http404(access.NOT_FOUND)
+    if access.sees_all_member_states(request.user):
+        codes = list(
+            MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True)
+        )
+    else:
+        codes = [request.user.member_state_id]
+    from django.utils import timezone
+
+    form = WhatIfForm(
+        request.GET if "parameter" in request.GET else None,
+        member_states=codes,
+        initial={"on": timezone.localdate(), "stage": "issuance"},
+    )
+    result = None
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        try:
+            result = run_what_if(
+                member_state=d["member_state"],
+                stage=d["stage"],
+                on=d["on"],
+                overrides={d["parameter"]: d["value"]},
+            )
+        except RulesError as exc:
+            form.add_error("value", str(exc))
+    return render(
+        request,
+        "console/what_if.html",
+        {"form": form, "result": result},
+        status=400 if form.errors else 200,
+    )

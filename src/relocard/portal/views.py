@@ -119,8 +119,19 @@ def dashboard(request):
             "applications": applications,
             "estimates": estimates,
             "cards": cards,
+            "compliance": _compliance(request.user),
         },
     )
+
+
+def _compliance(user):
+    """The nightly run's verdict on the holder's active card, with what to do about it."""
+    from relocard.cards.compliance import compliance_by_user, holder_advice
+
+    row = compliance_by_user([user.pk]).get(user.pk)
+    if row is None:
+        return None
+    return {"row": row, "advice": holder_advice(row) if row.status != "ok" else []}
 
 
 @applicant_required
