@@ -70,3 +70,25 @@ def test_createadmin_validates_and_creates():
         and user.is_staff
         and user.check_password("a sturdy passphrase")
     )
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    import relocard
+
+    src = pathlib.Path(relocard.__file__).parent
+    names = set()
+    for path in src.rglob("*.py"):
+        names |= set(
+            re.findall(
+                r"environ(?:\.get)?\(\s*\"(RELOCARD_[A-Z0-9_]+)\"", path.read_text(encoding="utf-8")
+            )
+        )
+        names |= set(
+            re.findall(r"envvar=\"(RELOCARD_[A-Z0-9_]+)\"", path.read_text(encoding="utf-8"))
+        )
+        names |= set(
+            re.findall(r"_ENV = \"(RELOCARD_[A-Z0-9_]+)\"", path.read_text(encoding="utf-8"))
+        )
+    readme = README.read_text(encoding="utf-8")
+    missing = sorted(n for n in names if f"`{n}`" not in readme)
+    assert names and missing == []
