@@ -125,7 +125,7 @@ def _may_decide(actor, appeal: Appeal) -> bool:
 def appeal_decide(*, actor, appeal: Appeal, upheld: bool, reason: str) -> Appeal:
     reason = reason.strip()
     if not reason:
-        raise InvalidInput(_("Give the reasons of the appeal decision."), field="reason")
+        raise InvalidInput(_("Give the reasons for the appeal decision."), field="reason")
     with transaction.atomic():
         appeal = (
             Appeal.objects.select_for_update(of=("self",))

@@ -176,7 +176,7 @@ class WhatIfForm(forms.Form):
         help_text=_("As in the policy files, e.g. 1200, B2, 3/4, or a list such as fr,de,en."),
     )
     on = forms.DateField(
-        label=_("From"),
+        label=_("Applies from"),
         help_text=_("The day the new value would apply."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -485,10 +485,17 @@ def statistics(request):
     else:
         codes = [request.user.member_state_id]
     rows = programme_statistics(member_states=codes)
+    from relocard.cards.models import CardStatus
+
     return render(
         request,
         "console/statistics.html",
-        {"rows": rows, "window": WINDOW_DAYS, "states": CaseState.choices},
+        {
+            "rows": rows,
+            "window": WINDOW_DAYS,
+            "states": CaseState.choices,
+            "card_statuses": CardStatus.choices,
+        },
     )
 
 

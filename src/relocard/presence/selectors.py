@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from relocard.cards.models import Card, CardStatus
 from relocard.core import residence
-from relocard.core.residence import CheckInput, Period, PresenceResult
+from relocard.core.residence import WARNING_TEMPLATES, CheckInput, Period, PresenceResult
 from relocard.core.residence import Trip as TripRecord
 from relocard.presence.models import Trip, TripSource
 
@@ -173,5 +173,5 @@ def holder_warnings(presence: Presence) -> list[str]:
             case "duplicate_record":
                 texts.append(_("A trip is recorded twice. It is counted once."))
             case _:
-                texts.append(_(w.message))
+                texts.append(_(WARNING_TEMPLATES[w.code]).format(**p))
     return texts

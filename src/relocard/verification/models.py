@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Purpose(models.TextChoices):
@@ -47,7 +48,7 @@ KIND_PURPOSES: dict[str, tuple[str, ...]] = {
 
 class OrganisationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("organisation", "Approved")
     SUSPENDED = "suspended", _("Suspended")
 
 

@@ -19,6 +19,12 @@ def in_language(texts):
 
 
 @register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (None when missing)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
 def member_state_name(member_state):
     lang = (get_language() or "en")[:2]
     return member_state.name_ru if lang == "ru" else member_state.name_en
