@@ -43,11 +43,11 @@ def test_any_single_typo_is_caught(code, data):
 
 
 @given(st.sampled_from(CODES), st.data())
-def test_any_swap_of_neighbours_is_caught(code, data):
+def test_any_swap_of_neighbours_but_0_and_z_is_caught(code, data):
     number = new_card_number(code).replace("-", "")
     pos = data.draw(st.integers(2, len(number) - 2))
-    if number[pos] == number[pos + 1]:
-        return
+    if number[pos] == number[pos + 1] or {number[pos], number[pos + 1]} == {"0", "Z"}:
+        return  # Luhn mod N's one blind spot, as documented
     swapped = number[:pos] + number[pos + 1] + number[pos] + number[pos + 2 :]
     assert not card_number_is_valid(swapped)
 

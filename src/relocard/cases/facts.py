@@ -13,65 +13,13 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from relocard.cases.models import EvidenceKind
+from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES
 
 #: The 24 official EU languages (ISO 639-1), then a few others applicants often hold.
-EU_LANGUAGES = [
-    "bg",
-    "cs",
-    "da",
-    "de",
-    "el",
-    "en",
-    "es",
-    "et",
-    "fi",
-    "fr",
-    "ga",
-    "hr",
-    "hu",
-    "it",
-    "lt",
-    "lv",
-    "mt",
-    "nl",
-    "pl",
-    "pt",
-    "ro",
-    "sk",
-    "sl",
-    "sv",
-]
+EU_LANGUAGES = sorted(EU_OFFICIAL_LANGUAGES)
 OTHER_LANGUAGES = ("no", "is", "sq", "sr", "mk", "tr", "uk", "ru")
 CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-EU_COUNTRIES = [
-    "AT",
-    "BE",
-    "BG",
-    "HR",
-    "CY",
-    "CZ",
-    "DK",
-    "EE",
-    "FI",
-    "FR",
-    "DE",
-    "GR",
-    "HU",
-    "IE",
-    "IT",
-    "LV",
-    "LT",
-    "LU",
-    "MT",
-    "NL",
-    "PL",
-    "PT",
-    "RO",
-    "SK",
-    "SI",
-    "ES",
-    "SE",
-]
+EU_COUNTRIES = sorted(EU_MEMBER_STATES)
 
 
 def language_choices():
@@ -83,9 +31,7 @@ def language_choices():
 def country_choices():
     locale = Locale.parse(get_language() or "en", sep="-")
     names = locale.territories
-    return sorted(
-        ((c, names.get("GR" if c == "EL" else c, c)) for c in EU_COUNTRIES), key=lambda x: x[1]
-    )
+    return sorted(((c, names.get(c, c)) for c in EU_COUNTRIES), key=lambda x: x[1])
 
 
 ISCED_CHOICES = [

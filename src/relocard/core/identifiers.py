@@ -6,7 +6,8 @@ their randomness from :mod:`secrets`, so that nobody can guess a valid one.
 Card number: ``FR-MYYZX-2YDPA-K0M2D-BG247`` - the member state, then 19 random characters (95
 bits) and one check character, in groups of five. The check character is Luhn mod 32 (the Luhn algorithm generalised to
 an alphabet of 32, as in ISO/IEC 7812 for N=10): it catches every single mistyped character and
-every swap of two neighbouring characters.
+every swap of two neighbouring characters but one, 0 and Z (like 0 and 9 for the credit-card
+Luhn check).
 
 Errors: :class:`IdentifierError` (a ``ValueError``) says what is wrong with a typed identifier.
 """

@@ -15,16 +15,16 @@ from relocard.cases.models import EvidenceItem, EvidenceKind
 from relocard.common import access
 from relocard.common.errors import InvalidInput, NotAllowed
 from relocard.common.files import check_evidence_file
+from relocard.core.eu import EFTA_STATES, EU_MEMBER_STATES
 from relocard.core.residence import in_schengen
 from relocard.presence.models import Trip
 from relocard.presence.selectors import current_card
-from relocard.reference.eu27 import EU27
 
 #: Trips are accepted within these bounds around today: older records cannot matter to a card
 #: year, and plans further ahead are guesses.
 PAST_LIMIT = timedelta(days=2 * 366)
 FUTURE_LIMIT = timedelta(days=366)
-COUNTRY_CODES = {code for code, *_rest in EU27} | {"CH", "NO", "IS", "LI"}
+COUNTRY_CODES = EU_MEMBER_STATES | EFTA_STATES
 
 
 def _check(left: date | None, returned: date | None, destination: str) -> None:

@@ -38,6 +38,8 @@ from typing import Any, Literal, Protocol
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from relocard.core.eu import EU_MEMBER_STATES
+
 from . import base45
 from .cose import CWT_EXP, CWT_IAT, CWT_ISS, CWT_NBF, CWT_STATUS, sign1
 from .errors import ClaimsError, EncodingError
@@ -73,37 +75,6 @@ MAX_INFLATED_BYTES = 65536
 Kind = Literal["card", "interim"]
 KINDS: tuple[str, ...] = ("card", "interim")
 
-EU_MEMBER_STATES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
 
 _CARD_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
 _DOB = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")

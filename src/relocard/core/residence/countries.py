@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
+from relocard.core.eu import EFTA_STATES, EU_TIME_ZONES
 from relocard.core.residence.errors import ResidenceInputError, json_type
 
 
@@ -39,42 +40,9 @@ class Border(StrEnum):
 
 
 #: EU-27 member state (ISO 3166-1 alpha-2) -> IANA time zone of its mainland.
-EU_TIME_ZONES: Final = MappingProxyType(
-    {
-        "AT": "Europe/Vienna",
-        "BE": "Europe/Brussels",
-        "BG": "Europe/Sofia",
-        "CY": "Asia/Nicosia",
-        "CZ": "Europe/Prague",
-        "DE": "Europe/Berlin",
-        "DK": "Europe/Copenhagen",
-        "EE": "Europe/Tallinn",
-        "ES": "Europe/Madrid",
-        "FI": "Europe/Helsinki",
-        "FR": "Europe/Paris",
-        "GR": "Europe/Athens",
-        "HR": "Europe/Zagreb",
-        "HU": "Europe/Budapest",
-        "IE": "Europe/Dublin",
-        "IT": "Europe/Rome",
-        "LT": "Europe/Vilnius",
-        "LU": "Europe/Luxembourg",
-        "LV": "Europe/Riga",
-        "MT": "Europe/Malta",
-        "NL": "Europe/Amsterdam",
-        "PL": "Europe/Warsaw",
-        "PT": "Europe/Lisbon",
-        "RO": "Europe/Bucharest",
-        "SE": "Europe/Stockholm",
-        "SI": "Europe/Ljubljana",
-        "SK": "Europe/Bratislava",
-    }
-)
 
 #: The EU's own abbreviation for Greece, accepted as an alias of the ISO code.
 _ALIASES: Final = MappingProxyType({"EL": "GR"})
-
-EFTA_STATES: Final = frozenset({"CH", "IS", "LI", "NO"})
 
 
 class _Accession(NamedTuple):

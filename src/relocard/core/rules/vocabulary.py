@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES  # noqa: F401 - part of the vocabulary
+
 
 class Cefr(StrEnum):
     """A level of the Common European Framework of Reference for Languages."""
@@ -57,66 +59,3 @@ ISCED_LEVELS: dict[int, tuple[str, str]] = {
     7: ("master's or equivalent", "магистратура или эквивалентный уровень"),
     8: ("doctoral or equivalent", "докторантура или эквивалентный уровень"),
 }
-
-#: The 24 official languages of the European Union (ISO 639-1).
-EU_OFFICIAL_LANGUAGES: frozenset[str] = frozenset(
-    [
-        "bg",
-        "cs",
-        "da",
-        "de",
-        "el",
-        "en",
-        "es",
-        "et",
-        "fi",
-        "fr",
-        "ga",
-        "hr",
-        "hu",
-        "it",
-        "lt",
-        "lv",
-        "mt",
-        "nl",
-        "pl",
-        "pt",
-        "ro",
-        "sk",
-        "sl",
-        "sv",
-    ]
-)
-
-#: The 27 member states of the European Union (ISO 3166-1 alpha-2; Greece is GR, not EL).
-EU_MEMBER_STATES: frozenset[str] = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)

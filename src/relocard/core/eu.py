@@ -1,0 +1,101 @@
+"""The European Union's reference data, in one place for the whole code base.
+
+The 27 member states (ISO 3166-1 alpha-2; Greece is GR, not the EU's own EL) with their
+English and Russian names and the capital's time zone, and the 24 official languages
+(ISO 639-1). The rules, the presence calculator, the credentials and the Django shell all read
+these tables instead of keeping copies.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final, NamedTuple
+
+__all__ = [
+    "EFTA_STATES",
+    "EU_MEMBER_STATES",
+    "EU_OFFICIAL_LANGUAGES",
+    "EU_TIME_ZONES",
+    "MEMBER_STATES",
+    "MemberStateInfo",
+]
+
+
+class MemberStateInfo(NamedTuple):
+    code: str
+    name_en: str
+    name_ru: str
+    time_zone: str
+
+
+MEMBER_STATES: Final[tuple[MemberStateInfo, ...]] = tuple(
+    MemberStateInfo(*row)
+    for row in (
+        ("AT", "Austria", "Австрия", "Europe/Vienna"),
+        ("BE", "Belgium", "Бельгия", "Europe/Brussels"),
+        ("BG", "Bulgaria", "Болгария", "Europe/Sofia"),
+        ("HR", "Croatia", "Хорватия", "Europe/Zagreb"),
+        ("CY", "Cyprus", "Кипр", "Asia/Nicosia"),
+        ("CZ", "Czechia", "Чехия", "Europe/Prague"),
+        ("DK", "Denmark", "Дания", "Europe/Copenhagen"),
+        ("EE", "Estonia", "Эстония", "Europe/Tallinn"),
+        ("FI", "Finland", "Финляндия", "Europe/Helsinki"),
+        ("FR", "France", "Франция", "Europe/Paris"),
+        ("DE", "Germany", "Германия", "Europe/Berlin"),
+        ("GR", "Greece", "Греция", "Europe/Athens"),
+        ("HU", "Hungary", "Венгрия", "Europe/Budapest"),
+        ("IE", "Ireland", "Ирландия", "Europe/Dublin"),
+        ("IT", "Italy", "Италия", "Europe/Rome"),
+        ("LV", "Latvia", "Латвия", "Europe/Riga"),
+        ("LT", "Lithuania", "Литва", "Europe/Vilnius"),
+        ("LU", "Luxembourg", "Люксембург", "Europe/Luxembourg"),
+        ("MT", "Malta", "Мальта", "Europe/Malta"),
+        ("NL", "Netherlands", "Нидерланды", "Europe/Amsterdam"),
+        ("PL", "Poland", "Польша", "Europe/Warsaw"),
+        ("PT", "Portugal", "Португалия", "Europe/Lisbon"),
+        ("RO", "Romania", "Румыния", "Europe/Bucharest"),
+        ("SK", "Slovakia", "Словакия", "Europe/Bratislava"),
+        ("SI", "Slovenia", "Словения", "Europe/Ljubljana"),
+        ("ES", "Spain", "Испания", "Europe/Madrid"),
+        ("SE", "Sweden", "Швеция", "Europe/Stockholm"),
+    )
+)
+
+#: The 27 member states' codes.
+EU_MEMBER_STATES: Final[frozenset[str]] = frozenset(m.code for m in MEMBER_STATES)
+
+#: Each member state's time zone (its capital's): the local calendar of presence days.
+EU_TIME_ZONES: Final = MappingProxyType({m.code: m.time_zone for m in MEMBER_STATES})
+
+#: Schengen members outside the EU (their days count against 90 in 180).
+EFTA_STATES: Final[frozenset[str]] = frozenset({"CH", "IS", "LI", "NO"})
+
+#: The 24 official languages of the European Union (ISO 639-1).
+EU_OFFICIAL_LANGUAGES: Final[frozenset[str]] = frozenset(
+    [
+        "bg",
+        "cs",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "fi",
+        "fr",
+        "ga",
+        "hr",
+        "hu",
+        "it",
+        "lt",
+        "lv",
+        "mt",
+        "nl",
+        "pl",
+        "pt",
+        "ro",
+        "sk",
+        "sl",
+        "sv",
+    ]
+)
