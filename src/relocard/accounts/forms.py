@@ -16,12 +16,10 @@ LATIN = re.compile(r"^[A-Za-z][A-Za-z \-']*$")
 PASSPORT = re.compile(r"^[0-9A-Z]{6,12}$")
 
 
-class SignupForm(forms.Form):
-    email = forms.EmailField(
-        label=_("E-mail address"),
-        max_length=254,
-        help_text=_("We send messages about your application here."),
-    )
+class NewPasswordForm(forms.Form):
+    """A new password typed twice and checked against the password validators; the sign-up
+    forms of applicants and of verifier organisations both build on it."""
+
     password = forms.CharField(
         label=_("Create a password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -45,6 +43,15 @@ class SignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
+
+
+class SignupForm(NewPasswordForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("We send messages about your application here."),
+    )
+    field_order = ["email", "password", "password_again"]
 
 
 class SigninForm(AuthenticationForm):

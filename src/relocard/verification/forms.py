@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
+from relocard.accounts.forms import DateInput, NewPasswordForm
 from relocard.verification.models import Purpose, VerifierKind
 
 
@@ -19,7 +18,7 @@ def country_choices():
     return [("", _("Choose a country")), *sorted(rows, key=lambda r: r[1])]
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(NewPasswordForm):
     kind = forms.ChoiceField(
         label=_("Who checks cards?"),
         choices=VerifierKind.choices,
@@ -48,29 +47,15 @@ class RegisterForm(forms.Form):
         max_length=254,
         help_text=_("Your own work address: you sign in with it."),
     )
-    password = forms.CharField(
-        label=_("Create a password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 10 characters. Avoid a password you use elsewhere."),
-    )
-    password_again = forms.CharField(
-        label=_("Type the password again"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        password, again = cleaned.get("password"), cleaned.get("password_again")
-        if password and again and password != again:
-            self.add_error(
-                "password_again", _("The two passwords are not the same. Type them again.")
-            )
-        if password and not self.errors.get("password"):
-            try:
-                password_validation.validate_password(password)
-            except forms.ValidationError as exc:
-                self.add_error("password", exc)
-        return cleaned
+    field_order = [
+        "kind",
+        "name",
+        "country",
+        "registration_number",
+        "email",
+        "password",
+        "password_again",
+    ]
 
 
 class ReasonField(forms.CharField):
