@@ -81,7 +81,7 @@ def queue(request):
     )
 
 
-def _criteria_for(application, precheck) -> list[tuple[str, str]]:
+def _criteria_for(application) -> list[tuple[str, str]]:
     return selectors.criteria_labels(application)
 
 
@@ -133,7 +133,7 @@ def case_detail(request, reference, *, forms=None):
         "refuse_form": forms.get("refuse")
         or RefuseForm(
             initial={**version, **_refusal_initial(precheck)},
-            criteria=_criteria_for(application, precheck),
+            criteria=_criteria_for(application),
         ),
         "confirm_form": VersionForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
@@ -277,8 +277,7 @@ def approve(request, reference):
 @require_POST
 def refuse(request, reference):
     application = access.get_case(request.user, reference)
-    precheck = selectors.case_precheck(application=application)
-    form = RefuseForm(request.POST, criteria=_criteria_for(application, precheck))
+    form = RefuseForm(request.POST, criteria=_criteria_for(application))
     return _act(
         request,
         reference,
