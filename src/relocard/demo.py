@@ -91,6 +91,25 @@ def _staff(rng_password: Callable[[], str]) -> tuple[dict, list[tuple[str, str, 
         make(Role.SUPERVISOR, ms)
     make(Role.CONSULAR_OFFICER, "FR")
     make(Role.AUDITOR, "FR")
+    # A bank that checks cards (an approved verifier organisation).
+    from relocard.verification.models import VerifierOrganisation
+    from relocard.verification.services import organisation_decide, organisation_register
+
+    password = rng_password()
+    bank = organisation_register(
+        email=f"checks@bank.{DEMO_DOMAIN}",
+        password=password,
+        name="Demo Bank",
+        kind="bank",
+        country="FR",
+        registration_number="RCS PARIS 000 000 000",
+    )
+    organisation_decide(
+        actor=staff[(Role.PROGRAMME_ADMIN, "")],
+        organisation=VerifierOrganisation.objects.get(memberships__user=bank),
+        status="approved",
+    )
+    creds.append(("verifier (bank)", bank.email, password))
     return staff, creds
 
 

@@ -201,7 +201,7 @@ def demo(bind: str, applicants: int, no_serve: bool) -> None:
     credentials = seed.ensure_demo(applicants=applicants, echo=click.echo)
     click.echo("\nDemo sign-ins (also in var/demo-credentials.txt):")
     for role, email, password in credentials:
-        click.echo(f"  {role:<18} {email:<34} {password}")
+        click.echo(f"  {role:<20} {email:<40} {password}")
     if not no_serve:
         click.echo("")
         worker = _start_worker()
