@@ -92,3 +92,52 @@ def test_every_setting_read_from_the_environment_is_documented():
     readme = README.read_text(encoding="utf-8")
     missing = sorted(n for n in names if f"`{n}`" not in readme)
     assert names and missing == []
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "smtp://mailer:p%40ss%2Fword@mail.example.org",
+            {"host": "mail.example.org", "port": 587, "username": "mailer",
+             "password": "p@ss/word", "use_tls": True, "use_ssl": False},
+        ),
+        (
+            "smtps://mail.example.org:2465",
+            {"host": "mail.example.org", "port": 2465, "username": "", "password": "",
+             "use_tls": False, "use_ssl": True},
+        ),
+        (
+            "smtp+plain://localhost",
+            {"host": "localhost", "port": 25, "use_tls": False, "use_ssl": False},
+        ),
+    ],
+)  # fmt: skip
+def test_email_url_configures_smtp(monkeypatch, url, expected):
+    from relocard.settings.base import mailer_config
+
+    monkeypatch.setenv("RELOCARD_EMAIL_URL", url)
+    config = mailer_config()
+    assert config["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert expected.items() <= config["OPTIONS"].items()
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.org", "smtp://", "mail.example.org:25"])
+def test_a_wrong_email_url_is_refused_with_the_expected_form(monkeypatch, url):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from relocard.settings.base import mailer_config
+
+    monkeypatch.setenv("RELOCARD_EMAIL_URL", url)
+    with pytest.raises(ImproperlyConfigured, match="smtp://user:password@host:587"):
+        mailer_config()
+
+
+def test_file_mailer_writes_under_the_var_dir(monkeypatch):
+    from relocard.settings.base import VAR_DIR, mailer_config
+
+    monkeypatch.delenv("RELOCARD_EMAIL_URL", raising=False)
+    monkeypatch.setenv("RELOCARD_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    assert mailer_config()["OPTIONS"] == {"file_path": str(VAR_DIR / "mail")}
+    monkeypatch.delenv("RELOCARD_EMAIL_BACKEND")
+    assert mailer_config() == {"BACKEND": "django.core.mail.backends.console.EmailBackend"}

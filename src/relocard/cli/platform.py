@@ -194,6 +194,12 @@ def audit_seal_command() -> None:
 def demo(bind: str, applicants: int, no_serve: bool) -> None:
     """Migrate, seed a synthetic programme (first run only), print demo sign-ins, and serve."""
     os.environ.setdefault("RELOCARD_DEBUG", "0")
+    # Links in e-mails and on cards point at this server; e-mails go to files, one per
+    # message, rather than flooding the console with those the seeding sends.
+    os.environ.setdefault("RELOCARD_BASE_URL", f"http://{bind}")
+    os.environ.setdefault(
+        "RELOCARD_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
     setup_django()
     from relocard import demo as seed
 
@@ -213,9 +219,16 @@ def demo(bind: str, applicants: int, no_serve: bool) -> None:
 
 
 def _start_worker():
-    """The demo runs the task worker beside the web server, so e-mails (printed on the console)
-    and the nightly compliance run happen as in production."""
+    """The demo runs the task worker beside the web server, so e-mails and the nightly
+    compliance run happen as in production."""
     import subprocess
 
+    from django.conf import settings
+
     click.echo("Starting the task worker (django-tasks-db) beside the server.")
-    return subprocess.Popen([sys.executable, "-m", "relocard.cli", "worker"])
+    file_path = settings.MAILERS["default"].get("OPTIONS", {}).get("file_path")
+    if file_path:
+        click.echo(f"E-mails the platform sends are written to {file_path}/.")
+    # A line per task would bury the sign-ins printed above; warnings and errors still show.
+    env = {"RELOCARD_LOG_LEVEL": "WARNING", **os.environ}
+    return subprocess.Popen([sys.executable, "-m", "relocard.cli", "worker"], env=env)

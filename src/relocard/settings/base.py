@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -188,15 +190,49 @@ TASKS = {
     }
 }
 
-MAILERS = {
-    "default": {
-        # Console by default (the demo prints e-mails); SMTP in production, e.g.
-        # RELOCARD_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
-        "BACKEND": os.environ.get(
+
+def mailer_config() -> dict:
+    """Where e-mails go: the console by default (the demo), SMTP when RELOCARD_EMAIL_URL is set.
+
+    ``smtp://user:password@host:587`` uses STARTTLS, ``smtps://...:465`` implicit TLS,
+    ``smtp+plain://host:25`` neither (a relay on the same host). User and password are
+    percent-decoded, so a password may hold any character.
+    """
+    url = os.environ.get("RELOCARD_EMAIL_URL", "").strip()
+    if not url:
+        backend = os.environ.get(
             "RELOCARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
+        )
+        if backend.endswith("filebased.EmailBackend"):  # the demo: one file per e-mail
+            return {"BACKEND": backend, "OPTIONS": {"file_path": str(VAR_DIR / "mail")}}
+        return {"BACKEND": backend}
+    parts = urlsplit(url)
+    schemes = {
+        "smtp": (True, False, 587),
+        "smtps": (False, True, 465),
+        "smtp+plain": (False, False, 25),
     }
-}
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ImproperlyConfigured(
+            "RELOCARD_EMAIL_URL must look like smtp://user:password@host:587 "
+            "(schemes: smtp with STARTTLS, smtps, smtp+plain)."
+        )
+    use_tls, use_ssl, default_port = schemes[parts.scheme]
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname,
+            "port": parts.port or default_port,
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": 20,
+        },
+    }
+
+
+MAILERS = {"default": mailer_config()}
 DEFAULT_FROM_EMAIL = os.environ.get("RELOCARD_FROM_EMAIL", "no-reply@relocard.invalid")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,58 @@
+"""The demo's seed: what `relocard demo` shows a first-time user must exist and hold together."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from relocard.accounts.models import Role, User
+from relocard.audit.selectors import audit_chain_verify
+from relocard.audit.services import audit_seal
+from relocard.cards.models import Card
+from relocard.cases.models import Application, CaseState
+from relocard.demo import CREDENTIALS_FILE, ensure_demo
+from relocard.verification.models import VerifierOrganisation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
+    var_dir, member_states, django_capture_on_commit_callbacks
+):
+    said = []
+    with django_capture_on_commit_callbacks(execute=True):
+        creds = ensure_demo(applicants=24, echo=said.append)
+
+    roles = {role for role, _email, _password in creds}
+    assert {"caseworker FR", "supervisor CY", "verifier (bank)", "applicant (card)"} <= roles
+    staff_roles = set(User.objects.exclude(role=Role.APPLICANT).values_list("role", flat=True))
+    assert {Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR, Role.PROGRAMME_ADMIN} <= staff_roles
+    for _role, email, password in creds:
+        assert User.objects.get(email=email).check_password(password), email
+
+    states = set(Application.objects.values_list("state", flat=True))
+    assert CaseState.APPROVED in states and len(states) >= 4
+    assert set(Application.objects.values_list("member_state_id", flat=True)) == {
+        "FR", "DE", "PL", "CY",
+    }  # fmt: skip
+    assert Card.objects.filter(applicant__user__email=creds[-1][1]).exists()
+    assert VerifierOrganisation.objects.filter(status="approved").exists()
+
+    path = var_dir / CREDENTIALS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # passwords: the owner only
+    # Everything went through the services: the sealed audit chain verifies.
+    assert audit_seal() > 0
+    report = audit_chain_verify()
+    assert report.ok, report.problem
+
+    again = []
+    assert ensure_demo(applicants=24, echo=again.append) == [tuple(c) for c in creds]
+    assert again == ["Demo data found: reusing it."]
+    assert Application.objects.count() == 24
