@@ -45,6 +45,24 @@ def test_trips_page_shows_the_budget(client, holder):
     assert AuditEvent.objects.filter(action="trip.declared").count() == 1
 
 
+def test_russian_page_names_countries_and_ends_sentences_on_dates_once(client, holder):
+    user = holder.applicant.user
+    client.force_login(user)
+    today = holder.valid_from + timedelta(days=100)
+    services.trip_save(
+        actor=user,
+        applicant=holder.applicant,
+        left=today - timedelta(days=20),
+        returned=today - timedelta(days=10),
+        destination="AT",
+    )
+    html = client.get(reverse("presence:trips"), headers={"accept-language": "ru"}).content
+    html = html.decode()
+    assert "<td>Австрия</td>" in html
+    assert "г.." not in html  # Django's "21 января 2027 г." then the sentence's full stop
+    assert "Ваш год действия карты" in html
+
+
 def test_long_absence_warns_and_the_planner_says_why(client, holder):
     client.force_login(holder.applicant.user)
     today = holder.valid_from + timedelta(days=100)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
@@ -80,7 +80,11 @@ def renewal_open(*, actor, application: Application) -> Application:
         today = local_today(app.member_state)
         if not first <= today <= last:
             raise InvalidState(
-                _("You can renew from %(first)s until %(last)s.") % {"first": first, "last": last}
+                _("You can renew from %(first)s until %(last)s.")
+                % {
+                    "first": formats.date_format(first, "DATE_FORMAT"),
+                    "last": formats.date_format(last, "DATE_FORMAT"),
+                }
             )
         old_cycle = app.cycle
         app.cycle += 1

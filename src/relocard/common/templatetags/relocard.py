@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,14 @@ def get_item(mapping, key):
 def member_state_name(member_state):
     lang = (get_language() or "en")[:2]
     return member_state.name_ru if lang == "ru" else member_state.name_en
+
+
+@register.filter
+def country_name(code):
+    """A country's name in the reader's language from its ISO code (CLDR data, via Babel)."""
+    if not code:
+        return ""
+    return Locale.parse(get_language() or "en", sep="-").territories.get(code, code)
 
 
 @register.filter
