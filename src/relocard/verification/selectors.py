@@ -59,8 +59,11 @@ STATUS_LABELS = {
 
 
 def check_summary(check: CardCheck) -> CheckSummary:
-    card = check.card if check.matched else None
-    name = card.applicant.latin_name if card is not None else ""
+    if not check.matched:
+        name = ""
+    else:
+        # The check services set the holder's name from the row they looked up.
+        name = getattr(check, "holder_name", None) or check.card.applicant.latin_name
     return CheckSummary(
         check_id=check.check_id,
         checked_at=check.checked_at,
