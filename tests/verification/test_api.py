@@ -256,3 +256,34 @@ def test_qr_image_check_from_a_png_and_a_pdf(client, card, api_key):
         HTTP_X_API_KEY=key,
     )
     assert blank.status_code == 400 and blank.json()["code"] == "qr_not_found"
+
+
+def test_an_api_check_loads_no_session_and_no_user(client, card, make_code, api_key, monkeypatch):
+    from django.contrib import auth
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key, _user = api_key
+    payload = creds.latest(card, "rc1").payload
+    codes = [make_code("rent") for _ in range(2)]
+    # Warm up: the key and the QR verifier's lists are kept for a few seconds per process.
+    assert post(client, key, URL, body(codes[0], card.applicant.date_of_birth)).status_code == 200
+    assert (
+        post(client, key, "/api/checks/qr", {"payload": payload, "reason": "x"}).status_code == 200
+    )
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an API check must not load a session or a user")
+
+    monkeypatch.setattr(auth, "get_user", refuse)
+    monkeypatch.setattr(SessionBase, "_get_session", refuse)
+    with CaptureQueriesContext(connection) as queries:
+        share = post(client, key, URL, body(codes[1], card.applicant.date_of_birth))
+        qr = post(client, key, "/api/checks/qr", {"payload": payload, "reason": "Viewing"})
+    assert share.json()["result"] == qr.json()["result"] == "valid"
+    sql = " ".join(q["sql"] for q in queries.captured_queries).lower()
+    assert "django_session" not in sql and "accounts_user" not in sql
+    if connection.vendor == "postgresql":
+        # The share code's lookup and one write; the QR check's lookup and write are one.
+        assert len(queries.captured_queries) == 3

@@ -568,58 +568,85 @@ _COUNTER_SQL = {
 
 
 @functools.cache
-def _write_sql(counter: str | None) -> str:
+def _write_sql(variant: str | None) -> str:
+    """The statement for ``variant``: None (a check), "failed" or "matched" (a share-code
+    check and its failure counter's change), "card" (a QR check and its card, looked up by
+    number in the same statement). It returns the check's id and two more columns."""
     quote = connection.ops.quote_name
     check_columns = ", ".join(quote(f.column) for f in _CHECK_COLUMNS)
-    check_values = ", ".join(["%s"] * len(_CHECK_COLUMNS))
+    check_values = ", ".join(
+        "(SELECT id FROM k)" if variant == "card" and f.name == "card" else "%s"
+        for f in _CHECK_COLUMNS
+    )
     event_columns = ", ".join(quote(c) for c in _EVENT_COLUMNS)
     event_values = ", ".join("%s::jsonb" if c == "data" else "%s" for c in _EVENT_COLUMNS)
     # Names come from the models (quoted); every value is a query parameter.
-    sql = "WITH "
-    if counter is not None:
-        update = _COUNTER_SQL[counter].format(
+    sql, tail = "WITH ", "NULL, NULL FROM c"
+    if variant in _COUNTER_SQL:
+        update = _COUNTER_SQL[variant].format(
             table=quote(ShareCode._meta.db_table),
             failures=quote("failures"),
             locked_at=quote("locked_at"),
             id=quote("id"),
         )
         sql += f"u AS ({update}), "
+        tail = "u.failures, u.locked_at FROM c LEFT JOIN u ON TRUE"
+    elif variant == "card":
+        applicant = Applicant._meta
+        sql += (
+            f"k AS (SELECT c.id, a.{quote('surname_latin')} || ', ' || "  # noqa: S608
+            f"a.{quote('given_names_latin')} AS name FROM {quote(Card._meta.db_table)} c "
+            f"JOIN {quote(applicant.db_table)} a ON a.id = c.{quote('applicant_id')} "
+            f"WHERE c.{quote('number')} = %s), "
+        )
+        tail = "k.id, k.name FROM c LEFT JOIN k ON TRUE"
     sql += (
         f"c AS (INSERT INTO {quote(CardCheck._meta.db_table)} ({check_columns}) "  # noqa: S608
         f"VALUES ({check_values}) RETURNING {quote('id')}), "
         f"e AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({event_columns}) "
         f"VALUES ({event_values})) "
     )
-    if counter is None:
-        return f"{sql}SELECT c.id, NULL, NULL FROM c"  # noqa: S608
-    return f"{sql}SELECT c.id, u.failures, u.locked_at FROM c LEFT JOIN u ON TRUE"  # noqa: S608
+    return f"{sql}SELECT c.id, {tail}"
 
 
-def _write_check(fields: dict, event: dict, counter: tuple | None = None):
-    """Insert the check and its audit event (and change the failure counter); on PostgreSQL
-    in one statement. Returns the saved check and the counter's new (failures,
-    locked_at), or None when no counter row changed."""
-    check = CardCheck(**fields)
+def _write_check(fields: dict, event: dict, *, counter: tuple | None = None, card_number=None):
+    """Insert the check and its audit event, on PostgreSQL in one statement, with
+    ``counter``: the share code's failure counter's change, ``("failed", id, limit, now)``
+    or ``("matched", id)``, returning its new (failures, locked_at) when a row changed;
+    ``card_number``: a QR check's card, looked up (when given), returning (card id, holder's
+    name) when found. Returns the saved check and that pair, or None."""
     if connection.vendor != "postgresql":
+        extra = None
+        if card_number:
+            card = fields["card"] = _fetch("card", card_number)
+            extra = (card.pk, card.applicant.latin_name) if card is not None else None
+        check = CardCheck(**fields)
         with transaction.atomic():
-            changed = None
             if counter is not None:
-                changed = _orm_counter(*counter)
+                extra = _orm_counter(*counter)
             check.save(force_insert=True)
             AuditEvent.objects.create(**event)
-        return check, changed
+        return check, extra
+    check = CardCheck(**fields)
     params = [getattr(check, f.attname) for f in _CHECK_COLUMNS]
+    variant = None
     if counter is not None:
-        kind, share_code_id, *rest = counter
-        params = ([*rest, share_code_id] if kind == "failed" else [share_code_id]) + params
+        variant, share_code_id, *rest = counter
+        params = ([*rest, share_code_id] if variant == "failed" else [share_code_id]) + params
+    elif card_number is not None:
+        variant = "card"
+        del params[_CHECK_COLUMNS.index(CardCheck._meta.get_field("card"))]
+        params.insert(0, card_number)
     params += [canonical(event[c]) if c == "data" else event[c] for c in _EVENT_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(_write_sql(counter[0] if counter is not None else None), params)
-        pk, failures, locked_at = cursor.fetchone()
+        cursor.execute(_write_sql(variant), params)
+        pk, *extra = cursor.fetchone()
     check.pk = pk
     check._state.adding = False
     check._state.db = connection.alias
-    return check, (failures, locked_at) if failures is not None else None
+    if variant == "card":
+        check.card_id = extra[0]
+    return check, tuple(extra) if extra[0] is not None else None
 
 
 def _orm_counter(kind: str, share_code_id: int, *rest):
@@ -722,7 +749,9 @@ def check_by_share_code(
     )
     if matched:
         # One statement; a match resets a count of failures (there rarely is one).
-        check, _counter = _write_check(fields, event, ("matched", row.pk) if row.failures else None)
+        check, _counter = _write_check(
+            fields, event, counter=("matched", row.pk) if row.failures else None
+        )
         check.holder_name = holder.latin_name
         return check
     # A wrong code or birthday: the same statement on both paths (on no row when the code
@@ -730,7 +759,9 @@ def check_by_share_code(
     max_failures = settings.RELOCARD_SHARE_CODE_MAX_FAILURES
     with transaction.atomic():
         target = row.pk if row is not None else 0
-        check, counter = _write_check(fields, event, ("failed", target, max_failures - 1, now))
+        check, counter = _write_check(
+            fields, event, counter=("failed", target, max_failures - 1, now)
+        )
         if counter is not None and counter[1] == now:
             audit_record(
                 actor=None,
@@ -812,7 +843,6 @@ def check_by_qr(
     claims = verification.claims if result != CheckResult.NOT_GENUINE else {}
     number = claims.get("card_number")
     valid_until = claims.get("valid_until")
-    card = _fetch("card", number) if number else None
     fields = {
         "check_id": codes.new_check_id(),
         "organisation": organisation,
@@ -821,7 +851,7 @@ def check_by_qr(
         "method": CheckMethod.QR,
         "purpose": purpose,
         "reason": reason,
-        "card": card,
+        "card": None,  # the card with this number, if any: looked up as the check is written
         "result": result,
         "detail": verification.status,
         "member_state": claims.get("member_state", ""),
@@ -835,9 +865,9 @@ def check_by_qr(
         api_key,
         {"purpose": purpose, "result": result, "status": verification.status},
     )
-    check, _counter = _write_check(fields, event)
+    check, card = _write_check(fields, event, card_number=number or None)
     if card is not None:
-        check.holder_name = card.applicant.latin_name
+        check.holder_name = card[1]
     return check, verification
 
 
