@@ -258,6 +258,39 @@ def test_qr_image_check_from_a_png_and_a_pdf(client, card, api_key):
     assert blank.status_code == 400 and blank.json()["code"] == "qr_not_found"
 
 
+def _as_the_schema_renders(schema, content: bytes) -> bytes:
+    """What django-ninja would send for this answer: validated against ``schema``, dumped,
+    rendered. The checks render their answers directly; both must give the same bytes."""
+    from relocard.verification.api import api
+
+    dumped = schema.model_validate(json.loads(content)).model_dump()
+    return api.renderer.render(None, dumped, response_status=200).encode()
+
+
+def test_checks_render_exactly_what_their_schema_says(client, card, make_code, api_key, staff):
+    from relocard.verification.api import CheckOut, QrCheckOut
+
+    key, _user = api_key
+    payload = creds.latest(card, "rc1").payload
+    answers = [
+        (CheckOut, post(client, key, URL, body(make_code("rent"), card.applicant.date_of_birth))),
+        (CheckOut, post(client, key, URL, body(make_code("rent"), "1971-01-02"))),
+        (QrCheckOut, post(client, key, "/api/checks/qr", {"payload": payload, "reason": "x"})),
+        (QrCheckOut, post(client, key, "/api/checks/qr", {"payload": "RC1:ABC", "reason": "x"})),
+    ]
+    results = set()
+    for schema, response in answers:
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert response.content == _as_the_schema_renders(schema, response.content)
+        results.add(response.json()["result"])
+    assert results == {"valid", "no_match", "not_genuine"}
+    # The GET of a check still goes through the schema: the same bytes but for nothing.
+    check_id = answers[0][1].json()["check_id"]
+    again = client.get(f"/api/checks/{check_id}", HTTP_X_API_KEY=key)
+    assert again.content == answers[0][1].content
+
+
 def test_an_api_check_loads_no_session_and_no_user(client, card, make_code, api_key, monkeypatch):
     from django.contrib import auth
     from django.contrib.sessions.backends.base import SessionBase
