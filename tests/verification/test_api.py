@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import pytest
 from django.test.utils import override_settings
@@ -320,3 +321,28 @@ def test_an_api_check_loads_no_session_and_no_user(client, card, make_code, api_
     if connection.vendor == "postgresql":
         # The share code's lookup and one write; the QR check's lookup and write are one.
         assert len(queries.captured_queries) == 3
+
+
+@override_settings(
+    RELOCARD_CHECK_RATE_PER_IP="100/3600", RELOCARD_CHECK_RATE_PER_ORGANISATION="100/3600"
+)
+def test_rate_limits_cost_one_cache_call_per_limit(monkeypatch):
+    from django.core.cache import cache
+
+    from relocard.verification import ratelimit
+
+    calls = []
+    for name in ("add", "get", "get_many", "incr", "set", "set_many"):
+        original = getattr(cache, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cache, name, counted)
+    ratelimit.check_allowed(ip="192.0.2.1", organisation_id=7)  # creates the window's counters
+    calls.clear()
+    for _ in range(3):
+        ratelimit.check_allowed(ip="192.0.2.1", organisation_id=7)
+    assert calls == ["incr", "incr"] * 3
+    assert cache.get(f"rl:check-ip:192.0.2.1:{int(time.time() // 3600)}") == 4
