@@ -55,6 +55,10 @@ ResultName = Literal["valid", "not_valid", "no_match", "not_genuine"]
 class ApiKeyAuth(APIKeyHeader):
     param_name = "X-API-Key"
 
+    def _get_key(self, request):
+        # The header as the WSGI server passed it, without building request.headers.
+        return request.META.get("HTTP_X_API_KEY")
+
     def authenticate(self, request, key):
         api_key = services.api_key_authenticate(key) if key else None
         if api_key is not None:

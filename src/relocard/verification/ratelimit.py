@@ -10,6 +10,7 @@ N times the limit); set ``RELOCARD_REDIS_URL`` to share the counters. The limits
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -63,7 +64,12 @@ def _hit(scope: str, ident: str, rate: Rate, now: float) -> int | None:
 
 
 def _rate(name: str) -> Rate:
-    return Rate.parse(getattr(settings, name))
+    return _parsed(getattr(settings, name))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Rate:
+    return Rate.parse(text)
 
 
 def check_allowed(*, ip: str | None, organisation_id: int | None) -> None:

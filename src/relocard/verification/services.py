@@ -551,6 +551,7 @@ def _fetch(kind: str, key: str):
 _CHECK_COLUMNS = tuple(f for f in CardCheck._meta.concrete_fields if not f.primary_key)
 _EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "object_type", "object_id")
 _EVENT_COLUMNS += ("member_state", "data", "hash")
+_CHECK_RELATIONS = tuple(f for f in _CHECK_COLUMNS if f.is_relation)
 CHECK_OBJECT_TYPE = CardCheck._meta.label_lower
 #: The failure counter's change, as a CTE: a wrong code or birthday counts one more (and locks
 #: at the limit, returning the lock time), a match resets a non-zero count.
@@ -627,8 +628,16 @@ def _write_check(fields: dict, event: dict, *, counter: tuple | None = None, car
             check.save(force_insert=True)
             AuditEvent.objects.create(**event)
         return check, extra
-    check = CardCheck(**fields)
-    params = [getattr(check, f.attname) for f in _CHECK_COLUMNS]
+    # The row's values, and the instance made from them as a query makes it (cheaper than
+    # keyword arguments), with the related objects the caller already has.
+    params = [
+        fields[f.name] if f.name in fields and not f.is_relation else _pk(fields.get(f.name))
+        for f in _CHECK_COLUMNS
+    ]
+    check = CardCheck.from_db(connection.alias, None, [None, *params])
+    for field in _CHECK_RELATIONS:
+        if (related := fields.get(field.name)) is not None:
+            field.set_cached_value(check, related)
     variant = None
     if counter is not None:
         variant, share_code_id, *rest = counter
@@ -642,11 +651,13 @@ def _write_check(fields: dict, event: dict, *, counter: tuple | None = None, car
         cursor.execute(_write_sql(variant), params)
         pk, *extra = cursor.fetchone()
     check.pk = pk
-    check._state.adding = False
-    check._state.db = connection.alias
     if variant == "card":
         check.card_id = extra[0]
     return check, tuple(extra) if extra[0] is not None else None
+
+
+def _pk(obj):
+    return obj.pk if obj is not None else None
 
 
 def _orm_counter(kind: str, share_code_id: int, *rest):
