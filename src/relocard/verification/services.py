@@ -552,6 +552,7 @@ _CHECK_COLUMNS = tuple(f for f in CardCheck._meta.concrete_fields if not f.prima
 _EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "object_type", "object_id")
 _EVENT_COLUMNS += ("member_state", "data", "hash")
 _CHECK_RELATIONS = tuple(f for f in _CHECK_COLUMNS if f.is_relation)
+_CARD_COLUMN = next(i for i, f in enumerate(_CHECK_COLUMNS) if f.name == "card")
 CHECK_OBJECT_TYPE = CardCheck._meta.label_lower
 #: The failure counter's change, as a CTE: a wrong code or birthday counts one more (and locks
 #: at the limit, returning the lock time), a match resets a non-zero count.
@@ -644,7 +645,7 @@ def _write_check(fields: dict, event: dict, *, counter: tuple | None = None, car
         params = ([*rest, share_code_id] if variant == "failed" else [share_code_id]) + params
     elif card_number is not None:
         variant = "card"
-        del params[_CHECK_COLUMNS.index(CardCheck._meta.get_field("card"))]
+        del params[_CARD_COLUMN]
         params.insert(0, card_number)
     params += [canonical(event[c]) if c == "data" else event[c] for c in _EVENT_COLUMNS]
     with connection.cursor() as cursor:
