@@ -199,7 +199,7 @@ def cpu_per_request(env: dict[str, str], data: dict, n: int) -> dict[str, float]
 
 class LockSampler:
     """Samples, every 20 ms, how many of the database's sessions are busy and how many of
-    them wait for a row lock (the audit chain's head, for checks)."""
+    them wait for a lock (none should: checks take no row lock)."""
 
     def __init__(self, db: str) -> None:
         import threading

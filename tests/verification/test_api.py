@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import pytest
 from django.test.utils import override_settings
@@ -256,3 +257,92 @@ def test_qr_image_check_from_a_png_and_a_pdf(client, card, api_key):
         HTTP_X_API_KEY=key,
     )
     assert blank.status_code == 400 and blank.json()["code"] == "qr_not_found"
+
+
+def _as_the_schema_renders(schema, content: bytes) -> bytes:
+    """What django-ninja would send for this answer: validated against ``schema``, dumped,
+    rendered. The checks render their answers directly; both must give the same bytes."""
+    from relocard.verification.api import api
+
+    dumped = schema.model_validate(json.loads(content)).model_dump()
+    return api.renderer.render(None, dumped, response_status=200).encode()
+
+
+def test_checks_render_exactly_what_their_schema_says(client, card, make_code, api_key, staff):
+    from relocard.verification.api import CheckOut, QrCheckOut
+
+    key, _user = api_key
+    payload = creds.latest(card, "rc1").payload
+    answers = [
+        (CheckOut, post(client, key, URL, body(make_code("rent"), card.applicant.date_of_birth))),
+        (CheckOut, post(client, key, URL, body(make_code("rent"), "1971-01-02"))),
+        (QrCheckOut, post(client, key, "/api/checks/qr", {"payload": payload, "reason": "x"})),
+        (QrCheckOut, post(client, key, "/api/checks/qr", {"payload": "RC1:ABC", "reason": "x"})),
+    ]
+    results = set()
+    for schema, response in answers:
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert response.content == _as_the_schema_renders(schema, response.content)
+        results.add(response.json()["result"])
+    assert results == {"valid", "no_match", "not_genuine"}
+    # The GET of a check still goes through the schema: the same bytes but for nothing.
+    check_id = answers[0][1].json()["check_id"]
+    again = client.get(f"/api/checks/{check_id}", HTTP_X_API_KEY=key)
+    assert again.content == answers[0][1].content
+
+
+def test_an_api_check_loads_no_session_and_no_user(client, card, make_code, api_key, monkeypatch):
+    from django.contrib import auth
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key, _user = api_key
+    payload = creds.latest(card, "rc1").payload
+    codes = [make_code("rent") for _ in range(2)]
+    # Warm up: the key and the QR verifier's lists are kept for a few seconds per process.
+    assert post(client, key, URL, body(codes[0], card.applicant.date_of_birth)).status_code == 200
+    assert (
+        post(client, key, "/api/checks/qr", {"payload": payload, "reason": "x"}).status_code == 200
+    )
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an API check must not load a session or a user")
+
+    monkeypatch.setattr(auth, "get_user", refuse)
+    monkeypatch.setattr(SessionBase, "_get_session", refuse)
+    with CaptureQueriesContext(connection) as queries:
+        share = post(client, key, URL, body(codes[1], card.applicant.date_of_birth))
+        qr = post(client, key, "/api/checks/qr", {"payload": payload, "reason": "Viewing"})
+    assert share.json()["result"] == qr.json()["result"] == "valid"
+    sql = " ".join(q["sql"] for q in queries.captured_queries).lower()
+    assert "django_session" not in sql and "accounts_user" not in sql
+    if connection.vendor == "postgresql":
+        # The share code's lookup and one write; the QR check's lookup and write are one.
+        assert len(queries.captured_queries) == 3
+
+
+@override_settings(
+    RELOCARD_CHECK_RATE_PER_IP="100/3600", RELOCARD_CHECK_RATE_PER_ORGANISATION="100/3600"
+)
+def test_rate_limits_cost_one_cache_call_per_limit(monkeypatch):
+    from django.core.cache import cache
+
+    from relocard.verification import ratelimit
+
+    calls = []
+    for name in ("add", "get", "get_many", "incr", "set", "set_many"):
+        original = getattr(cache, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cache, name, counted)
+    ratelimit.check_allowed(ip="192.0.2.1", organisation_id=7)  # creates the window's counters
+    calls.clear()
+    for _ in range(3):
+        ratelimit.check_allowed(ip="192.0.2.1", organisation_id=7)
+    assert calls == ["incr", "incr"] * 3
+    assert cache.get(f"rl:check-ip:192.0.2.1:{int(time.time() // 3600)}") == 4

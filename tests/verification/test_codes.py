@@ -82,6 +82,22 @@ def test_check_ids_are_unguessable_and_round_trip():
     assert codes.normalise_check_id(check_id[4:]) == check_id
 
 
+def test_every_character_of_a_check_id_is_random():
+    """One random draw feeds all 15 characters: each position takes every letter of the
+    alphabet (a bit-slicing mistake would pin a position or leave letters out)."""
+    seen = [set() for _ in range(codes.CHECK_ID_RANDOM_CHARS)]
+    for _ in range(2000):
+        body = codes.new_check_id()[4:].replace("-", "")
+        for position, ch in enumerate(body):
+            seen[position].add(ch)
+    assert all(found == set(codes.ALPHABET) for found in seen)
+    share = [set() for _ in range(codes.RANDOM_CHARS)]
+    for _ in range(2000):
+        for position, ch in enumerate(codes.new_share_code("rent")[1:]):
+            share[position].add(ch)
+    assert all(found == set(codes.ALPHABET) for found in share)
+
+
 @given(st.text(max_size=40))
 def test_check_id_parser_never_crashes(text):
     try:

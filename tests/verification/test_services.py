@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from relocard.audit.models import AuditEvent
+from relocard.audit.selectors import audit_chain_verify, audit_events_for_object
 from relocard.cards import credentials as creds
 from relocard.cards import services as card_services
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
@@ -123,8 +124,17 @@ def test_a_matching_code_shows_what_the_purpose_needs_and_is_recorded(card, make
     )
     assert result.organisation == org_of(landlord) and result.checked_by == landlord
     event = AuditEvent.objects.get(action="verification.share_code_check")
-    assert event.object_id == str(result.pk) and event.actor_id == landlord.pk
+    # The event names the check by its public id (written with the row, before its pk exists).
+    assert (event.object_type, event.object_id) == ("verification.cardcheck", result.check_id)
+    assert event.actor_id == landlord.pk and event.at == result.checked_at
     assert event.data["result"] == "valid"
+    # Looking at the result again is audited under the same id: one lookup finds both.
+    services.check_viewed(actor=landlord, check=result)
+    found = audit_events_for_object(object_type="verification.cardcheck", object_id=result.check_id)
+    assert [e.action for e in found] == [
+        "verification.share_code_check",
+        "verification.check_viewed",
+    ]
 
 
 def test_a_revoked_card_is_matched_but_not_valid(card, make_code, landlord, staff):
@@ -283,7 +293,14 @@ def test_a_qr_check_is_the_offline_verification(card, landlord, staff):
     revoke_card(card, staff)
     recorded, verification = qr_check(landlord, payload)
     assert recorded.result == "not_valid" and recorded.detail == "revoked"
-    assert AuditEvent.objects.filter(action="verification.qr_check").count() == 2
+    events = AuditEvent.objects.filter(action="verification.qr_check").order_by("id")
+    assert [(e.object_type, e.object_id) for e in events] == [
+        ("verification.cardcheck", c.check_id)
+        for c in CardCheck.objects.filter(method="qr").order_by("id")
+    ]
+    assert events[1].data["status"] == "revoked" and events[1].member_state == "FR"
+    # Events written by the checks' own statement carry hashes the verifier recomputes.
+    assert audit_chain_verify().ok
 
 
 def test_a_forged_qr_shows_nothing(card, landlord):

@@ -29,6 +29,49 @@ def _object_ref(
     return object_type, "" if object_id is None else str(object_id)
 
 
+def audit_event_values(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    member_state: str = "",
+    data: dict | None = None,
+    at=None,
+) -> dict[str, Any]:
+    """The column values of one event, its content hash included, ready to insert.
+
+    :func:`audit_record` inserts them; a hot path that writes its change and the event in
+    one SQL statement inserts them itself (the caller then answers for the transaction).
+    """
+    otype, oid = _object_ref(obj, object_type, object_id)
+    at = timezone.now() if at is None else at
+    actor_id = getattr(actor, "pk", None)
+    actor_label = actor.get_username() if actor_id is not None else SYSTEM_ACTOR
+    clean = normalise(data or {})
+    return {
+        "at": at,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "object_type": otype,
+        "object_id": oid,
+        "member_state": member_state,
+        "data": clean,
+        "hash": event_hash(
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            object_type=otype,
+            object_id=oid,
+            member_state=member_state,
+            data=clean,
+        ),
+    }
+
+
 def audit_record(
     *,
     actor,
@@ -45,31 +88,16 @@ def audit_record(
             f"audit_record({action!r}) called outside transaction.atomic(): wrap the change and "
             "its audit event in one transaction."
         )
-    otype, oid = _object_ref(obj, object_type, object_id)
-    at = timezone.now()
-    actor_id = getattr(actor, "pk", None)
-    actor_label = actor.get_username() if actor_id is not None else SYSTEM_ACTOR
-    clean = normalise(data or {})
-    digest = event_hash(
-        at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=otype,
-        object_id=oid,
-        member_state=member_state,
-        data=clean,
-    )
     return AuditEvent.objects.create(
-        at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=otype,
-        object_id=oid,
-        member_state=member_state,
-        data=clean,
-        hash=digest,
+        **audit_event_values(
+            actor=actor,
+            action=action,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            member_state=member_state,
+            data=data,
+        )
     )
 
 

@@ -115,6 +115,11 @@ def database_config() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # Parameters bound by the server, and a statement prepared once a connection has run
+        # it 5 times: hot statements (a check's lookup and write) are not parsed and planned
+        # again on every request. A pooler in front needs to support prepared statements
+        # (PgBouncer 1.21 or later with max_prepared_statements).
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {

@@ -1,15 +1,16 @@
 """Rate limits on checks, per organisation and per IP address, counted in Django's cache.
 
-A fixed window per limit: the first request of a window creates a counter that expires with
-it, later ones increment it. With the default local-memory cache each server process counts
-on its own (so N processes allow up to N times the limit); set ``RELOCARD_REDIS_URL`` to share
-the counters. The limits are settings (``RELOCARD_CHECK_RATE_PER_IP``,
+A fixed window per limit: each request increments the window's counter, one cache call per
+limit (the window's first request also creates it, to expire with the window). With the
+default local-memory cache each server process counts on its own (so N processes allow up to
+N times the limit); set ``RELOCARD_REDIS_URL`` to share the counters. The limits are settings (``RELOCARD_CHECK_RATE_PER_IP``,
 ``RELOCARD_CHECK_RATE_PER_ORGANISATION``, ``RELOCARD_CONFIRM_RATE_PER_IP``), written
 ``COUNT/SECONDS``, e.g. ``30/60``; the benchmark raises them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -39,23 +40,36 @@ class Rate:
         return rate
 
 
+def _count(key: str, seconds: int) -> int:
+    """Add one to a window's counter: one cache call, but for the window's first request."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no counter yet (or it just expired)
+        if cache.add(key, 1, seconds + 1):
+            return 1
+        try:
+            return cache.incr(key)  # another request made it in between
+        except ValueError:
+            cache.set(key, 1, seconds + 1)
+            return 1
+
+
 def _hit(scope: str, ident: str, rate: Rate, now: float) -> int | None:
     """Count one request; the seconds to wait when over the limit, else None."""
     window = int(now // rate.seconds)
-    key = f"rl:{scope}:{ident}:{window}"
-    cache.add(key, 0, rate.seconds + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # the counter expired between add and incr
-        cache.set(key, 1, rate.seconds + 1)
-        used = 1
+    used = _count(f"rl:{scope}:{ident}:{window}", rate.seconds)
     if used <= rate.count:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
 
 
 def _rate(name: str) -> Rate:
-    return Rate.parse(getattr(settings, name))
+    return _parsed(getattr(settings, name))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Rate:
+    return Rate.parse(text)
 
 
 def check_allowed(*, ip: str | None, organisation_id: int | None) -> None:

@@ -59,8 +59,13 @@ STATUS_LABELS = {
 
 
 def check_summary(check: CardCheck) -> CheckSummary:
-    card = check.card if check.matched else None
-    name = card.applicant.latin_name if card is not None else ""
+    name = ""
+    if check.matched:
+        # The check services set the holder's name from the row they looked up.
+        name = getattr(check, "holder_name", None)
+        if name is None:
+            card = check.card
+            name = card.applicant.latin_name if card is not None else ""
     return CheckSummary(
         check_id=check.check_id,
         checked_at=check.checked_at,

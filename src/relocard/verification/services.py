@@ -31,7 +31,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Applicant, Role
-from relocard.audit.services import audit_record
+from relocard.audit.chain import canonical
+from relocard.audit.models import AuditEvent
+from relocard.audit.services import audit_event_values, audit_record
 from relocard.cards.credentials import verifier_lists
 from relocard.cards.models import Card, CardStatus
 from relocard.common import access
@@ -538,6 +540,161 @@ def _fetch(kind: str, key: str):
     return share_code if found else None
 
 
+# --- the checks' write -----------------------------------------------------------------------
+#
+# A check is one row and one audit event, written together. On PostgreSQL both (and the share
+# code's failure counter, when it changes) are one statement: data-modifying CTEs, atomic on
+# their own, committed before the answer. The event names the check by its public id, known
+# before the insert, so it need not wait for the row's serial id. Elsewhere (SQLite) the ORM
+# writes them in one transaction.
+
+_CHECK_COLUMNS = tuple(f for f in CardCheck._meta.concrete_fields if not f.primary_key)
+_EVENT_COLUMNS = ("at", "actor_id", "actor_label", "action", "object_type", "object_id")
+_EVENT_COLUMNS += ("member_state", "data", "hash")
+_CHECK_RELATIONS = tuple(f for f in _CHECK_COLUMNS if f.is_relation)
+_CARD_COLUMN = next(i for i, f in enumerate(_CHECK_COLUMNS) if f.name == "card")
+CHECK_OBJECT_TYPE = CardCheck._meta.label_lower
+#: The failure counter's change, as a CTE: a wrong code or birthday counts one more (and locks
+#: at the limit, returning the lock time), a match resets a non-zero count.
+_COUNTER_SQL = {
+    "failed": (
+        "UPDATE {table} SET {failures} = {failures} + 1, {locked_at} = CASE "
+        "WHEN {failures} >= %s AND {locked_at} IS NULL THEN %s ELSE {locked_at} END "
+        "WHERE {id} = %s RETURNING {failures}, {locked_at}"
+    ),
+    "matched": (
+        "UPDATE {table} SET {failures} = 0 WHERE {id} = %s AND {failures} > 0 "
+        "RETURNING {failures}, {locked_at}"
+    ),
+}
+
+
+@functools.cache
+def _write_sql(variant: str | None) -> str:
+    """The statement for ``variant``: None (a check), "failed" or "matched" (a share-code
+    check and its failure counter's change), "card" (a QR check and its card, looked up by
+    number in the same statement). It returns the check's id and two more columns."""
+    quote = connection.ops.quote_name
+    check_columns = ", ".join(quote(f.column) for f in _CHECK_COLUMNS)
+    check_values = ", ".join(
+        "(SELECT id FROM k)" if variant == "card" and f.name == "card" else "%s"
+        for f in _CHECK_COLUMNS
+    )
+    event_columns = ", ".join(quote(c) for c in _EVENT_COLUMNS)
+    event_values = ", ".join("%s::jsonb" if c == "data" else "%s" for c in _EVENT_COLUMNS)
+    # Names come from the models (quoted); every value is a query parameter.
+    sql, tail = "WITH ", "NULL, NULL FROM c"
+    if variant in _COUNTER_SQL:
+        update = _COUNTER_SQL[variant].format(
+            table=quote(ShareCode._meta.db_table),
+            failures=quote("failures"),
+            locked_at=quote("locked_at"),
+            id=quote("id"),
+        )
+        sql += f"u AS ({update}), "
+        tail = "u.failures, u.locked_at FROM c LEFT JOIN u ON TRUE"
+    elif variant == "card":
+        applicant = Applicant._meta
+        sql += (
+            f"k AS (SELECT c.id, a.{quote('surname_latin')} || ', ' || "  # noqa: S608
+            f"a.{quote('given_names_latin')} AS name FROM {quote(Card._meta.db_table)} c "
+            f"JOIN {quote(applicant.db_table)} a ON a.id = c.{quote('applicant_id')} "
+            f"WHERE c.{quote('number')} = %s), "
+        )
+        tail = "k.id, k.name FROM c LEFT JOIN k ON TRUE"
+    sql += (
+        f"c AS (INSERT INTO {quote(CardCheck._meta.db_table)} ({check_columns}) "  # noqa: S608
+        f"VALUES ({check_values}) RETURNING {quote('id')}), "
+        f"e AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({event_columns}) "
+        f"VALUES ({event_values})) "
+    )
+    return f"{sql}SELECT c.id, {tail}"
+
+
+def _write_check(fields: dict, event: dict, *, counter: tuple | None = None, card_number=None):
+    """Insert the check and its audit event, on PostgreSQL in one statement, with
+    ``counter``: the share code's failure counter's change, ``("failed", id, limit, now)``
+    or ``("matched", id)``, returning its new (failures, locked_at) when a row changed;
+    ``card_number``: a QR check's card, looked up (when given), returning (card id, holder's
+    name) when found. Returns the saved check and that pair, or None."""
+    if connection.vendor != "postgresql":
+        extra = None
+        if card_number:
+            card = fields["card"] = _fetch("card", card_number)
+            extra = (card.pk, card.applicant.latin_name) if card is not None else None
+        check = CardCheck(**fields)
+        with transaction.atomic():
+            if counter is not None:
+                extra = _orm_counter(*counter)
+            check.save(force_insert=True)
+            AuditEvent.objects.create(**event)
+        return check, extra
+    # The row's values, and the instance made from them as a query makes it (cheaper than
+    # keyword arguments), with the related objects the caller already has.
+    params = [
+        fields[f.name] if f.name in fields and not f.is_relation else _pk(fields.get(f.name))
+        for f in _CHECK_COLUMNS
+    ]
+    check = CardCheck.from_db(connection.alias, None, [None, *params])
+    for field in _CHECK_RELATIONS:
+        if (related := fields.get(field.name)) is not None:
+            field.set_cached_value(check, related)
+    variant = None
+    if counter is not None:
+        variant, share_code_id, *rest = counter
+        params = ([*rest, share_code_id] if variant == "failed" else [share_code_id]) + params
+    elif card_number is not None:
+        variant = "card"
+        del params[_CARD_COLUMN]
+        params.insert(0, card_number)
+    params += [canonical(event[c]) if c == "data" else event[c] for c in _EVENT_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_write_sql(variant), params)
+        pk, *extra = cursor.fetchone()
+    check.pk = pk
+    if variant == "card":
+        check.card_id = extra[0]
+    return check, tuple(extra) if extra[0] is not None else None
+
+
+def _pk(obj):
+    return obj.pk if obj is not None else None
+
+
+def _orm_counter(kind: str, share_code_id: int, *rest):
+    """The failure counter's change through the ORM (SQLite): the new (failures, locked_at)."""
+    rows = ShareCode.objects.filter(pk=share_code_id)
+    if kind == "failed":
+        limit, now = rest
+        rows.update(
+            failures=F("failures") + 1,
+            locked_at=Case(
+                When(failures__gte=limit, locked_at__isnull=True, then=Value(now)),
+                default=F("locked_at"),
+            ),
+        )
+        # Read back on every path, so that a missing code does the same work as a wrong birthday.
+        return rows.values_list("failures", "locked_at").first()
+    rows.filter(failures__gt=0).update(failures=0)
+    return None
+
+
+def _check_event(action: str, check: dict, user, api_key, data: dict) -> dict:
+    return audit_event_values(
+        actor=user if api_key is None else None,
+        action=action,
+        object_type=CHECK_OBJECT_TYPE,
+        object_id=check["check_id"],
+        member_state=check["member_state"],
+        data={
+            "organisation": check["organisation"].pk,
+            "api_key": api_key.pk if api_key is not None else None,
+            **data,
+        },
+        at=check["checked_at"],
+    )
+
+
 def check_by_share_code(
     *,
     organisation: VerifierOrganisation,
@@ -566,75 +723,64 @@ def check_by_share_code(
     if not isinstance(date_of_birth, date):
         raise InvalidInput(_("Enter the date of birth."), field="date_of_birth")
     digest = code_digest(normalised)
+    now = timezone.now()
+    # The code's holder is its card's applicant (share_code_create makes it so): one join.
+    row = _fetch("share_code", digest)
+    holder = row.card.applicant if row is not None else None
+    stored = holder.date_of_birth if holder is not None else _STAND_IN_BIRTHDAY
+    birthday_matches = hmac.compare_digest(stored.isoformat(), date_of_birth.isoformat())
+    usable = row is not None and row.state_at(now) == "active"
+    matched = birthday_matches and usable
+    card = row.card if matched else None
+    if card is None:
+        result = CheckResult.NO_MATCH
+    else:
+        result = CheckResult.VALID if card_is_valid(card) else CheckResult.NOT_VALID
+    fields = {
+        "check_id": codes.new_check_id(),
+        "organisation": organisation,
+        "checked_by": user if api_key is None else None,
+        "api_key": api_key,
+        "method": CheckMethod.SHARE_CODE,
+        "purpose": purpose,
+        "reason": reason,
+        "share_code": row,
+        "card": card,
+        "result": result,
+        "detail": card.status if card is not None else "",
+        "member_state": card.member_state_id if card is not None else "",
+        "valid_until": card.valid_until if card is not None else None,
+        "checked_at": now,
+    }
+    event = _check_event(
+        "verification.share_code_check",
+        fields,
+        user,
+        api_key,
+        {"purpose": purpose, "result": result},
+    )
+    if matched:
+        # One statement; a match resets a count of failures (there rarely is one).
+        check, _counter = _write_check(
+            fields, event, counter=("matched", row.pk) if row.failures else None
+        )
+        check.holder_name = holder.latin_name
+        return check
+    # A wrong code or birthday: the same statement on both paths (on no row when the code
+    # does not exist), in a transaction that also takes the lock when it ends a run.
     max_failures = settings.RELOCARD_SHARE_CODE_MAX_FAILURES
     with transaction.atomic():
-        now = timezone.now()
-        # The code's holder is its card's applicant (share_code_create makes it so): one join.
-        row = _fetch("share_code", digest)
-        holder = row.card.applicant if row is not None else None
-        stored = holder.date_of_birth if holder is not None else _STAND_IN_BIRTHDAY
-        birthday_matches = hmac.compare_digest(stored.isoformat(), date_of_birth.isoformat())
-        usable = row is not None and row.state_at(now) == "active"
-        matched = birthday_matches and usable
-        # The same statement on every path; on no row when the code does not exist.
         target = row.pk if row is not None else 0
-        if matched:
-            if row.failures:
-                ShareCode.objects.filter(pk=target).update(failures=0)
-        else:
-            ShareCode.objects.filter(pk=target).update(
-                failures=F("failures") + 1,
-                locked_at=Case(
-                    When(failures__gte=max_failures - 1, locked_at__isnull=True, then=Value(now)),
-                    default=F("locked_at"),
-                ),
-            )
-        just_locked = (
-            not matched
-            and row is not None
-            and row.locked_at is None
-            and row.failures + 1 >= max_failures
+        check, counter = _write_check(
+            fields, event, counter=("failed", target, max_failures - 1, now)
         )
-        card = row.card if matched else None
-        if card is None:
-            result = CheckResult.NO_MATCH
-        else:
-            result = CheckResult.VALID if card_is_valid(card) else CheckResult.NOT_VALID
-        check = CardCheck.objects.create(
-            check_id=codes.new_check_id(),
-            organisation=organisation,
-            checked_by=user if api_key is None else None,
-            api_key=api_key,
-            method=CheckMethod.SHARE_CODE,
-            purpose=purpose,
-            reason=reason,
-            share_code=row,
-            card=card,
-            result=result,
-            detail=card.status if card is not None else "",
-            member_state=card.member_state_id if card is not None else "",
-            valid_until=card.valid_until if card is not None else None,
-            checked_at=now,
-        )
-        audit_record(
-            actor=user if api_key is None else None,
-            action="verification.share_code_check",
-            obj=check,
-            member_state=check.member_state,
-            data={
-                "organisation": organisation.pk,
-                "api_key": api_key.pk if api_key is not None else None,
-                "purpose": purpose,
-                "result": result,
-            },
-        )
-        if just_locked:
+        if counter is not None and counter[1] == now:
             audit_record(
                 actor=None,
                 action="share_code.locked",
                 obj=row,
                 member_state=row.card.member_state_id,
-                data={"failures": row.failures + 1},
+                data={"failures": counter[0]},
             )
             notify(holder.user, "share_code_locked")  # the user is read on this path only
     return check
@@ -709,36 +855,31 @@ def check_by_qr(
     claims = verification.claims if result != CheckResult.NOT_GENUINE else {}
     number = claims.get("card_number")
     valid_until = claims.get("valid_until")
-    with transaction.atomic():
-        card = _fetch("card", number) if number else None
-        check = CardCheck.objects.create(
-            check_id=codes.new_check_id(),
-            organisation=organisation,
-            checked_by=user if api_key is None else None,
-            api_key=api_key,
-            method=CheckMethod.QR,
-            purpose=purpose,
-            reason=reason,
-            card=card,
-            result=result,
-            detail=verification.status,
-            member_state=claims.get("member_state", ""),
-            valid_until=date.fromisoformat(valid_until) if valid_until else None,
-            checked_at=timezone.now(),
-        )
-        audit_record(
-            actor=user if api_key is None else None,
-            action="verification.qr_check",
-            obj=check,
-            member_state=check.member_state,
-            data={
-                "organisation": organisation.pk,
-                "api_key": api_key.pk if api_key is not None else None,
-                "purpose": purpose,
-                "result": result,
-                "status": verification.status,
-            },
-        )
+    fields = {
+        "check_id": codes.new_check_id(),
+        "organisation": organisation,
+        "checked_by": user if api_key is None else None,
+        "api_key": api_key,
+        "method": CheckMethod.QR,
+        "purpose": purpose,
+        "reason": reason,
+        "card": None,  # the card with this number, if any: looked up as the check is written
+        "result": result,
+        "detail": verification.status,
+        "member_state": claims.get("member_state", ""),
+        "valid_until": date.fromisoformat(valid_until) if valid_until else None,
+        "checked_at": timezone.now(),
+    }
+    event = _check_event(
+        "verification.qr_check",
+        fields,
+        user,
+        api_key,
+        {"purpose": purpose, "result": result, "status": verification.status},
+    )
+    check, card = _write_check(fields, event, card_number=number or None)
+    if card is not None:
+        check.holder_name = card[1]
     return check, verification
 
 
@@ -750,7 +891,8 @@ def check_viewed(*, actor, check: CardCheck, api_key: ApiKey | None = None) -> N
         audit_record(
             actor=actor,
             action="verification.check_viewed",
-            obj=check,
+            object_type=CHECK_OBJECT_TYPE,
+            object_id=check.check_id,
             member_state=check.member_state,
             data={"api_key": api_key.pk} if api_key is not None else None,
         )
