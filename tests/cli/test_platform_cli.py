@@ -141,3 +141,15 @@ def test_file_mailer_writes_under_the_var_dir(monkeypatch):
     assert mailer_config()["OPTIONS"] == {"file_path": str(VAR_DIR / "mail")}
     monkeypatch.delenv("RELOCARD_EMAIL_BACKEND")
     assert mailer_config() == {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+
+
+def test_postgres_urls_prepare_statements_and_other_urls_are_left_alone(monkeypatch):
+    from relocard.settings.base import database_config
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://relocard@db.example.org:5432/relocard")
+    options = database_config()["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/relocard/relocard.sqlite3")
+    config = database_config()
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert "server_side_binding" not in config.get("OPTIONS", {})

@@ -119,7 +119,8 @@ def database_config() -> dict:
         # it 5 times: hot statements (a check's lookup and write) are not parsed and planned
         # again on every request. A pooler in front needs to support prepared statements
         # (PgBouncer 1.21 or later with max_prepared_statements).
-        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
