@@ -40,7 +40,9 @@ def test_statistics_page_access_and_query_count(client, make_case, staff):
     assert client.get(reverse("console:statistics")).status_code == 404
     client.force_login(staff["supervisor"])
     html = client.get(reverse("console:statistics")).content.decode()
-    assert "<h2>FR</h2>" in html and "<h2>DE</h2>" not in html
+    assert "<h2>France</h2>" in html and "<h2>Germany</h2>" not in html
+    html = client.get(reverse("console:statistics"), headers={"accept-language": "ru"})
+    assert "<h2>Франция</h2>" in html.content.decode()
 
 
 def test_what_if_runs_over_real_cases(client, make_case, staff):
