@@ -303,6 +303,29 @@ def _trial_year(staff: dict, rnd: random.Random) -> None:
         )
 
 
+def _bank_check() -> None:
+    """The demo bank checks the signed-in holder's card with a share code, so that both of
+    them have a check to look at (through the services, like any check)."""
+    from relocard.cards.models import Card
+    from relocard.verification.models import VerifierMembership
+    from relocard.verification.services import check_by_share_code, share_code_create
+
+    card = Card.objects.select_related("applicant__user").get(
+        applicant__user__email=f"applicant0@{DEMO_DOMAIN}"
+    )
+    membership = VerifierMembership.objects.select_related("organisation", "user").get(
+        user__email=f"checks@bank.{DEMO_DOMAIN}"
+    )
+    _row, code = share_code_create(actor=card.applicant.user, card=card, purpose="bank")
+    check_by_share_code(
+        organisation=membership.organisation,
+        code=code,
+        date_of_birth=card.applicant.date_of_birth,
+        reason="Opening a current account",
+        user=membership.user,
+    )
+
+
 def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, str, str]]:
     """Seed on the first run; afterwards just return the saved demo sign-ins."""
     path = settings.VAR_DIR / CREDENTIALS_FILE
@@ -347,6 +370,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
             echo(f"  {n} applicants...")
     _backdate(rnd)
     _trial_year(staff, rnd)
+    _bank_check()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")
     path.chmod(0o600)

@@ -12,7 +12,7 @@ from relocard.audit.services import audit_seal
 from relocard.cards.models import Card
 from relocard.cases.models import Application, CaseState
 from relocard.demo import CREDENTIALS_FILE, ensure_demo
-from relocard.verification.models import VerifierOrganisation
+from relocard.verification.models import CardCheck, VerifierOrganisation
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,9 @@ def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
     }  # fmt: skip
     assert Card.objects.filter(applicant__user__email=creds[-1][1]).exists()
     assert VerifierOrganisation.objects.filter(status="approved").exists()
+    # The signed-in holder has a check by the demo bank to see, and the bank has it too.
+    (check,) = CardCheck.objects.filter(card__applicant__user__email=creds[-1][1])
+    assert check.result == "valid" and check.checked_by.email == creds[-2][1]
 
     path = var_dir / CREDENTIALS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # passwords: the owner only
