@@ -7,12 +7,13 @@ document and a short label, with a warning not to write anything sensitive.
 
 from __future__ import annotations
 
-from babel import Locale
 from django import forms
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from relocard.cases.models import EvidenceKind
+from relocard.common.names import country_choices as names_country_choices
+from relocard.common.names import language_names
 from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES
 
 #: The 24 official EU languages (ISO 639-1), then a few others applicants often hold.
@@ -23,15 +24,12 @@ EU_COUNTRIES = sorted(EU_MEMBER_STATES)
 
 
 def language_choices():
-    locale = Locale.parse(get_language() or "en", sep="-")
-    names = locale.languages
+    names = language_names()
     return [(code, names.get(code, code)) for code in (*EU_LANGUAGES, *OTHER_LANGUAGES)]
 
 
 def country_choices():
-    locale = Locale.parse(get_language() or "en", sep="-")
-    names = locale.territories
-    return sorted(((c, names.get(c, c)) for c in EU_COUNTRIES), key=lambda x: x[1])
+    return names_country_choices(EU_COUNTRIES)
 
 
 ISCED_CHOICES = [

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from babel import Locale
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import DateInput
+from relocard.common.names import country_choices
 from relocard.presence.services import COUNTRY_CODES
 
 
 def destination_choices():
-    names = Locale.parse(get_language() or "en", sep="-").territories
-    countries = sorted(((c, names.get(c, c)) for c in COUNTRY_CODES), key=lambda x: x[1])
-    return [("", _("Not another Schengen country, or I prefer not to say")), *countries]
+    return [
+        ("", _("Not another Schengen country, or I prefer not to say")),
+        *country_choices(COUNTRY_CODES),
+    ]
 
 
 class TripForm(forms.Form):

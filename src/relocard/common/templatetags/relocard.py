@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from babel import Locale
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from relocard.common import names
 
 register = template.Library()
 
@@ -34,9 +35,7 @@ def member_state_name(member_state):
 @register.filter
 def country_name(code):
     """A country's name in the reader's language from its ISO code (CLDR data, via Babel)."""
-    if not code:
-        return ""
-    return Locale.parse(get_language() or "en", sep="-").territories.get(code, code)
+    return names.country_name(code)
 
 
 @register.filter
