@@ -26,17 +26,33 @@ PROFILE_FIELDS = (
 )
 
 
+def account_create(
+    *, email: str, password: str | None, role: str, own: bool = True, **fields
+) -> User:
+    """Create a user, unless an account with this e-mail address (in any case) exists.
+
+    Every way in (sign-up, a verifier organisation's sign-up or a colleague added by its
+    manager, staff) goes through here, inside the caller's transaction, which also writes the
+    audit event. ``own``: the person signs up themself, so the refusal tells them to sign in.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("account_create runs inside the caller's transaction.atomic()")
+    if User.objects.filter(email__iexact=email).exists():
+        message = (
+            _("An account with this e-mail address already exists. Sign in instead.")
+            if own
+            else _("An account with this e-mail address already exists.")
+        )
+        raise InvalidInput(message, field="email")
+    return User.objects.create_user(email, password, role=role, **fields)
+
+
 def user_register(*, email: str, password: str, language: str = "en") -> User:
     """An applicant signs up. The password has been validated by the form."""
     email = email.strip().lower()
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
-            raise InvalidInput(
-                _("An account with this e-mail address already exists. Sign in instead."),
-                field="email",
-            )
-        user = User.objects.create_user(
-            email, password, role=Role.APPLICANT, preferred_language=language
+        user = account_create(
+            email=email, password=password, role=Role.APPLICANT, preferred_language=language
         )
         audit_record(actor=user, action="account.registered", obj=user)
     return user
@@ -46,10 +62,11 @@ def staff_user_create(
     *, actor: User | None, email: str, password: str, role: str, member_state: str | None
 ) -> User:
     with transaction.atomic():
-        user = User.objects.create_user(
-            email,
-            password,
+        user = account_create(
+            email=email,
+            password=password,
             role=role,
+            own=False,
             member_state_id=member_state,
             is_staff=(role == Role.PROGRAMME_ADMIN),
             is_superuser=(role == Role.PROGRAMME_ADMIN),

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.expressions import Col
@@ -31,6 +30,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Applicant, Role
+from relocard.accounts.services import account_create
 from relocard.audit.chain import canonical
 from relocard.audit.models import AuditEvent
 from relocard.audit.services import audit_event_values, audit_record
@@ -106,7 +106,6 @@ def organisation_register(
     """A verifier signs up with their organisation, which waits for a programme admin."""
     from relocard.reference.models import MemberState
 
-    User = get_user_model()
     email = email.strip().lower()
     name = " ".join(name.split())
     if kind not in VerifierKind.values:
@@ -121,14 +120,9 @@ def organisation_register(
             _("Enter the company or trade register number."), field="registration_number"
         )
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
-            raise InvalidInput(
-                _("An account with this e-mail address already exists. Sign in instead."),
-                field="email",
-            )
-        user = User.objects.create_user(
-            email,
-            password,
+        user = account_create(
+            email=email,
+            password=password,
             role=Role.VERIFIER,
             member_state_id=country,
             preferred_language=language,
@@ -183,17 +177,13 @@ def member_add(*, actor, email: str):
     membership = access.verifier_membership(actor)
     if membership is None or not access.can_manage_organisation(actor):
         raise NotAllowed(_("Only the person who manages the organisation can add colleagues."))
-    User = get_user_model()
     email = email.strip().lower()
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
-            raise InvalidInput(
-                _("An account with this e-mail address already exists."), field="email"
-            )
-        user = User.objects.create_user(
-            email,
-            None,
+        user = account_create(
+            email=email,
+            password=None,
             role=Role.VERIFIER,
+            own=False,
             member_state_id=membership.organisation.country_id,
         )
         VerifierMembership.objects.create(user=user, organisation=membership.organisation)
