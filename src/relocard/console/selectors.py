@@ -51,6 +51,19 @@ class MemberStateStats:
     cards: dict[str, Figure]
 
 
+def member_states_in_view(user) -> list[str]:
+    """The member states whose figures a staff member sees: all where the programme runs for
+    programme admins, their own for everyone else (the access checks come first)."""
+    from relocard.common import access
+    from relocard.reference.models import MemberState
+
+    if access.sees_all_member_states(user):
+        return list(
+            MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True)
+        )
+    return [user.member_state_id]
+
+
 def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
     """One row per member state: a fixed number of queries whatever the number of cases."""
     now = timezone.now()

@@ -472,18 +472,11 @@ def transfers_queue(request):
 
 @staff_required
 def statistics(request):
-    from relocard.console.selectors import WINDOW_DAYS, programme_statistics
-    from relocard.reference.models import MemberState
+    from relocard.console.selectors import WINDOW_DAYS, member_states_in_view, programme_statistics
 
     if not access.can_see_statistics(request.user):
         raise Http404(access.NOT_FOUND)
-    if access.sees_all_member_states(request.user):
-        codes = list(
-            MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True)
-        )
-    else:
-        codes = [request.user.member_state_id]
-    rows = programme_statistics(member_states=codes)
+    rows = programme_statistics(member_states=member_states_in_view(request.user))
     from relocard.cards.models import CardStatus
 
     return render(
@@ -501,18 +494,13 @@ def statistics(request):
 @staff_required
 def what_if(request):
     from relocard.console.forms import WhatIfForm
+    from relocard.console.selectors import member_states_in_view
     from relocard.console.selectors import what_if as run_what_if
     from relocard.core.rules import RulesError
-    from relocard.reference.models import MemberState
 
     if not access.can_run_what_if(request.user):
         raise Http404(access.NOT_FOUND)
-    if access.sees_all_member_states(request.user):
-        codes = list(
-            MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True)
-        )
-    else:
-        codes = [request.user.member_state_id]
+    codes = member_states_in_view(request.user)
     from django.utils import timezone
 
     form = WhatIfForm(
