@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from relocard.cards.models import Card
+from relocard.cards.models import Card, CardStatus
 from relocard.cases.models import Application, CaseState, Decision, DecisionOutcome, DecisionStatus
 from relocard.core.workflow import percentile
 
@@ -64,18 +64,18 @@ def member_states_in_view(user) -> list[str]:
     return [user.member_state_id]
 
 
+def _counts(rows, field: str) -> Counter:
+    """(member state, value of ``field``) -> rows, in one grouped query."""
+    grouped = rows.values_list("member_state_id", field).annotate(n=Count("id"))
+    return Counter({(ms, value): n for ms, value, n in grouped})
+
+
 def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
     """One row per member state: a fixed number of queries whatever the number of cases."""
     now = timezone.now()
     since = now - timedelta(days=WINDOW_DAYS)
     today = timezone.localdate()
-    states = Counter()
-    for ms, state, n in (
-        Application.objects.filter(member_state__in=member_states)
-        .values_list("member_state_id", "state")
-        .annotate(n=Count("id"))
-    ):
-        states[(ms, state)] = n
+    states = _counts(Application.objects.filter(member_state__in=member_states), "state")
     overdue = dict(
         Application.objects.filter(
             member_state__in=member_states,
@@ -103,13 +103,7 @@ def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
         confirmed_at__gte=since,
     ).values_list("application__member_state_id", "reasons"):
         refusals[ms].update(list(reasons or {}))  # one count per criterion named
-    cards = Counter()
-    for ms, status, n in (
-        Card.objects.filter(member_state__in=member_states)
-        .values_list("member_state_id", "status")
-        .annotate(n=Count("id"))
-    ):
-        cards[(ms, status)] = n
+    cards = _counts(Card.objects.filter(member_state__in=member_states), "status")
     rows = []
     for ms in member_states:
         sample = durations[ms]
@@ -126,9 +120,7 @@ def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
                 sample=len(sample),
                 overdue=figure(overdue.get(ms, 0)),
                 refusal_criteria=[(c, figure(n)) for c, n in refusals[ms].most_common()],
-                cards={
-                    s: figure(cards[(ms, s)]) for s in ("active", "suspended", "revoked", "expired")
-                },
+                cards={s: figure(cards[(ms, s)]) for s in CardStatus.values},
             )
         )
     return rows
