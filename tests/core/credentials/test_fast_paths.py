@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from relocard.core.credentials import (
@@ -71,7 +71,7 @@ from relocard.core.credentials.verify import (
 from .conftest import ISSUED, T0, URI, make_card
 
 DAY = date(2025, 6, 1)
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=300)
 
 # --- strategies ------------------------------------------------------------------------------
 
@@ -254,7 +254,7 @@ def test_day_start_is_midnight_utc(day: date) -> None:
     assert day_start(day) == int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(st.binary(max_size=2), st.integers(0, 400))
 def test_sign1_writes_the_layout_decode_sign1_reads(extra: bytes, size: int) -> None:
     payload = extra + b"q" * size

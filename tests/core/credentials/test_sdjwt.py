@@ -140,7 +140,7 @@ def test_verdicts_for_time_and_issuer(vc, trust_list, keystore) -> None:
     assert verify(other, trust_list=trust_list, at=DAY).status == "malformed"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(alphabet='abcXYZ012-_.~{}"[]:,', max_size=300))
 def test_parsing_raises_only_sd_jwt_error(text) -> None:
     try:
@@ -150,7 +150,7 @@ def test_parsing_raises_only_sd_jwt_error(text) -> None:
     assert parsed.jwt.count(".") == 2
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(data=st.data())
 def test_mutated_presentations_never_raise(vc, trust_list, data) -> None:
     pos = data.draw(st.integers(0, len(vc) - 1))

@@ -210,7 +210,7 @@ def test_non_text_never_raises(trust_list) -> None:
         assert verify(value, trust_list=trust_list).status == "malformed"  # type: ignore[arg-type]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(max_size=500))
 def test_arbitrary_text_never_raises(trust_list, text) -> None:
     result = verify(text, trust_list=trust_list, at=DAY)
@@ -218,7 +218,7 @@ def test_arbitrary_text_never_raises(trust_list, text) -> None:
     assert not result.valid
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(data=st.data())
 def test_truncated_or_mutated_payloads_never_raise_or_pass(payload, trust_list, data) -> None:
     cut = data.draw(st.integers(0, len(payload)))

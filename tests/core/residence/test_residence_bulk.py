@@ -75,7 +75,7 @@ def assert_same(inputs: list[CheckInput], order: list[int] | None = None) -> Non
         assert got == expected, f"holder {h}"
 
 
-@settings(max_examples=150, deadline=None)  # several holders, each checked twice
+@settings(max_examples=150)  # several holders, each checked twice
 @given(st.lists(check_inputs(max_records=10), min_size=1, max_size=6), st.data())
 def test_bulk_equals_the_single_check(inputs: list[CheckInput], data: st.DataObject) -> None:
     n = sum(len(records_to_rows(inp.records)) for inp in inputs)

@@ -412,7 +412,6 @@ def test_planned_open_trip_needs_no_evidence_yet() -> None:
 # --- oracles ---------------------------------------------------------------------------
 
 
-@settings(deadline=None)  # a day-by-day simulation
 @given(check_inputs(with_crossings=False, open_ends=False, max_records=10))
 def test_known_trips_match_the_day_by_day_definition(inp: CheckInput) -> None:
     result = check(inp)
@@ -435,7 +434,7 @@ def test_known_trips_match_the_day_by_day_definition(inp: CheckInput) -> None:
         assert result.status is expected_status
 
 
-@settings(max_examples=60, deadline=None)  # enumerates up to 5,000 histories
+@settings(max_examples=60)  # enumerates up to 5,000 histories
 @given(check_inputs(max_records=5))
 def test_min_and_max_are_the_extremes_over_every_possible_history(inp: CheckInput) -> None:
     """Enumerate every value of every unknown end: the range must be exactly [min, max]."""

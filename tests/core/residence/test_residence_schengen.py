@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from relocard.core.residence import (
@@ -260,7 +260,6 @@ stay_lists = st.lists(
 )
 
 
-@settings(deadline=None)  # the oracle counts every window day by day
 @given(
     stay_lists,
     st.dates(date(2025, 3, 1), date(2026, 9, 30)),

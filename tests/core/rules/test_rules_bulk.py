@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_strategies import facts_mappings, force_majeure, overrides
 
@@ -27,7 +27,7 @@ from relocard.core.rules.synthetic import population
 ON = date(2026, 3, 1)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(
     rows=st.lists(st.tuples(facts_mappings, force_majeure), min_size=1, max_size=12),
     country=st.sampled_from(["FR", "DE", "PL", "CY"]),
