@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pathlib
 import re
 
@@ -153,3 +154,24 @@ def test_postgres_urls_prepare_statements_and_other_urls_are_left_alone(monkeypa
     config = database_config()
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert "server_side_binding" not in config.get("OPTIONS", {})
+
+
+@pytest.mark.parametrize("root_level", [logging.INFO, logging.WARNING])
+def test_the_worker_logs_tasks_no_lower_than_the_configured_level(root_level):
+    """django-tasks-db's command sets its loggers to INFO on its own; `relocard worker` keeps
+    them at the level RELOCARD_LOG_LEVEL gives the root logger (the demo uses WARNING)."""
+    from django_tasks_db.compat import TASKS_LOGGER
+
+    from relocard.cli.platform import _quiet_db_worker
+
+    names = (TASKS_LOGGER, "django_tasks_db")
+    root = logging.getLogger()
+    saved = root.level, [logging.getLogger(n).level for n in names]
+    try:
+        root.setLevel(root_level)
+        _quiet_db_worker().configure_logging(1)
+        assert [logging.getLogger(n).level for n in names] == [root_level, root_level]
+    finally:
+        root.setLevel(saved[0])
+        for name, level in zip(names, saved[1], strict=True):
+            logging.getLogger(name).setLevel(level)

@@ -66,14 +66,23 @@ def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
             # Paths only: query strings may carry search terms; names never appear in paths.
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
             self.cfg.set("timeout", 60)
+            # No runtime control socket (gunicorn 25.1+ opens one in the home directory by
+            # default): a second server on the machine would take it over, and nothing here
+            # uses it. Stop and reload the server with signals as before.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return application
 
     click.echo(
-        f"Relocard is serving on http://{bind}/ (gunicorn, {workers} workers x {threads} threads)"
+        f"Relocard is serving on http://{bind}/ (gunicorn, {_count(workers, 'worker')}"
+        f" x {_count(threads, 'thread')})"
     )
     Server().run()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @click.command()
@@ -140,7 +149,28 @@ def worker(queue_name: str, interval: float, batch: bool) -> None:
     args = ["--queue-name", queue_name, "--interval", str(interval)]
     if batch:
         args.append("--batch")
-    call_command("db_worker", *args)
+    call_command(_quiet_db_worker(), *args)
+
+
+def _quiet_db_worker():
+    """django-tasks-db's worker command, minus its habit of setting its loggers to INFO
+    whatever the settings say: here they never log below the root level that
+    ``RELOCARD_LOG_LEVEL`` sets (the demo sets WARNING, so that a line per task does not
+    bury its sign-ins; failures are still logged)."""
+    import logging
+
+    from django_tasks_db.compat import TASKS_LOGGER
+    from django_tasks_db.management.commands.db_worker import Command
+
+    class Worker(Command):
+        def configure_logging(self, verbosity: int) -> None:
+            super().configure_logging(verbosity)
+            floor = logging.getLogger().level
+            for name in (TASKS_LOGGER, "django_tasks_db"):
+                task_logger = logging.getLogger(name)
+                task_logger.setLevel(max(task_logger.level, floor))
+
+    return Worker()
 
 
 @click.group()
