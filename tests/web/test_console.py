@@ -49,6 +49,24 @@ def test_queue_shows_only_own_member_state(client, make_case, staff):
     assert fr.reference in html and de.reference not in html
 
 
+def test_queue_marks_deadlines_paused_for_a_correction(client, make_case, staff):
+    from datetime import timedelta
+
+    from relocard.cases.models import Application
+
+    waiting = make_case("correction_requested")
+    late = make_case("in_review")
+    for app in (waiting, late):  # both deadlines have passed
+        Application.objects.filter(pk=app.pk).update(
+            decision_due=app.created_at.date() - timedelta(days=3)
+        )
+    client.force_login(staff["caseworker"])
+    html = client.get(reverse("console:queue")).content.decode()
+    rows = {ref: html.split(ref)[2].split("</tr>")[0] for ref in (waiting.reference, late.reference)}
+    assert "Clock paused" in rows[waiting.reference] and "Overdue" not in rows[waiting.reference]
+    assert "Overdue" in rows[late.reference] and "Clock paused" not in rows[late.reference]
+
+
 def test_queue_shows_no_names(client, make_case, staff):
     make_case("submitted")
     client.force_login(staff["caseworker"])

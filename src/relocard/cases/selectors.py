@@ -56,7 +56,13 @@ def staff_queue(*, user, state: str | None = None, sort: str = "deadline") -> Qu
 
 
 def deadline_flag(application: Application, today: date) -> str:
-    """'overdue', 'soon' or '' for the queue's deadline column."""
+    """'overdue', 'soon', 'paused' or '' for the queue's deadline column.
+
+    'paused': a correction is awaited, so the clock stands still and the date shown moves
+    later by the days the applicant takes (it cannot be overdue or due soon meanwhile).
+    """
+    if application.state == CaseState.CORRECTION_REQUESTED and application.clock_paused_at:
+        return "paused"
     if application.decision_due is None or application.state not in PENDING_STATES:
         return ""
     if application.decision_due < today:
