@@ -14,6 +14,7 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -235,18 +236,108 @@ def _drive(
 
 
 def _backdate(rnd: random.Random) -> None:
-    """Spread submissions over the last months (demo only: see the module docstring)."""
+    """Spread the filed cases over the past months (demo only: see the module docstring).
+
+    Each case was seeded within a fraction of a second. Every time stamp of a case (its
+    history, documents, correction requests, decisions, card) is mapped in order onto a
+    plausible timeline: started a few days before it was filed, worked on and decided weeks
+    later. A card's year starts on the day its case was decided (the first holder's ten
+    months ago, so that the renewal is open); its credentials are signed again for those
+    dates, so that the printed QR says what the card page says.
+    """
+    from relocard.cards.credentials import credentials_issue
+    from relocard.cards.models import Card, CardCredential
+    from relocard.cards.services import card_validity
+
     now = timezone.now()
-    for app in Application.objects.exclude(submitted_at=None).select_related("member_state"):
-        submitted = now - timedelta(days=rnd.randint(3, 80), hours=rnd.randint(0, 23))
-        fields = {
-            "submitted_at": submitted,
-            "decision_due": (submitted + timedelta(days=app.member_state.decision_days)).date(),
-        }
-        if app.decided_at:
+    cards = {card.application_id: card for card in Card.objects.order_by("id")}
+    card_days = {app_id: 310 if n == 0 else rnd.randint(5, 300) for n, app_id in enumerate(cards)}
+    filed = Application.objects.exclude(submitted_at=None).select_related("member_state")
+    for app in filed.order_by("id"):
+        hour = timedelta(hours=rnd.randint(0, 8))
+        if app.pk in card_days:
+            decided = now - timedelta(days=card_days[app.pk]) - hour
+            submitted = decided - timedelta(days=rnd.randint(10, 75))
+        else:
+            submitted = now - timedelta(days=rnd.randint(3, 80)) - hour
             decided = min(now, submitted + timedelta(days=rnd.randint(10, 75)))
-            fields["decided_at"] = decided
-        Application.objects.filter(pk=app.pk).update(**fields)
+        # Without a decision, the work after filing (review, a correction request) took
+        # a few days, and is over by now.
+        worked = decided if app.decided_at else min(now, submitted + timedelta(days=5))
+        _timeline(
+            app,
+            begun=submitted - timedelta(days=rnd.randint(1, 6)),
+            submitted=submitted,
+            until=worked,
+        )
+        app.refresh_from_db()
+        Application.objects.filter(pk=app.pk).update(
+            decision_due=(app.submitted_at + timedelta(days=app.member_state.decision_days)).date()
+        )
+        card = cards.get(app.pk)
+        if card is not None:
+            valid_from = timezone.localdate(decided, ZoneInfo(app.member_state.timezone))
+            Card.objects.filter(pk=card.pk).update(
+                issued_at=decided,
+                valid_from=valid_from,
+                valid_until=card_validity(card.member_state_id, valid_from),
+            )
+            card.refresh_from_db()
+            CardCredential.objects.filter(card=card).delete()
+            credentials_issue(card)
+
+
+def _timeline(app: Application, *, begun, submitted, until):
+    """Move every time stamp of ``app`` onto [begun, until], keeping their order: what happened
+    before filing onto [begun, submitted], the rest onto [submitted, until]."""
+    from relocard.cases.models import CaseTransition, CorrectionRequest, Decision, EvidenceItem
+
+    rows = [
+        (
+            Application,
+            {"pk": app.pk},
+            ["created_at", "submitted_at", "decided_at", "clock_paused_at"],
+        ),
+        (CaseTransition, {"application": app}, ["at"]),
+        (EvidenceItem, {"application": app}, ["uploaded_at", "reviewed_at"]),
+        (CorrectionRequest, {"application": app}, ["requested_at", "answered_at"]),
+        (Decision, {"application": app}, ["proposed_at", "confirmed_at"]),
+    ]
+    found = [
+        (model, row["pk"], {f: row[f] for f in fields if row[f] is not None}, row)
+        for model, where, fields in rows
+        for row in model.objects.filter(**where).values(
+            "pk", *fields, *(["appeal_deadline"] if model is Decision else [])
+        )
+    ]
+    stamps = [t for _m, _pk, values, _row in found for t in values.values()]
+    # Filing stamps the case and writes its history row a moment apart, and so does deciding:
+    # each such pair lands on one moment.
+    history = CaseTransition.objects.filter(application=app).order_by("pk")
+    filing = [
+        app.submitted_at,
+        *history.filter(to_state=CaseState.SUBMITTED).values_list("at", flat=True)[:1],
+    ]
+    first, last = min(stamps), max(stamps)
+    filed_from, filed_to = min(filing), max(filing)
+    decided_from = min(app.decided_at, history.last().at) if app.decided_at else last
+
+    def remap(t):
+        if t < filed_from:
+            return begun + (submitted - begun) * ((t - first) / (filed_from - first))
+        if t <= filed_to:
+            return submitted
+        if t >= decided_from:
+            return until
+        return submitted + (until - submitted) * ((t - filed_to) / (decided_from - filed_to))
+
+    for model, pk, values, row in found:
+        changes = {f: remap(t) for f, t in values.items()}
+        if model is Decision and row["appeal_deadline"] and row["confirmed_at"]:
+            moved = remap(row["confirmed_at"]).date() - row["confirmed_at"].date()
+            changes["appeal_deadline"] = row["appeal_deadline"] + moved
+        if changes:
+            model.objects.filter(pk=pk).update(**changes)
 
 
 def _trial_year(staff: dict, rnd: random.Random) -> None:
@@ -260,14 +351,11 @@ def _trial_year(staff: dict, rnd: random.Random) -> None:
 
     today = timezone.localdate()
     cards = list(Card.objects.select_related("applicant__user", "application").order_by("id"))
-    for n, card in enumerate(cards):
-        # Start each card year some months ago so that trips and budgets mean something;
-        # the first holder's card is close to its end, so the renewal is open.
-        days_into_year = 310 if n == 0 else rnd.randint(30, 300)
-        start = today - timedelta(days=days_into_year)
-        Card.objects.filter(pk=card.pk).update(
-            valid_from=start, valid_until=start + timedelta(days=364)
-        )
+    for card in cards:
+        # Each card year started on its decision day (see _backdate), so that trips and
+        # budgets mean something; the first holder's card is close to its end.
+        start = card.valid_from
+        days_into_year = (today - start).days
         user = card.applicant.user
         for _ in range(rnd.randint(0, 4)):
             left = start + timedelta(days=rnd.randint(1, days_into_year + 40))
@@ -368,8 +456,9 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
             creds.append(("applicant (card)", user.email, password))
         if n and n % 50 == 0:
             echo(f"  {n} applicants...")
-    _backdate(rnd)
-    _trial_year(staff, rnd)
+    with transaction.atomic():
+        _backdate(rnd)
+        _trial_year(staff, rnd)
     _bank_check()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")

@@ -59,3 +59,44 @@ def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
     assert ensure_demo(applicants=24, echo=again.append) == [tuple(c) for c in creds]
     assert again == ["Demo data found: reusing it."]
     assert Application.objects.count() == 24
+
+
+def test_seeded_cases_and_cards_hold_together_in_time(
+    var_dir, member_states, django_capture_on_commit_callbacks
+):
+    """The seed moves cases into the past: their history, documents and decisions move with
+    them in order, and each card's signed QR carries the dates its card page shows."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from relocard.cards.credentials import verify_payload
+    from relocard.cards.models import CredentialFormat
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ensure_demo(applicants=24, echo=lambda _line: None)
+    now = timezone.now()
+    filed = Application.objects.exclude(submitted_at=None).prefetch_related(
+        "transitions", "evidence", "decisions"
+    )
+    assert filed.exists()
+    for app in filed:
+        history = [t.at for t in sorted(app.transitions.all(), key=lambda t: t.pk)]
+        assert history == sorted(history) and history[-1] <= now, app.reference
+        submitted = next(t.at for t in app.transitions.all() if t.to_state == "submitted")
+        assert submitted == app.submitted_at and app.created_at <= app.submitted_at
+        assert submitted < now - timezone.timedelta(days=2)  # moved into the past
+        assert all(e.uploaded_at <= app.submitted_at for e in app.evidence.all())
+        if app.decided_at:
+            assert history[-1] == app.decided_at >= app.submitted_at
+    for card in Card.objects.select_related("application", "member_state"):
+        zone = ZoneInfo(card.member_state.timezone)
+        assert card.valid_from == timezone.localdate(card.application.decided_at, zone)
+        (qr,) = card.credentials.filter(format=CredentialFormat.RC1, kind="card")
+        claims = verify_payload(qr.payload).claims
+        assert (claims["valid_from"], claims["valid_until"]) == (
+            card.valid_from.isoformat(),
+            card.valid_until.isoformat(),
+        )
+    holder = Card.objects.get(applicant__user__email__startswith="applicant0@")
+    assert (holder.valid_until - timezone.localdate()).days < 120  # its renewal is open
