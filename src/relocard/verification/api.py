@@ -119,7 +119,7 @@ class QrCheckIn(Schema):
     payload: str = Field(
         min_length=1,
         max_length=4000,
-        description="The text of the card's QR code, starting with RC1:.",
+        description="The text of the card's QR code, starting with 'RC1:'.",
     )
     reason: str = Field(min_length=1, max_length=200)
     purpose: PurposeName | None = Field(

@@ -99,7 +99,7 @@ class QrCheckForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
-        help_text=_("Paste what a QR reader shows: it starts with RC1:."),
+        help_text=_("Paste what a QR reader shows (it starts with “RC1:”)."),
     )
     file = forms.FileField(
         label=_("Or upload a photo, scan or PDF of the card"),

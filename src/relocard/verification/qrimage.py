@@ -113,6 +113,6 @@ def decode_qr(content: bytes) -> str:
     raise QrImageError(
         _(
             "No QR code was found. Upload a sharper photo in which the whole QR code is visible, "
-            "or paste the text that starts with RC1:."
+            "or paste the text that starts with “RC1:”."
         )
     )

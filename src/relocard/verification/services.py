@@ -837,7 +837,7 @@ def check_by_qr(
     payload = (payload or "").strip()
     if not payload:
         raise InvalidInput(
-            _("Paste the text of the QR code, which starts with RC1:."), field="payload"
+            _("Paste the text of the QR code, which starts with “RC1:”."), field="payload"
         )
     trust, lists = _verifier_lists()
     verification = verify(payload, trust_list=trust, status_lists=lists)
