@@ -102,6 +102,27 @@ def test_caseworker_correction_round_trip_over_http(client, make_case, staff):
     assert "Please add a lease." in html
 
 
+def test_an_incomplete_decision_form_is_summarised_at_the_top_and_changes_nothing(
+    client, make_case, staff
+):
+    app = make_case("in_review")
+    client.force_login(staff["caseworker"])
+    r = client.post(
+        reverse("console:request_correction", args=[app.reference]),
+        {"version": app.version, "message": "  "},
+    )
+    assert r.status_code == 400
+    html = r.content.decode()
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    assert '<a href="#id_message">Write what the applicant should correct or add.</a>' in summary
+    assert html.index("error-summary") < html.index("<h1>")
+    assert "<title>Error:" in html
+    r = client.post(reverse("console:request_correction", args=[app.reference]), {"message": "x"})
+    assert "This form is out of date. Open the case again and redo the step." in r.content.decode()
+    app.refresh_from_db()
+    assert app.state == "in_review" and not app.corrections.exists()
+
+
 def test_stale_decision_form_shows_an_error_and_changes_nothing(client, make_case, staff):
     app = make_case("in_review")
     stale = app.version

@@ -29,7 +29,15 @@ class QueueFilterForm(forms.Form):
 class VersionForm(forms.Form):
     """Every decision form carries the case version it was loaded with (stale forms fail)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": _("This form is out of date. Open the case again and redo the step."),
+            "invalid": _("This form is out of date. Open the case again and redo the step."),
+            "min_value": _("This form is out of date. Open the case again and redo the step."),
+        },
+    )
 
 
 class ReviewForm(forms.Form):
@@ -40,6 +48,7 @@ class ReviewForm(forms.Form):
             (EvidenceStatus.REJECTED, _("Rejected")),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether the document is verified or rejected.")},
     )
     note = forms.CharField(
         label=_("Note to the applicant (required when rejecting)"),
@@ -55,6 +64,7 @@ class CorrectionForm(VersionForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=4000,
         help_text=_("The applicant reads this. Be specific: which document, what is wrong."),
+        error_messages={"required": _("Write what the applicant should correct or add.")},
     )
     kinds = forms.MultipleChoiceField(
         label=_("Documents asked for"),
@@ -112,6 +122,7 @@ class ReturnForm(VersionForm):
         label=_("Why does the refusal go back to review?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={"required": _("Write why the refusal goes back to review.")},
     )
 
 
@@ -129,11 +140,13 @@ class ExceptionForm(VersionForm):
         min_value=1,
         max_value=366,
         help_text=_("Only days of documented force majeure; the policy caps what counts."),
+        error_messages={"required": _("Enter the number of days abroad to excuse.")},
     )
     reason = forms.CharField(
         label=_("Justification (named in the decision)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={"required": _("Write why the absence is excused.")},
     )
 
 
@@ -142,11 +155,13 @@ class AppealDecisionForm(forms.Form):
         label=_("Decision on the appeal"),
         widget=forms.RadioSelect,
         choices=[("upheld", _("Uphold the appeal")), ("dismissed", _("Dismiss the appeal"))],
+        error_messages={"required": _("Choose whether to uphold or dismiss the appeal.")},
     )
     reason = forms.CharField(
         label=_("Reasons (the applicant reads them)"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
+        error_messages={"required": _("Write the reasons for the decision on the appeal.")},
     )
 
 
@@ -155,6 +170,7 @@ class TransferRefuseForm(forms.Form):
         label=_("Why is the transfer refused?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={"required": _("Write why the transfer is refused.")},
     )
 
 

@@ -138,6 +138,7 @@ def case_detail(request, reference, *, forms=None):
         "confirm_form": VersionForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
         "errors": forms.get("errors", []),
+        "error_links": _error_links(forms),
         "card_rows": [
             (card, next((c for c in card.status_changes.all() if c.status == "proposed"), None))
             for card in application.cards.prefetch_related("status_changes__proposed_by").order_by(
@@ -148,6 +149,21 @@ def case_detail(request, reference, *, forms=None):
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
+
+
+def _error_links(forms: dict) -> list[tuple[str, str]]:
+    """(field id, message) for every error of the submitted forms, for the summary at the top
+    of the long case page: the form itself may be far below, folded in its panel."""
+    from django.forms import BaseForm
+
+    links = []
+    for form in forms.values():
+        if not isinstance(form, BaseForm) or not form.is_bound:
+            continue
+        for name, messages_ in form.errors.items():
+            anchor = form[name].auto_id if name in form.fields else ""
+            links += [(anchor, message) for message in messages_]
+    return links
 
 
 def _trial_year(user, application, forms) -> dict:
