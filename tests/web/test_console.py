@@ -62,7 +62,9 @@ def test_queue_marks_deadlines_paused_for_a_correction(client, make_case, staff)
         )
     client.force_login(staff["caseworker"])
     html = client.get(reverse("console:queue")).content.decode()
-    rows = {ref: html.split(ref)[2].split("</tr>")[0] for ref in (waiting.reference, late.reference)}
+    rows = {
+        ref: html.split(ref)[2].split("</tr>")[0] for ref in (waiting.reference, late.reference)
+    }
     assert "Clock paused" in rows[waiting.reference] and "Overdue" not in rows[waiting.reference]
     assert "Overdue" in rows[late.reference] and "Clock paused" not in rows[late.reference]
 
