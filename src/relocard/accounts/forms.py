@@ -10,13 +10,15 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relocard.common.forms import Form, NamedRequiredErrors
+
 CYRILLIC = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё \-']*$")
 #: Latin letters as in the passport's machine-readable zone transliteration (ICAO 9303).
 LATIN = re.compile(r"^[A-Za-z][A-Za-z \-']*$")
 PASSPORT = re.compile(r"^[0-9A-Z]{6,12}$")
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(Form):
     """A new password typed twice and checked against the password validators; the sign-up
     forms of applicants and of verifier organisations both build on it."""
 
@@ -54,7 +56,7 @@ class SignupForm(NewPasswordForm):
     field_order = ["email", "password", "password_again"]
 
 
-class SigninForm(AuthenticationForm):
+class SigninForm(NamedRequiredErrors, AuthenticationForm):
     username = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -74,7 +76,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     surname_cyrillic = forms.CharField(
         label=_("Surname in Cyrillic"),
         max_length=80,

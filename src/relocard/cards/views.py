@@ -18,10 +18,11 @@ from relocard.cards import services as card_services
 from relocard.cards.models import CardAction, CardCredential, CardStatusChange, CredentialFormat
 from relocard.common import access
 from relocard.common.errors import RelocardError
+from relocard.common.forms import Form
 from relocard.core.credentials import CredentialError, render_qr_png
 
 
-class HolderKeyForm(forms.Form):
+class HolderKeyForm(Form):
     jwk = forms.CharField(
         label=gettext_lazy("Your wallet's public key (JWK)"),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
@@ -123,7 +124,7 @@ def card_wallet(request, reference, card_id):
 # --- staff: suspend, revoke, reinstate (four eyes) ---------------------------------------------
 
 
-class CardActionForm(forms.Form):
+class CardActionForm(Form):
     action = forms.ChoiceField(
         label=gettext_lazy("Action"), choices=CardAction.choices, widget=forms.RadioSelect
     )
@@ -134,7 +135,7 @@ class CardActionForm(forms.Form):
     )
 
 
-class ReturnChangeForm(forms.Form):
+class ReturnChangeForm(Form):
     reason = forms.CharField(
         label=gettext_lazy("Why is the change not confirmed?"),
         widget=forms.Textarea(attrs={"rows": 2}),

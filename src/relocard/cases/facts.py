@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from relocard.cases.models import EvidenceKind
+from relocard.common.forms import Form
 from relocard.common.names import country_choices as names_country_choices
 from relocard.common.names import language_names
 from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES
@@ -42,14 +43,14 @@ ISCED_CHOICES = [
 ]
 
 
-class PassportFacts(forms.Form):
+class PassportFacts(Form):
     nationality = forms.ChoiceField(
         label=_("Nationality shown in the passport"),
         choices=[("RU", _("Russian Federation")), ("other", _("Other"))],
     )
 
 
-class DiplomaFacts(forms.Form):
+class DiplomaFacts(Form):
     isced_level = forms.TypedChoiceField(
         label=_("Level of the degree"),
         choices=ISCED_CHOICES,
@@ -58,7 +59,7 @@ class DiplomaFacts(forms.Form):
     )
 
 
-class LanguageFacts(forms.Form):
+class LanguageFacts(Form):
     language = forms.ChoiceField(label=_("Language"), choices=language_choices)
     cefr = forms.ChoiceField(
         label=_("Level (CEFR)"),
@@ -67,19 +68,19 @@ class LanguageFacts(forms.Form):
     )
 
 
-class EmploymentFacts(forms.Form):
+class EmploymentFacts(Form):
     employment = forms.CharField(widget=forms.HiddenInput, initial="employed", disabled=True)
     country = forms.ChoiceField(label=_("Country of work"), choices=country_choices)
 
 
-class BusinessFacts(forms.Form):
+class BusinessFacts(Form):
     employment = forms.CharField(widget=forms.HiddenInput, initial="self_employed", disabled=True)
     country = forms.ChoiceField(
         label=_("Country where the business is registered"), choices=country_choices
     )
 
 
-class HousingFacts(forms.Form):
+class HousingFacts(Form):
     tenure = forms.ChoiceField(
         label=_("Do you rent or own the home?"),
         choices=[
@@ -91,7 +92,7 @@ class HousingFacts(forms.Form):
     country = forms.ChoiceField(label=_("Country of the home"), choices=country_choices)
 
 
-class AssetsFacts(forms.Form):
+class AssetsFacts(Form):
     amount_eur = forms.DecimalField(
         label=_("Amount in euros"),
         min_value=0,
@@ -102,7 +103,7 @@ class AssetsFacts(forms.Form):
     )
 
 
-class OtherFacts(forms.Form):
+class OtherFacts(Form):
     label = forms.CharField(
         label=_("What is this document?"),
         max_length=80,
@@ -113,7 +114,7 @@ class OtherFacts(forms.Form):
     )
 
 
-class TravelFacts(forms.Form):
+class TravelFacts(Form):
     """Evidence of a trip supports the trip's dates, recorded with the trip itself."""
 
 

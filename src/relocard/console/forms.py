@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import ProfileForm
 from relocard.cases.models import CaseState, EvidenceKind, EvidenceStatus
+from relocard.common.forms import Form
 
 STATE_FILTERS = [
     ("", _("Open cases")),
@@ -21,12 +22,12 @@ SORTS = [
 ]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(Form):
     state = forms.ChoiceField(label=_("Status"), choices=STATE_FILTERS, required=False)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     """Every decision form carries the case version it was loaded with (stale forms fail)."""
 
     version = forms.IntegerField(
@@ -40,7 +41,7 @@ class VersionForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     status = forms.ChoiceField(
         label=_("Result of the check"),
         choices=[
@@ -150,7 +151,7 @@ class ExceptionForm(VersionForm):
     )
 
 
-class AppealDecisionForm(forms.Form):
+class AppealDecisionForm(Form):
     outcome = forms.ChoiceField(
         label=_("Decision on the appeal"),
         widget=forms.RadioSelect,
@@ -165,7 +166,7 @@ class AppealDecisionForm(forms.Form):
     )
 
 
-class TransferRefuseForm(forms.Form):
+class TransferRefuseForm(Form):
     reason = forms.CharField(
         label=_("Why is the transfer refused?"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -180,7 +181,7 @@ def _parameter_choices():
     return [(name, f"{name} ({spec.unit})") for name, spec in sorted(parameter_specs().items())]
 
 
-class WhatIfForm(forms.Form):
+class WhatIfForm(Form):
     member_state = forms.ChoiceField(label=_("Member state"))
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("issuance", _("First card")), ("renewal", _("Renewal"))]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from relocard.accounts.forms import DateInput
 from relocard.cases.facts import EXPIRING_KINDS
 from relocard.cases.models import EvidenceKind
+from relocard.common.forms import Form
 from relocard.reference.models import MemberState
 
 
@@ -20,7 +21,7 @@ def member_state_choices():
     ]
 
 
-class StartForm(forms.Form):
+class StartForm(Form):
     member_state = forms.ChoiceField(
         label=_("In which country do you want to live?"),
         choices=member_state_choices,
@@ -32,7 +33,7 @@ class StartForm(forms.Form):
     )
 
 
-class EvidenceKindForm(forms.Form):
+class EvidenceKindForm(Form):
     kind = forms.ChoiceField(
         label=_("What kind of document do you want to upload?"),
         choices=EvidenceKind.choices,
@@ -41,7 +42,7 @@ class EvidenceKindForm(forms.Form):
     )
 
 
-class EvidenceFileForm(forms.Form):
+class EvidenceFileForm(Form):
     file = forms.FileField(
         label=_("Upload a file"),
         help_text=_("A PDF, PNG or JPEG scan or photo, at most 10 MB."),
@@ -63,7 +64,7 @@ class EvidenceFileForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = "application/pdf,image/png,image/jpeg"
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(Form):
     token = forms.CharField(widget=forms.HiddenInput)
     confirm = forms.BooleanField(
         label=_("I confirm that the information and documents I gave are true and complete."),
@@ -71,7 +72,7 @@ class SubmitForm(forms.Form):
     )
 
 
-class CorrectionAnswerForm(forms.Form):
+class CorrectionAnswerForm(Form):
     token = forms.CharField(widget=forms.HiddenInput)
     answer = forms.CharField(
         label=_("Your answer to the caseworker"),
@@ -84,21 +85,21 @@ class CorrectionAnswerForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     confirm = forms.BooleanField(
         label=_("Yes, withdraw this application"),
         error_messages={"required": _("Tick the box to confirm that you want to withdraw.")},
     )
 
 
-class RenewForm(forms.Form):
+class RenewForm(Form):
     confirm = forms.BooleanField(
         label=_("I want to renew my card for another year"),
         error_messages={"required": _("Tick the box to start the renewal.")},
     )
 
 
-class AppealForm(forms.Form):
+class AppealForm(Form):
     target = forms.ChoiceField(label=_("Which decision do you appeal?"), widget=forms.RadioSelect)
     grounds = forms.CharField(
         label=_("Why is the decision wrong?"),
@@ -115,7 +116,7 @@ class AppealForm(forms.Form):
         self.fields["target"].choices = choices
 
 
-class TransferForm(forms.Form):
+class TransferForm(Form):
     to_state = forms.ChoiceField(
         label=_("To which country are you moving?"),
         choices=member_state_choices,

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import DateInput
+from relocard.common.forms import Form
 from relocard.common.names import country_choices
 from relocard.presence.services import COUNTRY_CODES
 
@@ -15,7 +16,7 @@ def destination_choices():
     ]
 
 
-class TripForm(forms.Form):
+class TripForm(Form):
     left = forms.DateField(
         label=_("Day you left the country"),
         required=False,
@@ -39,7 +40,7 @@ class TripForm(forms.Form):
     )
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     leave = forms.DateField(label=_("Leave on"), widget=DateInput)
     return_ = forms.DateField(label=_("Come back on"), widget=DateInput)
 
@@ -56,7 +57,7 @@ class PlanForm(forms.Form):
         return cleaned
 
 
-class TripEvidenceForm(forms.Form):
+class TripEvidenceForm(Form):
     file = forms.FileField(
         label=_("Ticket, boarding pass or passport stamp"),
         help_text=_("A PDF, PNG or JPEG scan or photo, at most 10 MB."),

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import DateInput, NewPasswordForm
+from relocard.common.forms import Form
 from relocard.verification.models import Purpose, VerifierKind
 
 
@@ -71,7 +72,7 @@ class ReasonField(forms.CharField):
         )
 
 
-class ShareCodeCheckForm(forms.Form):
+class ShareCodeCheckForm(Form):
     code = forms.CharField(
         label=_("Share code"),
         max_length=20,
@@ -93,7 +94,7 @@ class ShareCodeCheckForm(forms.Form):
     reason = ReasonField()
 
 
-class QrCheckForm(forms.Form):
+class QrCheckForm(Form):
     payload = forms.CharField(
         label=_("Text of the QR code"),
         required=False,
@@ -117,7 +118,7 @@ class QrCheckForm(forms.Form):
         return cleaned
 
 
-class ShareCodeCreateForm(forms.Form):
+class ShareCodeCreateForm(Form):
     purpose = forms.ChoiceField(
         label=_("What is the code for?"),
         choices=Purpose.choices,
@@ -139,7 +140,7 @@ class ShareCodeCreateForm(forms.Form):
             self.fields["card"].initial = cards[0].pk
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     check_id = forms.CharField(
         label=_("Check id"),
         max_length=40,
@@ -149,7 +150,7 @@ class ConfirmForm(forms.Form):
     )
 
 
-class MemberForm(forms.Form):
+class MemberForm(Form):
     email = forms.EmailField(
         label=_("Colleague's e-mail address"),
         max_length=254,
@@ -157,7 +158,7 @@ class MemberForm(forms.Form):
     )
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(Form):
     name = forms.CharField(
         label=_("Name of the key"),
         max_length=80,
