@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from relocard.core import workflow
 from relocard.core.calendar import add_months, card_validity_end
-from relocard.core.evidence import VerifiedEvidence, facts_from_evidence
+from relocard.core.evidence import (
+    CRITERION_KINDS,
+    KIND_FACTS,
+    VerifiedEvidence,
+    facts_from_evidence,
+)
 from relocard.core.identifiers import (
     ALPHABET,
     IdentifierError,
@@ -163,3 +168,15 @@ def test_facts_from_verified_evidence():
 def test_icao_transliteration():
     assert icao_transliterate("Юлия Щукина") == "IULIIA SHCHUKINA"
     assert icao_transliterate("Пётр Ильич") == "PETR ILICH"
+
+
+def test_every_criterion_but_residence_names_the_documents_that_prove_it():
+    from datetime import date
+
+    from relocard.core import rules
+
+    for country in ("FR", "DE", "PL", "CY"):
+        for stage in ("issuance", "renewal"):
+            ids = {c.id for c in rules.criteria_for(country, stage, on=date(2026, 6, 1))}
+            assert ids - {"residence"} <= set(CRITERION_KINDS), (country, stage)
+    assert all(set(kinds) <= set(KIND_FACTS) for kinds in CRITERION_KINDS.values())

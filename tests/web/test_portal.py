@@ -158,3 +158,30 @@ def test_evidence_file_is_served_privately(client, make_case):
     assert r["Cache-Control"] == "private, no-store"
     assert r["X-Content-Type-Options"] == "nosniff"
     assert b"".join(r.streaming_content).startswith(b"%PDF")
+
+
+def test_a_draft_lists_the_documents_the_criteria_need(client, make_case):
+    app = make_case("draft", evidence=[("passport", {"passport-nationality": "RU"})])
+    client.force_login(app.applicant.user)
+    html = client.get(reverse("portal:case", args=[app.reference])).content.decode()
+    table = html.split('class="checklist"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>.*?tag-(\w+)", table, flags=re.S)
+    assert rows == [
+        ("Nationality", "uploaded"),
+        ("Higher education", "missing"),
+        ("European language", "missing"),
+        ("Liquid assets", "missing"),
+    ]
+    submit = client.get(reverse("portal:submit", args=[app.reference])).content.decode()
+    assert "Some criteria have no document yet" in submit
+
+
+def test_a_complete_draft_submits_without_a_warning(client, make_case):
+    app = make_case("draft")
+    client.force_login(app.applicant.user)
+    submit = client.get(reverse("portal:submit", args=[app.reference])).content.decode()
+    assert "tag-missing" not in submit and "Some criteria have no document yet" not in submit
+    filed = make_case("submitted")
+    client.force_login(filed.applicant.user)
+    html = client.get(reverse("portal:case", args=[filed.reference])).content.decode()
+    assert 'class="checklist"' not in html  # once filed, the pre-check says more

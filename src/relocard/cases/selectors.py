@@ -16,12 +16,13 @@ from relocard.cases.models import (
     CaseState,
     DecisionStatus,
     EvidenceItem,
+    EvidenceKind,
     EvidenceStatus,
     Stage,
 )
 from relocard.common import access
 from relocard.core import rules
-from relocard.core.evidence import VerifiedEvidence, facts_from_evidence
+from relocard.core.evidence import CRITERION_KINDS, VerifiedEvidence, facts_from_evidence
 from relocard.core.rules import Evaluation
 from relocard.core.workflow import percentile
 
@@ -180,6 +181,35 @@ def open_case_exists(*, applicant, member_state_code: str) -> bool:
 def criteria_titles() -> dict[str, dict[str, str]]:
     """Every criterion's title in English and Russian, from the rules' own definitions."""
     return {cid: {"en": c.title[0], "ru": c.title[1]} for cid, c in rules.CRITERIA.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistRow:
+    """One criterion of the case's stage and whether a document that can prove it is there."""
+
+    criterion: str
+    title: str
+    kinds: tuple[str, ...]  # the documents' names, in the reader's language
+    uploaded: bool
+
+
+def document_checklist(
+    application: Application, evidence: list[EvidenceItem]
+) -> list[ChecklistRow]:
+    """What the applicant must upload for the criteria of the case's stage, from the same
+    rules the pre-check evaluates. ``evidence`` is this cycle's documents; a rejected one
+    does not count. Whether a document proves its criterion is the caseworker's check."""
+    have = {
+        item.kind
+        for item in evidence
+        if item.cycle == application.cycle and item.status != EvidenceStatus.REJECTED
+    }
+    names = dict(EvidenceKind.choices)
+    return [
+        ChecklistRow(cid, title, tuple(str(names[k]) for k in kinds), bool(have & set(kinds)))
+        for cid, title in criteria_labels(application)
+        if (kinds := CRITERION_KINDS.get(cid))
+    ]
 
 
 def criteria_labels(application: Application) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-__all__ = ["KIND_FACTS", "VerifiedEvidence", "facts_from_evidence"]
+__all__ = ["CRITERION_KINDS", "KIND_FACTS", "VerifiedEvidence", "facts_from_evidence"]
 
 #: Which facts each kind of evidence can prove.
 KIND_FACTS: dict[str, tuple[str, ...]] = {
@@ -26,6 +26,17 @@ KIND_FACTS: dict[str, tuple[str, ...]] = {
     "liquid_assets": ("amount_eur",),
     "travel": (),
     "other": (),
+}
+
+#: Which kinds of evidence can prove each criterion of the rules (any one of them will do);
+#: the residence criterion is proven by the holder's trips, not by a document.
+CRITERION_KINDS: dict[str, tuple[str, ...]] = {
+    "nationality": ("passport",),
+    "education": ("diploma",),
+    "language": ("language_certificate",),
+    "means": ("liquid_assets",),
+    "employment": ("employment_contract", "business_registration"),
+    "housing": ("lease_or_deed",),
 }
 
 _EMPLOYMENT_RANK = {"none": 0, "self_employed": 1, "employed": 2}

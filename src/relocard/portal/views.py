@@ -187,13 +187,12 @@ def case_detail(request, reference):
     correction = (
         application.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
     )
+    evidence = [i for i in selectors.case_evidence(application) if i.cycle == application.cycle]
     context = {
         "application": application,
         "applicant": application.applicant,
         # This card year's documents; earlier years' stay on record (the caseworker sees them).
-        "evidence": [
-            i for i in selectors.case_evidence(application) if i.cycle == application.cycle
-        ],
+        "evidence": evidence,
         "history": selectors.case_history(application),
         "correction": correction,
         "decision": selectors.final_decision(application),
@@ -202,6 +201,9 @@ def case_detail(request, reference):
         "decided": selectors.final_decision(application) is not None,
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
+        "checklist": selectors.document_checklist(application, evidence)
+        if application.state == CaseState.DRAFT
+        else [],
         **_trial_year(request.user, application),
     }
     return render(request, "portal/case.html", context)
@@ -361,11 +363,15 @@ def submit(request, reference):
             return redirect("portal:receipt", reference=reference)
     elif application.state != CaseState.DRAFT and request.method == "GET":
         return redirect("portal:case", reference=reference)
+    evidence = selectors.case_evidence(application)
+    checklist = selectors.document_checklist(application, evidence)
     context = {
         "application": application,
         "applicant": application.applicant,
         "form": form,
-        "evidence": selectors.case_evidence(application),
+        "evidence": [i for i in evidence if i.cycle == application.cycle],
+        "checklist": checklist,
+        "missing": [row for row in checklist if not row.uploaded],
         "errors": errors,
     }
     return render(
