@@ -197,8 +197,9 @@ def document_checklist(
     application: Application, evidence: list[EvidenceItem]
 ) -> list[ChecklistRow]:
     """What the applicant must upload for the criteria of the case's stage, from the same
-    rules the pre-check evaluates. ``evidence`` is this cycle's documents; a rejected one
-    does not count. Whether a document proves its criterion is the caseworker's check."""
+    rules the pre-check evaluates. Of ``evidence`` (the case's documents) only this card
+    year's count, and not a rejected one. Whether a document proves its criterion is the
+    caseworker's check, shown by the pre-check once the case is filed."""
     have = {
         item.kind
         for item in evidence
