@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from relocard.accounts.forms import ProfileForm
 from relocard.cases.models import CaseState, EvidenceKind, EvidenceStatus
 from relocard.common.forms import Form
+from relocard.common.names import country_choices
 
 STATE_FILTERS = [
     ("", _("Open cases")),
@@ -200,4 +201,4 @@ class WhatIfForm(Form):
 
     def __init__(self, *args, member_states, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member_state"].choices = [(c, c) for c in member_states]
+        self.fields["member_state"].choices = country_choices(member_states)
