@@ -60,7 +60,7 @@ def test_what_if_runs_over_real_cases(client, make_case, staff):
             "on": "2026-12-01",
         },
     ).content.decode()
-    assert "Over 3 cases" in html
+    assert "Cases compared: 3" in html
     assert "3 cases would change outcome." in html
     bad = client.get(
         url,
