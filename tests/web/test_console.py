@@ -172,3 +172,21 @@ def test_consular_officer_opens_an_embassy_case(client, staff):
     # The officer continues on the case page (upload, submit) for this walk-in applicant.
     assert client.get(r["Location"]).status_code == 200
     assert reference.startswith("FR-")
+
+
+def test_the_audit_log_names_every_case_by_its_reference_and_filters_by_it(
+    client, make_case, staff
+):
+    app = make_case("submitted")
+    other = make_case("submitted")
+    client.force_login(staff["auditor"])
+    client.get(reverse("console:case", args=[app.reference]))  # a case.viewed event
+    html = client.get(reverse("console:audit")).content.decode()
+    row = html.split("<code>case.viewed</code>")[1].split("</tr>")[0]
+    assert f'(<a href="?case={app.reference}">{app.reference}</a>)' in row
+    few = _queries(client, reverse("console:audit"))
+    for _ in range(3):
+        client.get(reverse("console:case", args=[other.reference]))
+    assert _queries(client, reverse("console:audit")) == few  # however many cases it names
+    filtered = client.get(reverse("console:audit") + f"?case={app.reference}").content.decode()
+    assert app.reference in filtered and other.reference not in filtered

@@ -22,7 +22,7 @@ from relocard.cards.views import CardActionForm
 from relocard.cases import selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
-from relocard.cases.models import CaseState
+from relocard.cases.models import Application, CaseState
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.console.forms import (
@@ -384,6 +384,19 @@ def audit_log(request):
                 Q(data__case=reference) | Q(object_type="cases.application", object_id=str(case.pk))
             )
     page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Events about a case itself name it by its row; show its reference like the others'.
+    ids = {e.object_id for e in page_obj if e.object_type == "cases.application"}
+    references = dict(
+        Application.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list(
+            "pk", "reference"
+        )
+    )
+    for event in page_obj:
+        event.case_reference = event.data.get("case") or (
+            references.get(int(event.object_id))
+            if event.object_type == "cases.application" and event.object_id.isdigit()
+            else None
+        )
     return render(request, "console/audit.html", {"page_obj": page_obj, "case": reference})
 
 
