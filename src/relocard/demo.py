@@ -191,9 +191,7 @@ def _verify_all(reviewer, app: Application) -> None:
         )
 
 
-def _drive(
-    app: Application, target: str, staff: dict, user: User, rnd: random.Random, weak: bool
-) -> None:
+def _drive(app: Application, target: str, staff: dict, user: User) -> None:
     ms = app.member_state_id
     caseworker, supervisor = staff[(Role.CASEWORKER, ms)], staff[(Role.SUPERVISOR, ms)]
     if target == CaseState.DRAFT:
@@ -222,11 +220,12 @@ def _drive(
     if target == CaseState.APPROVED:
         cs.application_approve(actor=caseworker, application=app, version=app.version)
         return
-    reasons = (
-        {"education": "The diploma is below bachelor level (ISCED 6)."}
-        if weak
-        else {"means": "The liquid assets shown are below the amount required."}
-    )
+    # As the refusal form does: one reason per criterion the pre-check finds not met.
+    from relocard.cases.selectors import case_precheck
+
+    app.refresh_from_db()
+    not_met = case_precheck(application=app).not_met
+    reasons = {c.id: c.explanation.get("en") for c in not_met}
     cs.refusal_propose(
         actor=caseworker, application=app, reasons=reasons, summary="", version=app.version
     )
@@ -434,9 +433,8 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         person = _person(fake, rnd)
         ms = PROGRAMME_LAUNCH[n % len(PROGRAMME_LAUNCH)]
         target = CaseState.APPROVED if n == 0 else rnd.choice(states)
-        weak = target == CaseState.REFUSED or (
-            target == CaseState.REFUSAL_PROPOSED and rnd.random() < 0.5
-        )
+        # A refusal's case fails a criterion, as the pre-check shows the caseworker.
+        weak = target in (CaseState.REFUSED, CaseState.REFUSAL_PROPOSED)
         with transaction.atomic():
             # Only the first synthetic applicant can sign in: hashing a password per person
             # would make the first run of the demo take minutes.
@@ -451,7 +449,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
             app = cs.application_start(actor=user, applicant=applicant, member_state_code=ms)
             _evidence(user, app, person, rnd, weak)
             app.refresh_from_db()
-            _drive(app, target, staff, user, rnd, weak)
+            _drive(app, target, staff, user)
         if n == 0:
             creds.append(("applicant (card)", user.email, password))
         if n and n % 50 == 0:

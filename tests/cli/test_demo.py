@@ -98,5 +98,13 @@ def test_seeded_cases_and_cards_hold_together_in_time(
             card.valid_from.isoformat(),
             card.valid_until.isoformat(),
         )
+    # A seeded refusal gives a reason for every criterion its evaluation found not met.
+    from relocard.cases.models import Decision
+
+    refusals = Decision.objects.filter(outcome="refuse")
+    assert refusals.exists()
+    for decision in refusals:
+        failed = {c["id"] for c in decision.evaluation["criteria"] if c["result"] == "not_met"}
+        assert failed and set(decision.reasons) == failed, decision.application.reference
     holder = Card.objects.get(applicant__user__email__startswith="applicant0@")
     assert (holder.valid_until - timezone.localdate()).days < 120  # its renewal is open
