@@ -82,6 +82,19 @@ def test_long_absence_warns_and_the_planner_says_why(client, holder):
     assert "With this trip you would not keep the three-quarters rule" in html
 
 
+def test_the_planner_says_when_a_trip_runs_past_the_card_year(client, holder):
+    client.force_login(holder.applicant.user)
+    end = holder.valid_until
+
+    def planned(back):
+        url = reverse("presence:trips") + f"?leave={end - timedelta(days=10)}&return_={back}"
+        return client.get(url).content.decode()
+
+    assert "Your card year ends on" not in planned(end)
+    html = planned(end + timedelta(days=30))
+    assert "Your card year ends on" in html and "only the days abroad up to then count" in html
+
+
 def test_missing_return_is_worst_case_and_asks_for_evidence(client, holder):
     today = holder.valid_from + timedelta(days=100)
     trip = services.trip_save(

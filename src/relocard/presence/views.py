@@ -56,6 +56,9 @@ def trips(request):
         "form": form,
         "plan_form": plan_form,
         "plan": plan,
+        # A trip past the card year: only its days up to the year's end count for this year.
+        "plan_past_year_end": plan is not None
+        and plan_form.cleaned_data["return_"] > card.valid_until,
         "warnings": selectors.holder_warnings(presence) if presence else [],
         "needs_evidence": {t.pk for t in presence.needs_evidence} if presence else set(),
     }
