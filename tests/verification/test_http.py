@@ -37,6 +37,22 @@ def test_holder_makes_sees_and_revokes_a_code(client, card):
     assert row.revoked_at is not None
 
 
+def test_a_code_outliving_the_card_says_so(client, card):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from relocard.cards.models import Card
+
+    client.force_login(card.applicant.user)
+    new = reverse("verification:share_code_new")
+    page = client.post(new, {"purpose": "bank", "card": card.pk}).content.decode()
+    assert "A check with this code after that day" not in page  # the card outlives the code
+    Card.objects.filter(pk=card.pk).update(valid_until=timezone.localdate() + timedelta(days=30))
+    page = client.post(new, {"purpose": "bank", "card": card.pk}).content.decode()
+    assert "A check with this code after that day shows the card as not valid" in page
+
+
 def test_verifier_registers_and_waits_for_approval(client, member_states, staff):
     data = {
         "kind": "letting_agent",

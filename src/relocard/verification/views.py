@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -121,7 +122,12 @@ def share_code_new(request):
             response = render(
                 request,
                 "verification/holder_code_created.html",
-                {"share_code": share_code, "code": display_code(code), "card": card},
+                {
+                    "share_code": share_code,
+                    "code": display_code(code),
+                    "card": card,
+                    "outlives_card": timezone.localdate(share_code.expires_at) > card.valid_until,
+                },
             )
             response["Cache-Control"] = "no-store"
             return response
