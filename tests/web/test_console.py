@@ -169,9 +169,13 @@ def test_consular_officer_opens_an_embassy_case(client, staff):
     )
     assert r.status_code == 302
     reference = r["Location"].split("/")[-2]
-    # The officer continues on the case page (upload, submit) for this walk-in applicant.
-    assert client.get(r["Location"]).status_code == 200
-    assert reference.startswith("FR-")
+    # The officer continues on the case page (upload, submit) for this walk-in applicant,
+    # which speaks of the applicant rather than to the officer.
+    page = client.get(r["Location"])
+    assert page.status_code == 200 and reference.startswith("FR-")
+    html = page.content.decode()
+    assert "Application for France" in html and "The applicant's details" in html
+    assert "Your application" not in html and "Your details" not in html
 
 
 def test_the_audit_log_names_every_case_by_its_reference_and_filters_by_it(
