@@ -176,6 +176,8 @@ def test_consular_officer_opens_an_embassy_case(client, staff):
     html = page.content.decode()
     assert "Application for France" in html and "The applicant's details" in html
     assert "Your application" not in html and "Your details" not in html
+    submit = client.get(reverse("portal:submit", args=[reference])).content.decode()
+    assert "The statement below is the applicant's." in submit
 
 
 def test_the_audit_log_names_every_case_by_its_reference_and_filters_by_it(

@@ -181,6 +181,7 @@ def test_a_complete_draft_submits_without_a_warning(client, make_case):
     client.force_login(app.applicant.user)
     submit = client.get(reverse("portal:submit", args=[app.reference])).content.decode()
     assert "tag-missing" not in submit and "Some criteria have no document yet" not in submit
+    assert "The statement below is the applicant's." not in submit  # for officers only
     filed = make_case("submitted")
     client.force_login(filed.applicant.user)
     html = client.get(reverse("portal:case", args=[filed.reference])).content.decode()
