@@ -669,6 +669,20 @@ def _orm_counter(kind: str, share_code_id: int, *rest):
     return None
 
 
+def _check_fields(method: str, organisation, user, api_key, purpose: str, reason: str) -> dict:
+    """What every check records of who checked, how and why (a person on the web, or an
+    organisation's system by its API key), with a new public check id."""
+    return {
+        "check_id": codes.new_check_id(),
+        "organisation": organisation,
+        "checked_by": user if api_key is None else None,
+        "api_key": api_key,
+        "method": method,
+        "purpose": purpose,
+        "reason": reason,
+    }
+
+
 def _check_event(action: str, check: dict, user, api_key, data: dict) -> dict:
     return audit_event_values(
         actor=user if api_key is None else None,
@@ -727,13 +741,7 @@ def check_by_share_code(
     else:
         result = CheckResult.VALID if card_is_valid(card) else CheckResult.NOT_VALID
     fields = {
-        "check_id": codes.new_check_id(),
-        "organisation": organisation,
-        "checked_by": user if api_key is None else None,
-        "api_key": api_key,
-        "method": CheckMethod.SHARE_CODE,
-        "purpose": purpose,
-        "reason": reason,
+        **_check_fields(CheckMethod.SHARE_CODE, organisation, user, api_key, purpose, reason),
         "share_code": row,
         "card": card,
         "result": result,
@@ -846,13 +854,7 @@ def check_by_qr(
     number = claims.get("card_number")
     valid_until = claims.get("valid_until")
     fields = {
-        "check_id": codes.new_check_id(),
-        "organisation": organisation,
-        "checked_by": user if api_key is None else None,
-        "api_key": api_key,
-        "method": CheckMethod.QR,
-        "purpose": purpose,
-        "reason": reason,
+        **_check_fields(CheckMethod.QR, organisation, user, api_key, purpose, reason),
         "card": None,  # the card with this number, if any: looked up as the check is written
         "result": result,
         "detail": verification.status,
