@@ -385,17 +385,16 @@ def audit_log(request):
             )
     page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     # Events about a case itself name it by its row; show its reference like the others'.
-    ids = {e.object_id for e in page_obj if e.object_type == "cases.application"}
-    references = dict(
-        Application.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list(
-            "pk", "reference"
-        )
-    )
+    rows = [e.object_id for e in page_obj if e.object_type == "cases.application"]
+    references = {
+        str(pk): ref
+        for pk, ref in Application.objects.filter(
+            pk__in=[r for r in rows if r.isdigit()]
+        ).values_list("pk", "reference")
+    }
     for event in page_obj:
         event.case_reference = event.data.get("case") or (
-            references.get(int(event.object_id))
-            if event.object_type == "cases.application" and event.object_id.isdigit()
-            else None
+            references.get(event.object_id) if event.object_type == "cases.application" else None
         )
     return render(request, "console/audit.html", {"page_obj": page_obj, "case": reference})
 
