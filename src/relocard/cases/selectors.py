@@ -111,6 +111,11 @@ def case_evidence(application: Application) -> list[EvidenceItem]:
     return list(application.evidence.select_related("reviewed_by").order_by("uploaded_at", "id"))
 
 
+def cycle_evidence(application: Application) -> list[EvidenceItem]:
+    """This card year's documents, oldest first (earlier years' stay on record for staff)."""
+    return [item for item in case_evidence(application) if item.cycle == application.cycle]
+
+
 def pending_refusal(application: Application):
     return (
         application.decisions.filter(cycle=application.cycle, status=DecisionStatus.PROPOSED)
@@ -197,14 +202,10 @@ def document_checklist(
     application: Application, evidence: list[EvidenceItem]
 ) -> list[ChecklistRow]:
     """What the applicant must upload for the criteria of the case's stage, from the same
-    rules the pre-check evaluates. Of ``evidence`` (the case's documents) only this card
-    year's count, and not a rejected one. Whether a document proves its criterion is the
-    caseworker's check, shown by the pre-check once the case is filed."""
-    have = {
-        item.kind
-        for item in evidence
-        if item.cycle == application.cycle and item.status != EvidenceStatus.REJECTED
-    }
+    rules the pre-check evaluates. ``evidence``: this card year's documents
+    (:func:`cycle_evidence`); a rejected one does not count. Whether a document proves its
+    criterion is the caseworker's check, shown by the pre-check once the case is filed."""
+    have = {item.kind for item in evidence if item.status != EvidenceStatus.REJECTED}
     names = dict(EvidenceKind.choices)
     return [
         ChecklistRow(cid, title, tuple(str(names[k]) for k in kinds), bool(have & set(kinds)))

@@ -187,11 +187,10 @@ def case_detail(request, reference):
     correction = (
         application.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
     )
-    evidence = [i for i in selectors.case_evidence(application) if i.cycle == application.cycle]
+    evidence = selectors.cycle_evidence(application)
     context = {
         "application": application,
         "applicant": application.applicant,
-        # This card year's documents; earlier years' stay on record (the caseworker sees them).
         "evidence": evidence,
         "history": selectors.case_history(application),
         "correction": correction,
@@ -363,13 +362,13 @@ def submit(request, reference):
             return redirect("portal:receipt", reference=reference)
     elif application.state != CaseState.DRAFT and request.method == "GET":
         return redirect("portal:case", reference=reference)
-    evidence = selectors.case_evidence(application)
+    evidence = selectors.cycle_evidence(application)
     checklist = selectors.document_checklist(application, evidence)
     context = {
         "application": application,
         "applicant": application.applicant,
         "form": form,
-        "evidence": [i for i in evidence if i.cycle == application.cycle],
+        "evidence": evidence,
         "checklist": checklist,
         "missing": [row for row in checklist if not row.uploaded],
         "errors": errors,
