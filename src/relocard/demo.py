@@ -221,11 +221,9 @@ def _drive(app: Application, target: str, staff: dict, user: User) -> None:
         cs.application_approve(actor=caseworker, application=app, version=app.version)
         return
     # As the refusal form does: one reason per criterion the pre-check finds not met.
-    from relocard.cases.selectors import case_precheck
+    from relocard.cases.selectors import case_precheck, refusal_reasons
 
-    app.refresh_from_db()
-    not_met = case_precheck(application=app).not_met
-    reasons = {c.id: c.explanation.get("en") for c in not_met}
+    reasons = refusal_reasons(case_precheck(application=app), "en")
     cs.refusal_propose(
         actor=caseworker, application=app, reasons=reasons, summary="", version=app.version
     )

@@ -188,6 +188,12 @@ def criteria_titles() -> dict[str, dict[str, str]]:
     return {cid: {"en": c.title[0], "ru": c.title[1]} for cid, c in rules.CRITERIA.items()}
 
 
+def refusal_reasons(evaluation: Evaluation, lang: str) -> dict[str, str]:
+    """A reason for every criterion the evaluation finds not met: its explanation, in
+    ``lang`` ("en" or "ru"). The refusal form starts from these."""
+    return {c.id: c.explanation.get(lang) for c in evaluation.not_met}
+
+
 @dataclass(frozen=True, slots=True)
 class ChecklistRow:
     """One criterion of the case's stage and whether a document that can prove it is there."""

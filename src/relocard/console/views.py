@@ -89,8 +89,8 @@ def _refusal_initial(precheck) -> dict:
     """Pre-fill the refusal form with the explanation of every criterion not met."""
     from django.utils.translation import get_language
 
-    lang = (get_language() or "en")[:2]
-    return {f"reason_{c.id}": c.explanation.get(lang) for c in precheck.not_met}
+    reasons = selectors.refusal_reasons(precheck, (get_language() or "en")[:2])
+    return {f"reason_{cid}": text for cid, text in reasons.items()}
 
 
 @staff_required
