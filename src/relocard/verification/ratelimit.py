@@ -3,9 +3,10 @@
 A fixed window per limit: each request increments the window's counter, one cache call per
 limit (the window's first request also creates it, to expire with the window). With the
 default local-memory cache each server process counts on its own (so N processes allow up to
-N times the limit); set ``RELOCARD_REDIS_URL`` to share the counters. The limits are settings (``RELOCARD_CHECK_RATE_PER_IP``,
-``RELOCARD_CHECK_RATE_PER_ORGANISATION``, ``RELOCARD_CONFIRM_RATE_PER_IP``), written
-``COUNT/SECONDS``, e.g. ``30/60``; the benchmark raises them.
+N times the limit); set ``RELOCARD_REDIS_URL`` to share the counters. The limits are
+settings (``RELOCARD_CHECK_RATE_PER_IP``, ``RELOCARD_CHECK_RATE_PER_ORGANISATION``,
+``RELOCARD_CONFIRM_RATE_PER_IP``), written ``COUNT/SECONDS``, e.g. ``30/60``; the benchmark
+raises them.
 """
 
 from __future__ import annotations
