@@ -29,7 +29,6 @@ ARGS = {
     "AppealForm": {"choices": [("decision", "The decision")]},
     "ShareCodeCreateForm": {"cards": []},
 }
-DJANGO_DEFAULT = "This field is required."
 
 
 def _project_forms():
