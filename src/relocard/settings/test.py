@@ -9,6 +9,13 @@ import os
 import tempfile
 
 os.environ.setdefault("RELOCARD_VAR_DIR", tempfile.mkdtemp(prefix="relocard-test-"))
+# Under pytest-xdist every worker inherits the controller's environment: give each worker its
+# own state folder (evidence files, keys, mail) inside it, so that tests which count files or
+# rotate keys never see another worker's. (pytest-django already gives each worker its own
+# test database.)
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["RELOCARD_VAR_DIR"] = os.path.join(os.environ["RELOCARD_VAR_DIR"], _worker)
+    os.environ.pop("RELOCARD_KEY_DIR", None)
 os.environ.setdefault("RELOCARD_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 
 from relocard.settings.base import *  # noqa: F403
