@@ -1,0 +1,268 @@
+"""Russian names in any script and spelling, reduced to comparable tokens.
+
+One person's name reaches the platform in several forms: in Cyrillic (Юлия Владимировна Жукова),
+in the ICAO transliteration of post-2014 passports (IULIIA VLADIMIROVNA ZHUKOVA), in the older
+passport and English forms of the sanctions list (YULIYA, Yulia), in other European languages'
+forms (Julija, Žukova, Wladimirowitsch), with the surname first or last and the patronymic
+present or not. :func:`analyse_name` turns each form into a :class:`NameForm`: a tuple of
+*canonical tokens* and the *role* of each (core name, middle name, initial).
+
+The canonical token of a word is what the common romanisations of one Cyrillic spelling have in
+common. The text is first transliterated with the ICAO table (:mod:`relocard.core.translit`),
+then each word is rewritten by the ordered rules of :data:`TOKEN_RULES`:
+
+========================  ====================================  ===========================
+rule                      why                                   example
+========================  ====================================  ===========================
+shch, sch, šč -> W        щ in ICAO / English / German / Czech  SHCHUKIN, Schukin -> Wukin
+ch, tch, tsch, č -> Q     ч                                     Andreevich -> andrevich->Q
+sh, š -> S; zh, ž -> Z    ш, ж                                  ZHUKOVA, Žukova -> Zukova
+kh, h -> H                х (MVD, BGN and Czech forms)           Mikhail, Mihail -> miHail
+ts, tz, c before e/i -> C ц                                     TSOI -> Coi
+other c -> k, x -> ks     English Victor, Alexander             Alexander -> aleksander
+w -> v, final ff -> v     German, old French forms              Iwanow, Smirnoff
+y, j -> i                 й, ы, я/ю/е as y- or j-               YULIYA, Julija -> iuliia
+doubled letters -> one    ii, nn, ss                            IULIIA -> iulia
+ie -> e                   е written ye / ie                     Yevgeny -> evgeni
+io after consonant -> e   ё written yo / io (ICAO: e)           Fyodor, Pyotr -> fedor, petr
+========================  ====================================  ===========================
+
+so that IULIIA, YULIYA, Yulia, Julija and Юлия all become ``iulia``; GRIGORII, Grigoriy and
+Grigory become ``grigori``; NATALIA, Natalya and Natal'ya become ``natalia``. What the rules
+cannot reach (Alexander / Aleksandr, Peter / Petr) differs by a letter and is left to the
+similarity measure of :mod:`.matching`. The rules are deliberately few: each one merges
+spellings, and a rule that merged different names would cost precision everywhere.
+
+Roles: Russian names have a patronymic (Vladimirovna), which a passport's Latin line and many
+queries leave out. In a name of three or more words, a word that ends like a patronymic
+(-ovich, -evich, -ich, -ovna, -evna, -ichna) in second or last place is a *middle* name; when
+the list gives ``middleName`` explicitly, that is used instead. Single letters are *initials*.
+The rest are *core* names (given names and surnames), which a match must agree on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from rapidfuzz import fuzz
+
+from relocard.core.translit import icao_transliterate
+
+__all__ = [
+    "TOKEN_RULES",
+    "NameForm",
+    "Role",
+    "Script",
+    "analyse_name",
+    "canonical_token",
+    "split_words",
+    "token_similarity",
+]
+
+
+class Role(StrEnum):
+    CORE = "core"
+    MIDDLE = "middle"
+    INITIAL = "initial"
+
+
+class Script(StrEnum):
+    LATIN = "latin"
+    CYRILLIC = "cyrillic"
+    MIXED = "mixed"
+    OTHER = "other"
+
+
+#: Letters of other Cyrillic alphabets (Ukrainian, Belarusian) that the ICAO table for Russian
+#: does not cover, spelled as the ICAO table spells their Russian counterparts.
+_EXTRA_CYRILLIC: Final = str.maketrans(
+    {
+        "і": "и",
+        "І": "И",
+        "ї": "и",
+        "Ї": "И",
+        "є": "е",
+        "Є": "Е",
+        "ґ": "г",
+        "Ґ": "Г",
+        "ў": "у",
+        "Ў": "У",
+    }
+)
+
+#: Latin letters with diacritics used by scientific, Czech, Polish and other transliterations,
+#: spelled as digraphs first so that one rule covers both (š and sh, č and ch).
+_LATIN_LETTERS: Final = str.maketrans(
+    {
+        "š": "sh",
+        "č": "ch",
+        "ž": "zh",
+        "ŝ": "shch",
+        "ć": "ch",
+        "ś": "sh",
+        "ź": "zh",
+        "ż": "zh",
+        "ł": "l",
+        "đ": "d",
+        "ß": "ss",
+        "æ": "ae",
+        "ø": "o",
+        "œ": "oe",
+    }
+)
+
+#: Apostrophes and primes (the soft sign in older forms: Natal'ya) are dropped inside words.
+_APOSTROPHES: Final = re.compile(r"['’ʼʹ`´′]")
+#: A word: a run of letters of any script (digits and punctuation separate words).
+_WORD: Final = re.compile(r"[^\W\d_]+")
+_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
+_LATIN: Final = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+
+#: The rewriting of one lower-case Latin word into its canonical token, in order. Upper-case
+#: letters stand for sounds spelled with several letters: W щ, Q ч, S ш, Z ж, H х, C ц.
+TOKEN_RULES: Final[tuple[tuple[str, str], ...]] = (
+    (r"schtsch|shch", "W"),
+    (r"tsch|tch", "Q"),
+    (r"sch", "W"),
+    (r"ch|cz", "Q"),
+    (r"sh|sz", "S"),
+    (r"zh", "Z"),
+    (r"ph", "f"),
+    (r"kh|h", "H"),
+    (r"ts|tz|c(?=[eiy])", "C"),
+    (r"ck|c|q", "k"),
+    (r"x", "ks"),
+    (r"w", "v"),
+    (r"ff$", "v"),
+    (r"[yj]", "i"),
+    (r"ou", "u"),
+    (r"(.)\1+", r"\1"),
+    (r"ie", "e"),
+    (r"(?<![aeiou])io", "e"),
+    (r"(.)\1+", r"\1"),
+)
+_RULES: Final = tuple((re.compile(pattern), repl) for pattern, repl in TOKEN_RULES)
+
+_PATRONYMIC: Final = re.compile(r"(?:iQ|iQna|[oe]vna)$")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def canonical_token(word: str) -> str:
+    """The canonical token of one word in any script ("" for a word with no Latin reading).
+
+    >>> [canonical_token(w) for w in ("IULIIA", "Yuliya", "Julija", "Юлия")]
+    ['iulia', 'iulia', 'iulia', 'iulia']
+    """
+    text = icao_transliterate(unicodedata.normalize("NFC", word).translate(_EXTRA_CYRILLIC))
+    text = text.lower().translate(_LATIN_LETTERS)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = "".join(ch for ch in text if "a" <= ch <= "z")
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def split_words(text: str) -> list[str]:
+    """The words of a name as written (apostrophes inside words kept out, hyphens separate)."""
+    return _WORD.findall(_APOSTROPHES.sub("", unicodedata.normalize("NFC", text)))
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """A name analysed for matching: its words as written, their canonical tokens and roles."""
+
+    text: str
+    words: tuple[str, ...]
+    tokens: tuple[str, ...]
+    roles: tuple[Role, ...]
+    script: Script
+
+    def core_positions(self) -> tuple[int, ...]:
+        return tuple(i for i, role in enumerate(self.roles) if role is Role.CORE)
+
+
+def analyse_name(text: str, *, middle_name: str = "") -> NameForm:
+    """Split, canonicalise and give roles to the words of one name.
+
+    ``middle_name`` is the list's ``middleName`` when it gives one: its words are the middle
+    names, whatever their ending. Words with no Latin reading (another script) are left out.
+    """
+    words: list[str] = []
+    tokens: list[str] = []
+    for word in split_words(text):
+        token = canonical_token(word)
+        if token:
+            words.append(word)
+            tokens.append(token)
+    roles = [Role.INITIAL if len(t) == 1 else Role.CORE for t in tokens]
+    explicit = {canonical_token(w) for w in split_words(middle_name)} - {""}
+    if explicit:
+        for i, token in enumerate(tokens):
+            if i > 0 and token in explicit and roles[i] is Role.CORE:
+                roles[i] = Role.MIDDLE
+                explicit.discard(token)
+    else:
+        named = [i for i, role in enumerate(roles) if role is Role.CORE]
+        if len(named) >= 3:
+            for i in (named[1], named[-1]):
+                if _PATRONYMIC.search(tokens[i]):
+                    roles[i] = Role.MIDDLE
+                    break
+    return NameForm(
+        text=" ".join(text.split()),
+        words=tuple(words),
+        tokens=tuple(tokens),
+        roles=tuple(roles),
+        script=_script(text),
+    )
+
+
+def _script(text: str) -> Script:
+    cyrillic = bool(_CYRILLIC.search(text))
+    latin = bool(_LATIN.search(text))
+    if cyrillic and latin:
+        return Script.MIXED
+    if cyrillic:
+        return Script.CYRILLIC
+    return Script.LATIN if latin else Script.OTHER
+
+
+_VOWELS: Final = re.compile(r"[aeiou]")
+
+
+def token_similarity(a: str, b: str) -> float:
+    """How alike two canonical tokens are, 0..1 (1: the same token).
+
+    The Indel similarity of ``rapidfuzz`` (``fuzz.ratio``), taken both on the whole tokens and
+    on their consonants alone, whichever is lower: after canonicalisation the spellings of one
+    name still differ in vowels (Aleksandr / Alexander, Petr / Peter, Grigori / Gregori), while
+    names that differ in a consonant are usually different names (Shcherbakov / Shcherbatov).
+    The male and female forms of one name are different names (0): Zhukov / Zhukova,
+    Aleksandr / Aleksandra, Zhukovskii / Zhukovskaia.
+    """
+    if a == b:
+        return 1.0
+    if _sex_forms(a, b):
+        return 0.0
+    whole = fuzz.ratio(a, b)
+    consonants = fuzz.ratio(_VOWELS.sub("", a), _VOWELS.sub("", b))
+    return min(whole, consonants) / 100
+
+
+def _sex_forms(a: str, b: str) -> bool:
+    """Whether two tokens are the male and the female form of one name."""
+    if len(a) > len(b):
+        a, b = b, a
+    if b == a + "a":  # Zukov / Zukova, aleksandr / aleksandra, evgeni / evgenia
+        return True
+    # Adjectival surnames: Zukovski / Zukovskaia, Tolstoi / Tolstaia.
+    return b.endswith("aia") and (
+        (a.endswith("i") and a[:-1] == b[:-3]) or (a.endswith("oi") and a[:-2] == b[:-3])
+    )
