@@ -126,6 +126,16 @@ BAD_FILES: list[tuple[str, bytes, str]] = [
     ("html", b"<html><body>403 Forbidden</body>", "the root element is <html>"),
     ("truncated", document(person())[:-40], "not well-formed XML"),
     (
+        "unknown encoding",
+        document(person()).replace(b'encoding="UTF-8"', b'encoding="TF-8"'),
+        "declares a character encoding that does not exist (unknown encoding: TF-8)",
+    ),
+    (
+        "wrong encoding",
+        document(person(names=("Юлия Жукова",))).replace(b'encoding="UTF-8"', b'encoding="ascii"'),
+        "not well-formed XML",
+    ),
+    (
         "wrong root",
         b'<sdnList xmlns="http://eu.europa.ec/fpi/fsd/export" generationDate="2026-01-01T00:00:00"/>',
         "the root element is <sdnList>",

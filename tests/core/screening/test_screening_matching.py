@@ -115,6 +115,33 @@ def test_different_patronymics_exclude(index):
     assert hit.list_id == "900107"
 
 
+def test_a_patronymic_known_from_one_name_counts_for_the_others(index):
+    """The passport name has no patronymic; the Cyrillic name of the same person has one."""
+    other = Query(names=("IULIIA ZHUKOVA", "Жукова Юлия Петровна"), birth_date=date(1980, 9, 30))
+    assert index.screen(other) == ()
+    same = Query(names=("IULIIA ZHUKOVA", "Жукова Юлия Владимировна"), birth_date=date(1980, 9, 30))
+    (hit,) = index.screen(same)
+    assert hit.list_id == "900101" and hit.score == 1.0
+    assert "Владимировна ~" in hit.to_dict()["reasons"][1]
+
+
+def test_a_listed_patronymic_counts_for_the_short_aliases():
+    """The list's short alias has no patronymic; the full alias of the same entity has one."""
+    listed = Entity(
+        logical_id="1",
+        reference=None,
+        subject_type=SubjectType.PERSON,
+        aliases=(
+            NameAlias(whole_name="Vera El'darovna KUZ'MINA"),
+            NameAlias(whole_name="Vera Kuzmina"),
+        ),
+    )
+    index = ScreeningIndex([listed])
+    assert index.screen(Query(names=("VERA KUZMINA", "Кузьмина Вера Васильевна"))) == ()
+    assert ids(index.screen(Query(names=("VERA KUZMINA",)))) == ["1"]
+    assert ids(index.screen(Query(names=("VERA KUZMINA", "Кузьмина Вера Эльдаровна")))) == ["1"]
+
+
 def test_same_surname_other_given_name_is_not_a_hit(index):
     assert screen(index, "Olga Zhukova", born=date(1980, 9, 30)) == ()
     assert screen(index, "Iuliana Zhukova", born=date(1980, 9, 30)) == ()

@@ -271,9 +271,14 @@ def parse_list(data: bytes) -> SanctionsList:
                 root.remove(elem)
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
-        reason = str(exc).split(":")[0]
+        reason = str(exc).split(":")[0].removeprefix("not well-formed").strip(" ()")
         raise ListFormatError(
-            f"the file is not well-formed XML ({reason} at line {line}, column {column})"
+            f"the file is not well-formed XML: {reason} at line {line}, column {column}"
+        ) from None
+    except LookupError as exc:  # expat: an encoding Python does not know
+        raise ListFormatError(
+            f"the file declares a character encoding that does not exist ({exc}); the EU's "
+            "list is UTF-8"
         ) from None
     except defusedxml.DTDForbidden:
         raise ListFormatError(

@@ -41,6 +41,8 @@ check the index against.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +130,8 @@ class Query:
 
     names: tuple[str, ...]
     birth_date: date | None = None
+    #: The names analysed (:func:`.names.analyse_name`), once, when the query is made.
+    forms: tuple[NameForm, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.names, str) or not isinstance(self.names, tuple | list):
@@ -137,18 +141,48 @@ class Query:
             raise QueryError("names", "give at least one name")
         if len(self.names) > MAX_NAMES:
             raise QueryError("names", f"at most {MAX_NAMES} names, got {len(self.names)}")
+        forms = []
         for i, name in enumerate(self.names):
             if not isinstance(name, str):
                 raise QueryError(f"names[{i}]", "expected a name as text")
             if len(name) > MAX_NAME_LENGTH:
                 raise QueryError(f"names[{i}]", f"longer than {MAX_NAME_LENGTH} characters")
-            if len(analyse_name(name).core_positions()) < 2:
+            forms.append(analyse_name(name))
+            if len(forms[-1].core) < 2:
                 raise QueryError(
                     f"names[{i}]",
                     f"{name!r} has fewer than two name parts; give the given name and the surname",
                 )
         if self.birth_date is not None and not isinstance(self.birth_date, date):
             raise QueryError("birth_date", "expected a date")
+        object.__setattr__(self, "forms", _share_middle_names(forms))
+
+
+def _share_middle_names(forms: list[NameForm]) -> tuple[NameForm, ...]:
+    """Give each name without a middle name the middle names (patronymics) of the others.
+
+    The names of one person (a query's, or a listed entity's aliases) describe one person: a
+    holder's passport name has no patronymic but the Cyrillic name has, and a listed person's
+    short alias has none but the full one has. Once the patronymic is known, a person with
+    another patronymic is another person, even where the short names alone would match.
+    """
+    middles: dict[str, str] = {}
+    for form in forms:
+        for word, token, role in zip(form.words, form.tokens, form.roles, strict=True):
+            if role is Role.MIDDLE:
+                middles.setdefault(token, word)
+    if not middles:
+        return tuple(forms)
+    return tuple(
+        form
+        if Role.MIDDLE in form.roles
+        else form._replace(
+            words=form.words + tuple(middles.values()),
+            tokens=form.tokens + tuple(middles),
+            roles=form.roles + (Role.MIDDLE,) * len(middles),
+        )
+        for form in forms
+    )
 
 
 def parse_query(raw: object) -> Query:
@@ -249,8 +283,10 @@ class ScreeningIndex:
         pairs: dict[int, list[int]] = {}
         for number, entity in enumerate(self._entities):
             seen: set[tuple[object, ...]] = set()
-            for alias in entity.aliases:
-                form = analyse_name(alias.whole_name, middle_name=alias.middle_name)
+            forms = _share_middle_names(
+                [analyse_name(a.whole_name, middle_name=a.middle_name) for a in entity.aliases]
+            )
+            for alias, form in zip(entity.aliases, forms, strict=True):
                 key = (form.tokens, form.roles, form.script)
                 if not form.tokens or key in seen:
                     continue
@@ -261,7 +297,7 @@ class ScreeningIndex:
                 self._aliases.append(alias)
                 self._forms.append(form)
                 self._token_ids.append(ids)
-                core = [ids[i] for i in form.core_positions()]
+                core = [ids[i] for i in form.core]
                 distinct = sorted(set(core))
                 for x, u in enumerate(distinct):
                     if core.count(u) > 1:  # the same word twice (Lee Lee)
@@ -269,6 +305,15 @@ class ScreeningIndex:
                     for v in distinct[x + 1 :]:
                         pairs.setdefault(u << 32 | v, []).append(index)
         self._vocabulary: list[str] = list(vocabulary)
+        # The vocabulary sorted by token length, so that a query token is compared only with
+        # tokens whose length leaves room for the threshold (Indel: 2 min / (a + b) >= t).
+        by_length = sorted(range(len(self._vocabulary)), key=lambda i: len(self._vocabulary[i]))
+        self._by_length_ids: list[int] = by_length
+        self._by_length_tokens: list[str] = [self._vocabulary[i] for i in by_length]
+        self._length_starts: list[int] = [
+            bisect.bisect_left(self._by_length_tokens, n, key=len)
+            for n in range(max(map(len, self._vocabulary), default=0) + 2)
+        ]
         self._pairs: dict[int, tuple[int, ...]] = {
             k: tuple(sorted(set(v))) for k, v in pairs.items()
         }
@@ -292,20 +337,16 @@ class ScreeningIndex:
         self, queries: Sequence[Query], *, threshold: float = RAISE_THRESHOLD
     ) -> list[tuple[Hit, ...]]:
         """The hits for each query, in the order of the queries (the bulk re-screening)."""
-        forms = [[analyse_name(name) for name in q.names] for q in queries]
         self._learn(
             {
                 token
-                for query_forms in forms
-                for form in query_forms
+                for query in queries
+                for form in query.forms
                 for token, role in zip(form.tokens, form.roles, strict=True)
                 if role is not Role.INITIAL
             }
         )
-        return [
-            self._screen(query, query_forms, self._candidates, threshold)
-            for query, query_forms in zip(queries, forms, strict=True)
-        ]
+        return [self._screen(query, self._candidates, threshold) for query in queries]
 
     def screen_exhaustive(
         self, query: Query, *, threshold: float = RAISE_THRESHOLD
@@ -314,7 +355,6 @@ class ScreeningIndex:
 
         The reference that the index is tested and benchmarked against; far too slow for use.
         """
-        forms = [analyse_name(name) for name in query.names]
 
         def every_alias(form: NameForm, sims: list[Mapping[int, float]]) -> Iterable[int]:
             return range(len(self._aliases))
@@ -333,7 +373,7 @@ class ScreeningIndex:
                 out.append(found)
             return out
 
-        return self._screen(query, forms, every_alias, threshold, compare)
+        return self._screen(query, every_alias, threshold, compare)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -344,31 +384,44 @@ class ScreeningIndex:
             return
         if len(self._similar) + len(new) > _CACHE_LIMIT:
             self._similar.clear()
-        vocabulary = self._vocabulary
-        if not vocabulary:
-            self._similar.update(dict.fromkeys(new, _EMPTY))
+        by_length: dict[int, list[str]] = {}
+        for token in new:
+            by_length.setdefault(len(token), []).append(token)
+        starts = self._length_starts
+        longest = len(starts) - 2
+        for length, group in by_length.items():
+            low = min(math.floor(length * TOKEN_THRESHOLD / (2 - TOKEN_THRESHOLD)), longest + 1)
+            high = min(math.ceil(length * (2 - TOKEN_THRESHOLD) / TOKEN_THRESHOLD), longest)
+            first, last = starts[low], starts[high + 1]
+            for start in range(0, len(group), _CHUNK):
+                self._learn_chunk(group[start : start + _CHUNK], first, last)
+
+    def _learn_chunk(self, chunk: list[str], first: int, last: int) -> None:
+        """Compare ``chunk`` with the vocabulary tokens ``first:last`` (by length)."""
+        if first >= last:
+            self._similar.update(dict.fromkeys(chunk, _EMPTY))
             return
-        # ``cdist`` is a filter (uint8 scores, cut-off one point low); each survivor is then
-        # scored exactly, so that a token's similarities never depend on how it was batched.
-        cutoff = int(TOKEN_THRESHOLD * 100) - 1
-        for start in range(0, len(new), _CHUNK):
-            chunk = new[start : start + _CHUNK]
-            matrix = process.cdist(
-                chunk,
-                vocabulary,
-                scorer=fuzz.ratio,
-                score_cutoff=cutoff,
-                dtype=np.uint8,
-                workers=self._workers if len(chunk) > 64 else 1,
-            )
-            rows, cols = np.nonzero(matrix)
-            found: dict[int, dict[int, float]] = {}
-            for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-                similarity = token_similarity(chunk[row], vocabulary[col])
-                if similarity >= TOKEN_THRESHOLD:
-                    found.setdefault(row, {})[col] = similarity
-            for row, token in enumerate(chunk):
-                self._similar[token] = found.get(row, _EMPTY)
+        choices = self._by_length_tokens[first:last]
+        # ``cdist`` (C, all cores) is a filter on the whole tokens, with uint8 scores and a
+        # cut-off one point low; each survivor is then scored exactly by ``token_similarity``,
+        # so that a token's similarities never depend on how it was batched.
+        matrix = process.cdist(
+            chunk,
+            choices,
+            scorer=fuzz.ratio,
+            score_cutoff=int(TOKEN_THRESHOLD * 100) - 1,
+            dtype=np.uint8,
+            workers=self._workers if len(chunk) * len(choices) > 1_000_000 else 1,
+        )
+        rows, cols = np.nonzero(matrix)
+        found: dict[int, dict[int, float]] = {}
+        ids = self._by_length_ids
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            similarity = token_similarity(chunk[row], choices[col])
+            if similarity >= TOKEN_THRESHOLD:
+                found.setdefault(row, {})[ids[first + col]] = similarity
+        for row, token in enumerate(chunk):
+            self._similar[token] = found.get(row, _EMPTY)
 
     def _sims(self, form: NameForm) -> list[Mapping[int, float]]:
         return [
@@ -377,7 +430,7 @@ class ScreeningIndex:
         ]
 
     def _candidates(self, form: NameForm, sims: list[Mapping[int, float]]) -> Iterable[int]:
-        core = [sims[i] for i in form.core_positions() if sims[i]]
+        core = [sims[i] for i in form.core if sims[i]]
         pairs = self._pairs
         out: set[int] = set()
         for x, first in enumerate(core):
@@ -392,14 +445,13 @@ class ScreeningIndex:
     def _screen(
         self,
         query: Query,
-        forms: list[NameForm],
         candidates: Any,
         threshold: float,
         compare: Any = None,
     ) -> tuple[Hit, ...]:
         births: dict[int, BirthAgreement | None] = {}
         best: dict[int, tuple[float, NameForm, int, _Alignment]] = {}
-        for form in forms:
+        for form in query.forms:
             sims = self._sims(form)
             for alias in candidates(form, sims):
                 entity = self._alias_entity[alias]

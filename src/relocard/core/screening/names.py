@@ -45,9 +45,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -171,21 +170,25 @@ def canonical_token(word: str) -> str:
 
 def split_words(text: str) -> list[str]:
     """The words of a name as written (apostrophes inside words kept out, hyphens separate)."""
-    return _WORD.findall(_APOSTROPHES.sub("", unicodedata.normalize("NFC", text)))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _WORD.findall(_APOSTROPHES.sub("", text))
 
 
-@dataclass(frozen=True, slots=True)
-class NameForm:
-    """A name analysed for matching: its words as written, their canonical tokens and roles."""
+class NameForm(NamedTuple):
+    """A name analysed for matching: its words as written, their canonical tokens and roles.
+
+    A named tuple rather than a frozen dataclass: the bulk re-screening builds hundreds of
+    thousands, and a frozen dataclass takes several times longer to create.
+    """
 
     text: str
     words: tuple[str, ...]
     tokens: tuple[str, ...]
     roles: tuple[Role, ...]
     script: Script
-
-    def core_positions(self) -> tuple[int, ...]:
-        return tuple(i for i, role in enumerate(self.roles) if role is Role.CORE)
+    #: The positions of the core words (given names and surnames).
+    core: tuple[int, ...]
 
 
 def analyse_name(text: str, *, middle_name: str = "") -> NameForm:
@@ -196,42 +199,49 @@ def analyse_name(text: str, *, middle_name: str = "") -> NameForm:
     """
     words: list[str] = []
     tokens: list[str] = []
+    scripts = 0
     for word in split_words(text):
-        token = canonical_token(word)
+        token, script = _word(word)
+        scripts |= script
         if token:
             words.append(word)
             tokens.append(token)
-    roles = [Role.INITIAL if len(t) == 1 else Role.CORE for t in tokens]
-    explicit = {canonical_token(w) for w in split_words(middle_name)} - {""}
-    if explicit:
-        for i, token in enumerate(tokens):
-            if i > 0 and token in explicit and roles[i] is Role.CORE:
-                roles[i] = Role.MIDDLE
-                explicit.discard(token)
-    else:
-        named = [i for i, role in enumerate(roles) if role is Role.CORE]
-        if len(named) >= 3:
-            for i in (named[1], named[-1]):
-                if _PATRONYMIC.search(tokens[i]):
-                    roles[i] = Role.MIDDLE
-                    break
+    roles = [_CORE if len(t) > 1 else _INITIAL for t in tokens]
+    named = [i for i, role in enumerate(roles) if role is _CORE]
+    if middle_name:
+        explicit = {canonical_token(w) for w in split_words(middle_name)}
+        for i in named:
+            if i > 0 and tokens[i] in explicit:
+                roles[i] = _MIDDLE
+                explicit.discard(tokens[i])
+    elif len(named) >= 3:
+        for i in (named[1], named[-1]):
+            if _PATRONYMIC.search(tokens[i]):
+                roles[i] = _MIDDLE
+                break
     return NameForm(
-        text=" ".join(text.split()),
-        words=tuple(words),
-        tokens=tuple(tokens),
-        roles=tuple(roles),
-        script=_script(text),
+        " ".join(text.split()),
+        tuple(words),
+        tuple(tokens),
+        tuple(roles),
+        _SCRIPTS[scripts],
+        tuple(i for i, role in enumerate(roles) if role is _CORE),
     )
 
 
-def _script(text: str) -> Script:
-    cyrillic = bool(_CYRILLIC.search(text))
-    latin = bool(_LATIN.search(text))
-    if cyrillic and latin:
-        return Script.MIXED
-    if cyrillic:
-        return Script.CYRILLIC
-    return Script.LATIN if latin else Script.OTHER
+@functools.lru_cache(maxsize=1 << 18)
+def _word(word: str) -> tuple[str, int]:
+    """A word's canonical token and its script (1: Latin letters, 2: Cyrillic, 3: both)."""
+    script = (2 if _CYRILLIC.search(word) else 0) | (1 if _LATIN.search(word) else 0)
+    return canonical_token(word), script
+
+
+_CORE: Final = Role.CORE
+_MIDDLE: Final = Role.MIDDLE
+_INITIAL: Final = Role.INITIAL
+
+
+_SCRIPTS: Final = (Script.OTHER, Script.LATIN, Script.CYRILLIC, Script.MIXED)
 
 
 _VOWELS: Final = re.compile(r"[aeiou]")
