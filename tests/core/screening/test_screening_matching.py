@@ -384,3 +384,29 @@ def test_the_index_finds_a_match_the_blocking_could_only_find_through_similar_to
     index = ScreeningIndex([listed])
     query = Query(names=("Alexander Aleksejev",), birth_date=date(1970, 1, 1))
     assert ids(index.screen(query)) == ["1"] == ids(index.screen_exhaustive(query))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300)
+@given(
+    json_values
+    | st.fixed_dictionaries(
+        {"names": st.lists(st.text(max_size=40), max_size=3)},
+        optional={"birth_date": st.none() | st.text(max_size=12) | st.dates().map(str)},
+    )
+)
+def test_any_json_gives_a_query_or_a_query_error(raw):
+    try:
+        query = parse_query(raw)
+    except QueryError as exc:
+        assert str(exc).startswith(f"{exc.field}: ")
+        return
+    assert query.names and all(len(form.core) >= 2 for form in query.forms)

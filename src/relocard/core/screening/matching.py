@@ -44,7 +44,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -254,6 +254,11 @@ class Hit:
         }
 
 
+_Sims = list[Mapping[int, float]]  # per query token: vocabulary id -> similarity
+_Candidates = Callable[[NameForm, _Sims], Iterable[int]]
+_Compare = Callable[[NameForm, int], _Sims]
+
+
 @dataclass(frozen=True, slots=True)
 class _Alignment:
     name_score: float
@@ -445,10 +450,14 @@ class ScreeningIndex:
     def _screen(
         self,
         query: Query,
-        candidates: Any,
+        candidates: _Candidates,
         threshold: float,
-        compare: Any = None,
+        compare: _Compare | None = None,
     ) -> tuple[Hit, ...]:
+        """Score the candidates of each of the query's names; keep each entity's best alias.
+
+        ``compare`` replaces the cached token similarities (the exhaustive reference).
+        """
         births: dict[int, BirthAgreement | None] = {}
         best: dict[int, tuple[float, NameForm, int, _Alignment]] = {}
         for form in query.forms:

@@ -9,7 +9,8 @@ present or not. :func:`analyse_name` turns each form into a :class:`NameForm`: a
 
 The canonical token of a word is what the common romanisations of one Cyrillic spelling have in
 common. The text is first transliterated with the ICAO table (:mod:`relocard.core.translit`),
-then each word is rewritten by the ordered rules of :data:`TOKEN_RULES`:
+then each word is rewritten by :data:`SPELLING_RULES` (one scan, left to right) and
+:data:`VOWEL_RULES`:
 
 ========================  ====================================  ===========================
 rule                      why                                   example
@@ -53,7 +54,8 @@ from rapidfuzz import fuzz
 from relocard.core.translit import icao_transliterate
 
 __all__ = [
-    "TOKEN_RULES",
+    "SPELLING_RULES",
+    "VOWEL_RULES",
     "NameForm",
     "Role",
     "Script",
@@ -78,40 +80,42 @@ class Script(StrEnum):
 
 
 #: Letters of other Cyrillic alphabets (Ukrainian, Belarusian) that the ICAO table for Russian
-#: does not cover, spelled as the ICAO table spells their Russian counterparts.
-_EXTRA_CYRILLIC: Final = str.maketrans(
-    {
-        "і": "и",
-        "І": "И",
-        "ї": "и",
-        "Ї": "И",
-        "є": "е",
-        "Є": "Е",
-        "ґ": "г",
-        "Ґ": "Г",
-        "ў": "у",
-        "Ў": "У",
-    }
-)
+#: does not cover, read as their Russian counterparts.
+_EXTRA_CYRILLIC: Final = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ў": "у"}
 
 #: Latin letters with diacritics used by scientific, Czech, Polish and other transliterations,
 #: spelled as digraphs first so that one rule covers both (š and sh, č and ch).
-_LATIN_LETTERS: Final = str.maketrans(
+_LATIN_LETTERS: Final = {
+    "š": "sh",
+    "č": "ch",
+    "ž": "zh",
+    "ŝ": "shch",
+    "ć": "ch",
+    "ś": "sh",
+    "ź": "zh",
+    "ż": "zh",
+    "ł": "l",
+    "đ": "d",
+    "ß": "ss",
+    "æ": "ae",
+    "ø": "o",
+    "œ": "oe",
+}
+
+#: One table for ``str.translate`` on a lower-case word: Cyrillic letters as the passports'
+#: ICAO transliteration spells them (:func:`icao_transliterate`, letter by letter) and the
+#: Latin letters above as digraphs.
+_TO_LATIN: Final = str.maketrans(
     {
-        "š": "sh",
-        "č": "ch",
-        "ž": "zh",
-        "ŝ": "shch",
-        "ć": "ch",
-        "ś": "sh",
-        "ź": "zh",
-        "ż": "zh",
-        "ł": "l",
-        "đ": "d",
-        "ß": "ss",
-        "æ": "ae",
-        "ø": "o",
-        "œ": "oe",
+        **{
+            letter: icao_transliterate(letter).lower()
+            for letter in "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+        },
+        **{
+            letter: icao_transliterate(russian).lower()
+            for letter, russian in _EXTRA_CYRILLIC.items()
+        },
+        **_LATIN_LETTERS,
     }
 )
 
@@ -122,30 +126,48 @@ _WORD: Final = re.compile(r"[^\W\d_]+")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _LATIN: Final = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 
-#: The rewriting of one lower-case Latin word into its canonical token, in order. Upper-case
-#: letters stand for sounds spelled with several letters: W щ, Q ч, S ш, Z ж, H х, C ц.
-TOKEN_RULES: Final[tuple[tuple[str, str], ...]] = (
-    (r"schtsch|shch", "W"),
-    (r"tsch|tch", "Q"),
-    (r"sch", "W"),
-    (r"ch|cz", "Q"),
-    (r"sh|sz", "S"),
-    (r"zh", "Z"),
-    (r"ph", "f"),
-    (r"kh|h", "H"),
-    (r"ts|tz|c(?=[eiy])", "C"),
-    (r"ck|c|q", "k"),
-    (r"x", "ks"),
-    (r"w", "v"),
-    (r"ff$", "v"),
-    (r"[yj]", "i"),
-    (r"ou", "u"),
+#: Stage 1 of canonicalising a lower-case Latin word: one scan from left to right; at each
+#: position the first spelling of this table that matches there is rewritten, and the scan goes
+#: on after it. Upper-case letters stand for sounds spelled with several letters: W щ, Q ч,
+#: S ш, Z ж, H х, C ц.
+SPELLING_RULES: Final[tuple[tuple[str, str], ...]] = (
+    ("schtsch", "W"),
+    ("shch", "W"),
+    ("tsch", "Q"),
+    ("tch", "Q"),
+    ("sch", "W"),
+    ("ch", "Q"),
+    ("cz", "Q"),
+    ("sh", "S"),
+    ("sz", "S"),
+    ("zh", "Z"),
+    ("ph", "f"),
+    ("kh", "H"),
+    ("h", "H"),
+    ("ts", "C"),
+    ("tz", "C"),
+    ("c(?=[eiy])", "C"),
+    ("ck", "k"),
+    ("c", "k"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("w", "v"),
+    ("ff$", "v"),
+    ("y", "i"),
+    ("j", "i"),
+    ("ou", "u"),
+)
+#: Stage 2: these rewrite the whole result of stage 1, one after the other.
+VOWEL_RULES: Final[tuple[tuple[str, str], ...]] = (
     (r"(.)\1+", r"\1"),
     (r"ie", "e"),
     (r"(?<![aeiou])io", "e"),
     (r"(.)\1+", r"\1"),
 )
-_RULES: Final = tuple((re.compile(pattern), repl) for pattern, repl in TOKEN_RULES)
+_SPELLINGS: Final = re.compile("|".join(f"({pattern})" for pattern, _ in SPELLING_RULES))
+_SPELLED: Final = (None, *(repl for _, repl in SPELLING_RULES))
+_VOWEL_RULES: Final = tuple((re.compile(pattern), repl) for pattern, repl in VOWEL_RULES)
+_NOT_LATIN: Final = re.compile(r"[^a-z]+")
 
 _PATRONYMIC: Final = re.compile(r"(?:iQ|iQna|[oe]vna)$")
 
@@ -157,15 +179,17 @@ def canonical_token(word: str) -> str:
     >>> [canonical_token(w) for w in ("IULIIA", "Yuliya", "Julija", "Юлия")]
     ['iulia', 'iulia', 'iulia', 'iulia']
     """
-    text = icao_transliterate(unicodedata.normalize("NFC", word).translate(_EXTRA_CYRILLIC))
-    text = text.lower().translate(_LATIN_LETTERS)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    text = "".join(ch for ch in text if "a" <= ch <= "z")
-    for pattern, repl in _RULES:
+    text = unicodedata.normalize("NFC", word.lower()).translate(_TO_LATIN)
+    if not text.isascii():  # diacritics: NFKD puts the marks apart, then they go
+        text = unicodedata.normalize("NFKD", text)
+    text = _SPELLINGS.sub(_spelled, _NOT_LATIN.sub("", text))
+    for pattern, repl in _VOWEL_RULES:
         text = pattern.sub(repl, text)
     return text
+
+
+def _spelled(match: re.Match[str]) -> str:
+    return _SPELLED[match.lastindex or 0] or ""
 
 
 def split_words(text: str) -> list[str]:
