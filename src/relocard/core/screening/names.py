@@ -15,23 +15,23 @@ then each word is rewritten by :data:`SPELLING_RULES` (one scan, left to right) 
 ========================  ====================================  ===========================
 rule                      why                                   example
 ========================  ====================================  ===========================
-shch, sch, šč -> W        щ in ICAO / English / German / Czech  SHCHUKIN, Schukin -> Wukin
-ch, tch, tsch, č -> Q     ч                                     Andreevich -> andrevich->Q
+shch, sch, šč -> W        щ (ICAO, bank schemas, Czech)         SHCHUKIN, Schukin -> Wukin
+ch, tch, tsch, č -> Q     ч (English, German, Czech)            Andreevich -> andreviQ
 sh, š -> S; zh, ž -> Z    ш, ж                                  ZHUKOVA, Žukova -> Zukova
-kh, h -> H                х (MVD, BGN and Czech forms)           Mikhail, Mihail -> miHail
+kh, h -> H                х (MVD, BGN and Czech forms)          Mikhail, Mihail -> miHail
 ts, tz, c before e/i -> C ц                                     TSOI -> Coi
 other c -> k, x -> ks     English Victor, Alexander             Alexander -> aleksander
 w -> v, final ff -> v     German, old French forms              Iwanow, Smirnoff
 y, j -> i                 й, ы, я/ю/е as y- or j-               YULIYA, Julija -> iuliia
 doubled letters -> one    ii, nn, ss                            IULIIA -> iulia
 ie -> e                   е written ye / ie                     Yevgeny -> evgeni
-io after consonant -> e   ё written yo / io (ICAO: e)           Fyodor, Pyotr -> fedor, petr
+io not after a vowel -> e ё written yo / io (ICAO: e)           Fyodor, Yolkina -> fedor, elkina
 ========================  ====================================  ===========================
 
 so that IULIIA, YULIYA, Yulia, Julija and Юлия all become ``iulia``; GRIGORII, Grigoriy and
 Grigory become ``grigori``; NATALIA, Natalya and Natal'ya become ``natalia``. What the rules
-cannot reach (Alexander / Aleksandr, Peter / Petr) differs by a letter and is left to the
-similarity measure of :mod:`.matching`. The rules are deliberately few: each one merges
+cannot reach (Alexander / Aleksandr, Peter / Petr) differs by a vowel and is left to
+:func:`token_similarity`. The rules are deliberately few: each one merges
 spellings, and a rule that merged different names would cost precision everywhere.
 
 Roles: Russian names have a patronymic (Vladimirovna), which a passport's Latin line and many
