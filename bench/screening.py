@@ -47,6 +47,7 @@ from relocard.core.screening import (
     parse_list,
 )
 from relocard.core.screening.fsf import write_list
+from relocard.core.screening.names import analyse_name
 from relocard.core.translit import icao_transliterate
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # iuliia's own
@@ -292,12 +293,15 @@ def main() -> int:
     bulk_best, bulk_worst = min(bulk_times), max(bulk_times)
     load = os.getloadavg()[0]
     raised = sum(1 for hits in results if hits)
+    distinct_words = len({w for q in queries for form in q.forms for w in form.words})
+    distinct_tokens = len({t for q in queries for form in q.forms for t in form.tokens})
     found = sum(1 for i, lid in expected.items() if lid in {h.list_id for h in results[i]})
     print(
         f"bulk: runs {', '.join(f'{t:.1f}' for t in bulk_times)} s (of which queries built: "
         f"{', '.join(f'{t:.1f}' for t in query_times)} s; CPU time "
         f"{', '.join(f'{t:.1f}' for t in cpu_times)} s, of which queries built "
         f"{', '.join(f'{t:.1f}' for t in query_cpu_times)} s; load average {load:.1f}); "
+        f"{distinct_words:,} distinct words, {distinct_tokens:,} distinct tokens; "
         f"{raised:,} holders raised, "
         f"{found}/{len(expected)} planted persons found"
     )
@@ -339,6 +343,16 @@ def main() -> int:
         "query_building_seconds": [round(t, 2) for t in query_times],
         "query_building_cpu_seconds": [round(t, 2) for t in query_cpu_times],
         "holders_raised": raised,
+        "distinct_words": distinct_words,
+        "distinct_tokens": distinct_tokens,
+        "vocabulary": len(
+            {
+                t
+                for e in sanctions.persons()
+                for a in e.aliases
+                for t in analyse_name(a.whole_name).tokens
+            }
+        ),
         "planted": len(expected),
         "planted_found": found,
         "loop_sample": len(sample),

@@ -117,7 +117,7 @@ _EMPTY: Final[Mapping[int, float]] = MappingProxyType({})
 #: Query tokens compared with the vocabulary per call of ``cdist`` (bounds its memory).
 _CHUNK: Final = 2048
 #: The cache of similar tokens is emptied when it grows past this many query tokens.
-_CACHE_LIMIT: Final = 1_000_000
+_CACHE_LIMIT: Final = 500_000
 
 
 @dataclass(frozen=True, slots=True)
