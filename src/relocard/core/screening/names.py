@@ -221,17 +221,22 @@ def analyse_name(text: str, *, middle_name: str = "") -> NameForm:
     ``middle_name`` is the list's ``middleName`` when it gives one: its words are the middle
     names, whatever their ending. Words with no Latin reading (another script) are left out.
     """
+    # Written for speed (the bulk re-screening analyses hundreds of thousands of names): the
+    # per-word work is cached in _word, the rest is one pass over the words.
     words: list[str] = []
     tokens: list[str] = []
+    roles: list[Role] = []
+    named: list[int] = []
     scripts = 0
     for word in split_words(text):
-        token, script = _word(word)
+        token, script, initial = _word(word)
         scripts |= script
         if token:
+            if not initial:
+                named.append(len(tokens))
             words.append(word)
             tokens.append(token)
-    roles = [_CORE if len(t) > 1 else _INITIAL for t in tokens]
-    named = [i for i, role in enumerate(roles) if role is _CORE]
+            roles.append(_INITIAL if initial else _CORE)
     if middle_name:
         explicit = {canonical_token(w) for w in split_words(middle_name)}
         for i in named:
@@ -249,15 +254,17 @@ def analyse_name(text: str, *, middle_name: str = "") -> NameForm:
         tuple(tokens),
         tuple(roles),
         _SCRIPTS[scripts],
-        tuple(i for i, role in enumerate(roles) if role is _CORE),
+        tuple(i for i in named if roles[i] is _CORE),
     )
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def _word(word: str) -> tuple[str, int]:
-    """A word's canonical token and its script (1: Latin letters, 2: Cyrillic, 3: both)."""
+def _word(word: str) -> tuple[str, int, bool]:
+    """A word's canonical token, its script (1: Latin letters, 2: Cyrillic, 3: both) and
+    whether it is an initial (a token of one letter)."""
     script = (2 if _CYRILLIC.search(word) else 0) | (1 if _LATIN.search(word) else 0)
-    return canonical_token(word), script
+    token = canonical_token(word)
+    return token, script, len(token) == 1
 
 
 _CORE: Final = Role.CORE
