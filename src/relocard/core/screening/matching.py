@@ -10,9 +10,10 @@ How a query name is compared with a listed name (an alias)
 -----------------------------------------------------------
 1. Both are analysed by :func:`.names.analyse_name`: canonical tokens that merge the spellings
    of Russian names across scripts and transliterations, and a role for each (core, middle,
-   initial).
-2. Tokens are compared with the Indel similarity of ``rapidfuzz`` (``fuzz.ratio``, 0..1) on
-   their canonical forms; a pair below :data:`TOKEN_THRESHOLD` does not count.
+   initial). The names of one person share their middle names (:func:`_share_middle_names`).
+2. Tokens are compared by :func:`.names.token_similarity` (``rapidfuzz``'s Indel similarity on
+   the whole tokens and on their consonants, the lower; 0 for the male and female forms of one
+   name); a pair below :data:`TOKEN_THRESHOLD` does not count.
 3. Query and alias tokens are paired one to one, best pairs first, core with core and middle
    with middle, whatever their order (surname first or last).
 4. A match needs two core pairs (given name and surname). The *name score* is the weighted
@@ -30,8 +31,9 @@ Blocking (why it is fast, and exact)
 ------------------------------------
 Comparing every holder with every alias costs holders x aliases comparisons. The index instead
 keeps, for every alias, each *pair* of its core tokens (as ids in the list's token vocabulary).
-For a query, each distinct token is compared once with the whole vocabulary (``rapidfuzz``'s
-``cdist``, in C, on all cores) and the similar vocabulary tokens are cached; the candidates of a
+For a query, each distinct token is compared once with the vocabulary (``rapidfuzz``'s
+``cdist``, in C, on all cores, with the tokens of a length that leaves room for the threshold)
+and the similar vocabulary tokens are cached; the candidates of a
 query name are the aliases holding a pair of tokens similar to a pair of its core tokens. Since
 a match needs two core pairs above the token threshold, every alias that could match is a
 candidate: blocking changes the speed, never the hits. :meth:`ScreeningIndex.screen_exhaustive`
