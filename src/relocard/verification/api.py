@@ -12,6 +12,9 @@ disappears (tests/verification/test_api_errors.py holds the published list).
 A share code and date of birth that do not match are not an error: the check is recorded
 and answered ``"result": "no_match"``, the same bytes (but for the check id and time) whether
 the code or the date of birth was wrong.
+
+The benchmark's baseline, ``POST /api/bench/audited-write`` (bench/verify_http.py), is mounted
+only when ``RELOCARD_BENCH_BASELINE`` is set, never in production.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pydantic import Field
 
 from relocard.common import access
 from relocard.common.errors import InvalidInput, NotAllowed, RelocardError
-from relocard.verification import ratelimit, selectors, services
+from relocard.verification import benchmark, ratelimit, selectors, services
 from relocard.verification.codes import CodeFormatError, normalise_check_id
 from relocard.verification.errors import (
     InvalidPayload,
@@ -459,3 +462,22 @@ def _key_check(request, check_id: str) -> CardCheck:
     check = access.get_key_check(request.api_key, normalised)
     services.check_viewed(actor=None, check=check, api_key=request.api_key)
     return check
+
+
+# --- the benchmark's baseline (never mounted in production) --------------------------------
+
+
+def bench_audited_write(request):
+    """Authenticate the key, append one audit event through the audit writer, commit: what a
+    durable, audited write costs on this server, the checks' baseline in bench/verify_http.py."""
+    benchmark.audited_write(api_key=request.api_key)
+    return {"status": "ok"}
+
+
+def mount_bench_baseline(target: NinjaAPI) -> None:
+    """Add ``POST /bench/audited-write`` to ``target`` (left out of its OpenAPI schema)."""
+    target.post("/bench/audited-write", response=Ping, include_in_schema=False)(bench_audited_write)
+
+
+if settings.RELOCARD_BENCH_BASELINE:  # set by bench/verify_http.py for its own server only
+    mount_bench_baseline(api)
