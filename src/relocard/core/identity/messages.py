@@ -67,9 +67,6 @@ MRZ_ERROR_TEMPLATES: Final[Mapping[str, str]] = {
     "not_letters": gettext_noop(
         "Line {line}, positions {start}-{end} ({field}): {value} must be letters or <."
     ),
-    "not_digits": gettext_noop(
-        "Line {line}, positions {start}-{end} ({field}): {value} must be digits."
-    ),
     "bad_date": gettext_noop(
         "Line {line}, positions {start}-{end} ({field}): {value} is not a date in the form YYMMDD."
     ),
@@ -160,8 +157,8 @@ PHOTO_TEMPLATES: Final[Mapping[str, str]] = {
         "{count} faces were found; the photo must show only the applicant."
     ),
     "face_too_small": gettext_noop(
-        "The face is too small: it takes {percent}% of the photo's height; it should take "
-        "about 70-80%. Crop closer to the head."
+        "The face is too small. Crop the photo closer: from chin to crown, the head should "
+        "fill 70-80% of its height."
     ),
 }
 

@@ -53,6 +53,9 @@ EXPIRY_YEARS_AHEAD: Final = 20
 _ALLOWED: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 _WEIGHTS: Final = (7, 3, 1)
 _PARTIAL_DATE: Final = re.compile(r"\d\d(?:\d\d)?<*")
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+#: Whitespace tolerated around a line: spaces, tabs, no-break spaces, a byte-order mark.
+_SURROUNDING: Final = " \t\u00a0\u202f\ufeff"
 
 
 def _value(ch: str) -> int:
@@ -165,12 +168,13 @@ def _describe(ch: str) -> str:
 def split_lines(text: str) -> tuple[str, str]:
     """The two lines of a TD3 zone from typed, pasted or scanned text, or :class:`MRZFormatError`.
 
-    Whitespace around the text and around each line, and blank lines, are ignored (CR, LF,
-    CR LF from a document reader); anything else outside A-Z, 0-9 and ``<`` is refused.
+    Lines end with CR, LF or CR LF (as document readers send them); spaces, tabs and no-break
+    spaces around a line, and blank lines, are ignored. Anything else outside A-Z, 0-9 and
+    ``<`` is refused, control characters included.
     """
     if not isinstance(text, str):
         raise MRZFormatError("not_text", kind=type(text).__name__)
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [line.strip(_SURROUNDING) for line in _LINE_BREAK.split(text)]
     lines = [line for line in lines if line]
     if not lines:
         raise MRZFormatError("empty")
