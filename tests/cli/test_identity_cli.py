@@ -183,3 +183,85 @@ def test_format_and_cli_agree_on_a_written_zone() -> None:
     )  # fmt: skip
     out = json.loads(invoke(["identity", "mrz", "-"], stdin="\n".join(lines)).stdout)
     assert (out["surname"], out["given_names"], out["valid"]) == ("IVANOVA", "KSENIIA", True)
+
+
+# --- ocr and photo ------------------------------------------------------------------------
+
+
+def _needs_tesseract() -> None:
+    import os
+
+    from relocard.core.identity import OCRUnavailableError
+    from relocard.core.identity.ocr import tessdata_path
+
+    try:
+        tessdata_path()
+    except OCRUnavailableError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Tesseract's English model is needed; .ci/run installs tesseract-ocr-eng")
+        pytest.skip("Tesseract's English model (Debian package tesseract-ocr-eng) is missing")
+
+
+def test_ocr_reads_a_page_image(tmp_path: pathlib.Path) -> None:
+    from tests.core.identity.passports import render_page
+
+    _needs_tesseract()
+    path = tmp_path / "page.jpg"
+    path.write_bytes(render_page(SPECIMEN_LINES, jpeg_quality=90))
+    result = invoke(["identity", "ocr", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert list(out) == [*KEYS, "lines"]
+    assert out["lines"] == list(SPECIMEN_LINES) and out["valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"not an image", "not a JPEG or PNG image"),
+    ],
+)
+def test_ocr_of_unusable_input_exits_2(data: bytes, message: str) -> None:
+    result = invoke(["identity", "ocr", "-"], stdin=data)
+    assert result.exit_code == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_ocr_of_a_page_without_a_zone_exits_2() -> None:
+    import io
+
+    from PIL import Image
+
+    _needs_tesseract()
+    out = io.BytesIO()
+    Image.new("L", (800, 560), 240).save(out, "PNG")
+    result = invoke(["identity", "ocr", "-"], stdin=out.getvalue())
+    assert result.exit_code == 2 and "No machine-readable zone was found" in result.stderr
+
+
+def test_photo_prints_the_check() -> None:
+    import io
+
+    from PIL import Image
+
+    portrait = pathlib.Path(__file__).resolve().parents[1] / "core/identity/images/grace_hopper.jpg"
+    out = io.BytesIO()
+    Image.open(portrait).crop((85, 8, 443, 468)).resize((420, 540)).save(out, "JPEG")
+    result = invoke(["identity", "photo", "-"], stdin=out.getvalue())
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "acceptable": True, "format": "JPEG", "width": 420, "height": 540, "faces": 1,
+        "problems": [],
+    }  # fmt: skip
+    result = invoke(["identity", "photo", str(portrait)])
+    assert result.exit_code == 0
+    assert [p["code"] for p in json.loads(result.stdout)["problems"]] == ["wrong_aspect_ratio"]
+
+
+def test_photo_of_a_file_that_is_no_image_exits_2() -> None:
+    result = invoke(["identity", "photo", "-"], stdin=b"GIF89a......")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: The file is a GIF image; only JPEG and PNG images are accepted.\n"
+    )

@@ -18,8 +18,8 @@ from relocard.core.translit import icao_transliterate
 
 #: A machine-readable zone is 90 bytes; anything much larger is not one.
 MAX_MRZ_FILE_BYTES = 4096
-#: Photos and scans of a data page: the same limit as the photo check.
-MAX_IMAGE_FILE_BYTES = 15 * 1024 * 1024
+#: Photos and scans: read at most this much (the library then refuses what is over its limit).
+MAX_IMAGE_FILE_BYTES = 16 * 1024 * 1024
 
 
 def _read_bytes(path: str, limit: int) -> bytes:
@@ -100,13 +100,11 @@ def photo_command(path: str) -> None:
     """Check a passport-style photo: format, size, 35 x 45 mm shape and one face.
 
     IMAGE is a JPEG or PNG file ("-" reads standard input). Prints the result as JSON with
-    "acceptable" and the problems found; exit 0 whenever the file could be examined.
+    "acceptable" and the problems found; exit 2 when the file is not a usable image.
     """
     from relocard.core.identity import check_photo
 
-    data = _read_bytes(path, MAX_IMAGE_FILE_BYTES)
-    try:
-        result = check_photo(data)
-    except IdentityError as exc:
-        fail(str(exc))
+    result = check_photo(_read_bytes(path, MAX_IMAGE_FILE_BYTES))
+    if not result.readable:
+        fail(result.problems[0].message())
     print_json(result.to_dict())

@@ -158,7 +158,7 @@ PHOTO_TEMPLATES: Final[Mapping[str, str]] = {
     ),
     "face_too_small": gettext_noop(
         "The face is too small. Crop the photo closer: from chin to crown, the head should "
-        "fill 70-80% of its height."
+        "fill 70 to 80 percent of its height."
     ),
 }
 

@@ -20,9 +20,10 @@ How reliably this reads is measured on generated pages in ``docs/identity.md``.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -52,6 +53,10 @@ _TO_LETTER: Final = str.maketrans("0125678", "OIZSGTB")
 # 20-40 pixels tall on a photo of the whole page, where Tesseract reads best.
 _MIN_WIDTH: Final = 1200
 _MAX_WIDTH: Final = 2000
+#: Normalised correlation with the line's own ``<`` above which a cell is taken as ``<``.
+_FILLER_MATCH: Final = 0.75
+#: Below this tilt (degrees) a page is read as it is.
+_MIN_SKEW: Final = 0.2
 
 
 def tessdata_path() -> str:
@@ -86,37 +91,58 @@ class _Symbol:
         return self.bottom - self.top
 
 
-def mrz_grid_line(symbols: Iterable[tuple[str, int, int, int, int, float]]) -> str | None:
+def _fit_grid(found: list[_Symbol]) -> tuple[float, float] | None:
+    """``(origin, pitch)``: the centre of cell 0 and the distance between cells, fitted to the
+    confident characters, or ``None`` when the line has no 44-cell grid."""
+    centres = [s.centre for s in found]
+    span = centres[-1] - centres[0]
+    guess = span / (LINE_LENGTH - 1)
+    sure = [s for s in found if s.confidence >= 80 and s.text != "K"] or found
+    steps = [b.centre - a.centre for a, b in itertools.pairwise(sure)]
+    near = [d for d in steps if 0.7 * guess <= d <= 1.3 * guess]
+    pitch = statistics.median(near) if near else guess
+    if not LINE_LENGTH * 2 // 3 <= round(span / pitch) + 1 <= LINE_LENGTH + 2:
+        return None  # (the median of whole-pixel steps is only roughly the pitch)
+    origin = centres[0]
+    for _ in range(3):  # least squares on the well-centred confident characters
+        pairs = []
+        for s in sure:
+            index = round((s.centre - origin) / pitch)
+            if abs(s.centre - (origin + index * pitch)) < 0.25 * pitch:
+                pairs.append((index, s.centre))
+        if len(pairs) < 10 or len({p[0] for p in pairs}) < 2:
+            return None
+        pitch, origin = statistics.linear_regression([p[0] for p in pairs], [p[1] for p in pairs])
+        if pitch <= 0:
+            return None
+    if round((centres[-1] - origin) / pitch) + 1 > LINE_LENGTH:
+        return None
+    return origin, pitch
+
+
+def mrz_grid_line(
+    symbols: Iterable[tuple[str, int, int, int, int, float]],
+    filler_score: Callable[[float, float, float, float], float] | None = None,
+    read_cell: Callable[[float, float, float, float], str] | None = None,
+) -> str | None:
     """Put one text line's characters into the 44 cells of a zone line; ``None`` if the line
-    cannot be one. Each symbol is ``(text, left, top, right, bottom, confidence)``."""
+    cannot be one. Each symbol is ``(text, left, top, right, bottom, confidence)``.
+
+    ``filler_score(left, top, right, bottom)``, if given, says how much the image in a cell
+    looks like the line's own ``<`` (from -1 to 1); cells that look like it are ``<``
+    whatever the engine read there. ``read_cell(left, top, right, bottom)``, if given, reads
+    a cell where the engine found nothing (else it is taken as ``<``).
+    """
     found = sorted(
         (_Symbol(*s) for s in symbols if len(s[0]) == 1 and s[0] in _WHITELIST),
         key=lambda s: s.centre,
     )
     if len(found) < LINE_LENGTH * 2 // 3:
         return None
-    centres = [s.centre for s in found]
-    span = centres[-1] - centres[0]
-    guess = span / (LINE_LENGTH - 1)
-    steps = [b - a for a, b in itertools.pairwise(centres)]
-    near = [d for d in steps if 0.7 * guess <= d <= 1.3 * guess]
-    pitch = statistics.median(near) if near else guess
-    if not LINE_LENGTH * 2 // 3 <= round(span / pitch) + 1 <= LINE_LENGTH:
+    grid = _fit_grid(found)
+    if grid is None:
         return None
-    origin = centres[0]
-    # Refine origin and pitch with a least-squares fit of the well-centred characters.
-    for _ in range(2):
-        pairs = []
-        for s in found:
-            index = round((s.centre - origin) / pitch)
-            if abs(s.centre - (origin + index * pitch)) < 0.25 * pitch:
-                pairs.append((index, s.centre))
-        if len(pairs) < 10:
-            return None
-        xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
-        pitch, origin = statistics.linear_regression(xs, ys)
-        if pitch <= 0:
-            return None
+    origin, pitch = grid
     cells: list[list[tuple[float, _Symbol]]] = [[] for _ in range(LINE_LENGTH)]
     for s in found:
         index = round((s.centre - origin) / pitch)
@@ -125,12 +151,28 @@ def mrz_grid_line(symbols: Iterable[tuple[str, int, int, int, int, float]]) -> s
             cells[index].append((offset, s))
         elif offset < 0.35 and s.text != "<" and s.confidence > 50:
             return None  # a real character outside the 44 cells: not a zone line
-    tall = [s.height for s in found if s.text not in "<K"]
-    letter_height = statistics.median(tall) if tall else max(s.height for s in found)
+    tall = [s for s in found if s.text not in "<K" and s.confidence >= 80] or found
+    letter_height = statistics.median(s.height for s in tall)
+    # The line may be tilted: the top of the letters as a straight line across the cells.
+    if len({s.centre for s in tall}) >= 2:
+        slope, intercept = statistics.linear_regression(
+            [s.centre for s in tall], [s.top for s in tall]
+        )
+    else:
+        slope, intercept = 0.0, float(tall[0].top)
     out = []
-    for cell in cells:
-        if not cell:
+    for index, cell in enumerate(cells):
+        centre = origin + index * pitch
+        top = intercept + slope * centre
+        box = (
+            centre - 0.65 * pitch, top - 0.2 * letter_height,
+            centre + 0.65 * pitch, top + 1.2 * letter_height,
+        )  # fmt: skip
+        if filler_score is not None and filler_score(*box) >= _FILLER_MATCH:
             out.append("<")
+            continue
+        if not cell:
+            out.append(read_cell(*box) if read_cell is not None else "<")
             continue
         _, best = min(cell, key=lambda c: (c[0] > 0.2, -c[1].confidence))
         text = best.text
@@ -139,6 +181,40 @@ def mrz_grid_line(symbols: Iterable[tuple[str, int, int, int, int, float]]) -> s
         out.append(text)
     line = "".join(out)
     return line if "<" in line else None
+
+
+def _filler_scorer(
+    image: Any, symbols: list[tuple[str, int, int, int, int, float]]
+) -> Callable[[float, float, float, float], float] | None:
+    """A scorer comparing a region of ``image`` with the line's most confident ``<``."""
+    import cv2
+    import numpy as np
+
+    heights = sorted(s[4] - s[2] for s in symbols if s[0] not in "<K" and s[5] >= 80)
+    if not heights:
+        return None
+    letter = heights[len(heights) // 2]
+    fillers = [s for s in symbols if s[0] == "<" and s[5] >= 90 and s[4] - s[2] < 0.92 * letter]
+    if not fillers:
+        return None
+    _, left, top, right, bottom, _ = max(fillers, key=lambda s: s[5])
+    pixels = np.asarray(image, dtype=np.uint8)
+    template = pixels[top : bottom + 1, left : right + 1]
+    if template.size == 0 or min(template.shape) < 4 or float(template.std()) < 1:
+        return None
+
+    def score(x0: float, y0: float, x1: float, y1: float) -> float:
+        h, w = pixels.shape
+        region = pixels[
+            max(0, int(y0)) : min(h, int(y1) + 1), max(0, int(x0)) : min(w, int(x1) + 1)
+        ]
+        if region.shape[0] < template.shape[0] or region.shape[1] < template.shape[1]:
+            return -1.0
+        if float(region.std()) < 1:
+            return -1.0
+        return float(cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED).max())
+
+    return score
 
 
 def _fix_positions(line1: str, line2: str) -> tuple[str, str]:
@@ -187,29 +263,84 @@ def _engine() -> Any:
     return api
 
 
-def _lines(api: Any, image: Image.Image) -> Iterator[str]:
-    """Every text line of ``image`` that fits a zone's 44-cell grid, top to bottom."""
+def _cell_reader(api: Any, image: Image.Image) -> Callable[[float, float, float, float], str]:
+    """Read one character cell on its own (the engine sometimes drops a lone last digit)."""
+    import tesserocr
+
+    def read(x0: float, y0: float, x1: float, y1: float) -> str:
+        from PIL import ImageOps
+
+        inset = (x1 - x0) * 0.12  # the box is 1.3 cells wide: keep the cell alone
+        box = (max(0, round(x0 + inset)), max(0, round(y0)),
+               min(image.width, round(x1 - inset)), min(image.height, round(y1)))  # fmt: skip
+        if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+            return "<"
+        cell = ImageOps.expand(image.crop(box), border=(box[3] - box[1]) // 2, fill=255)
+        api.SetPageSegMode(tesserocr.PSM.SINGLE_CHAR)
+        try:
+            api.SetImage(cell)
+            text = api.GetUTF8Text().strip()
+        except RuntimeError:  # tesserocr's "No text returned"
+            text = ""
+        finally:
+            api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK)
+        return text if len(text) == 1 and text in _WHITELIST else "<"
+
+    return read
+
+
+_Box = tuple[str, int, int, int, int, float]
+
+
+def _symbol_lines(api: Any, image: Image.Image) -> list[list[_Box]]:
+    """Every text line the engine finds in ``image``: its characters with boxes."""
     import tesserocr
 
     api.SetImage(image)
-    api.Recognize()
-    iterator = api.GetIterator()
+    current: list[_Box] = []
+    lines: list[list[_Box]] = []
     level = tesserocr.RIL.SYMBOL
-    current: list[tuple[str, int, int, int, int, float]] = []
-    for symbol in tesserocr.iterate_level(iterator, level):
-        if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) and current:
-            line = mrz_grid_line(current)
-            if line:
-                yield line
-            current = []
-        text = symbol.GetUTF8Text(level)
-        box = symbol.BoundingBox(level)
-        if text and box:
-            current.append((text, *box, symbol.Confidence(level)))
+    try:
+        api.Recognize()
+        iterator = api.GetIterator()
+        # iterate_level yields the one iterator, advanced: read each symbol as it comes.
+        for symbol in tesserocr.iterate_level(iterator, level) if iterator else ():
+            if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) and current:
+                lines.append(current)
+                current = []
+            text = symbol.GetUTF8Text(level)
+            box = symbol.BoundingBox(level)
+            if text and box:
+                current.append((text, *box, symbol.Confidence(level)))
+    except RuntimeError:  # tesserocr's "No text returned": nothing on the page
+        return []
     if current:
-        line = mrz_grid_line(current)
+        lines.append(current)
+    return lines
+
+
+def _grid_lines(api: Any, image: Image.Image, lines: list[list[_Box]]) -> list[str]:
+    """The lines that fit a zone's 44-cell grid, top to bottom. Run after
+    :func:`_symbol_lines`: reading single cells replaces the engine's page."""
+    reader = _cell_reader(api, image)
+    out = []
+    for found in lines:
+        line = mrz_grid_line(found, _filler_scorer(image, found), reader)
         if line:
-            yield line
+            out.append(line)
+    return out
+
+
+def _skew(lines: list[list[_Box]]) -> float:
+    """The tilt of the longest line, in degrees (positive: the line falls to the right)."""
+    longest = max(lines, key=len, default=[])
+    sure = [s for s in longest if s[5] >= 80]
+    if len(sure) < 10 or len({(s[1] + s[3]) / 2 for s in sure}) < 2:
+        return 0.0
+    slope, _ = statistics.linear_regression(
+        [(s[1] + s[3]) / 2 for s in sure], [(s[2] + s[4]) / 2 for s in sure]
+    )
+    return math.degrees(math.atan(slope))
 
 
 def _pair(lines: list[str]) -> tuple[str, str] | None:
@@ -235,30 +366,63 @@ def _views(image: Image.Image) -> Iterator[Image.Image]:
     yield gray.rotate(180)
 
 
-def read_mrz_lines(image: bytes) -> tuple[str, str]:
+def _candidates(api: Any, image: Image.Image) -> Iterator[tuple[str, str]]:
+    """Readings of the zone, best first: the page as it is, straightened by the tilt of its
+    longest line, then the bottom part, then the page upside down (a scan the wrong way)."""
+    for view in _views(image):
+        lines = _symbol_lines(api, view)
+        pair = _pair(_grid_lines(api, view, lines))
+        if pair is not None:
+            yield pair
+        if abs(angle := _skew(lines)) >= _MIN_SKEW:
+            # Nearest-neighbour keeps the strokes sharp; bicubic read worse in the measurements.
+            upright = view.rotate(angle, expand=True, fillcolor=255)
+            pair = _pair(_grid_lines(api, upright, _symbol_lines(api, upright)))
+            if pair is not None:
+                yield pair
+
+
+def _read(image: bytes, today: dt.date) -> tuple[tuple[str, str], TD3 | None]:
+    """The first reading whose check digits all hold, else the first that parses, else the
+    first at all; :class:`MRZNotFoundError` when there is none."""
+    loaded = load_image(image)
+    api = _engine()
+    first: tuple[tuple[str, str], TD3 | None] | None = None
+    try:
+        for pair in _candidates(api, loaded.image):
+            try:
+                parsed: TD3 | None = parse_td3("\n".join(pair), today=today)
+            except MRZFormatError:
+                parsed = None
+            if parsed is not None and parsed.valid:
+                return pair, parsed
+            if first is None or (first[1] is None and parsed is not None):
+                first = (pair, parsed)
+    finally:
+        api.End()
+    if first is None:
+        raise MRZNotFoundError("mrz_not_found")
+    return first
+
+
+def read_mrz_lines(image: bytes, *, today: dt.date | None = None) -> tuple[str, str]:
     """The two lines of the zone in a JPEG or PNG photo or scan of a passport's photo page.
 
+    Several readings are tried (see :func:`_candidates`); the first whose check digits all
+    hold wins (``today`` resolves the dates for that; it defaults to the computer's date).
     Raises :class:`~relocard.core.identity.ImageError` for bytes that are not a usable image,
     :class:`OCRUnavailableError` when Tesseract's English model is missing, and
     :class:`MRZNotFoundError` when no zone can be read.
     """
-    loaded = load_image(image)
-    api = _engine()
-    try:
-        for view in _views(loaded.image):
-            pair = _pair(list(_lines(api, view)))
-            if pair is not None:
-                return pair
-    finally:
-        api.End()
-    raise MRZNotFoundError("mrz_not_found")
+    import datetime
+
+    return _read(image, today or datetime.datetime.now(datetime.UTC).date())[0]
 
 
 def read_mrz(image: bytes, *, today: dt.date) -> TD3:
-    """:func:`read_mrz_lines`, then :func:`~relocard.core.identity.parse_td3` (check digits
-    in ``.checks``). Lines that cannot be parsed raise :class:`MRZNotFoundError`."""
-    line1, line2 = read_mrz_lines(image)
-    try:
-        return parse_td3(f"{line1}\n{line2}", today=today)
-    except MRZFormatError as exc:
-        raise MRZNotFoundError("mrz_not_found") from exc
+    """:func:`read_mrz_lines`, parsed (check digits in ``.checks``); lines that cannot be
+    parsed raise :class:`MRZNotFoundError`."""
+    _, parsed = _read(image, today)
+    if parsed is None:
+        raise MRZNotFoundError("mrz_not_found")
+    return parsed
