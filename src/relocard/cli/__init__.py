@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "credential": "credential",
     "compliance": "compliance",
     "screening": "screening",
+    "identity": "identity",
     "demo": "platform:demo",
     "serve": "platform:serve",
     "migrate": "platform:migrate",
