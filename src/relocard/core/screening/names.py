@@ -51,7 +51,7 @@ from typing import Final, NamedTuple
 
 from rapidfuzz import fuzz
 
-from relocard.core.translit import icao_transliterate
+from relocard.core.translit import CYRILLIC_TO_LATIN
 
 __all__ = [
     "SPELLING_RULES",
@@ -79,10 +79,6 @@ class Script(StrEnum):
     OTHER = "other"
 
 
-#: Letters of other Cyrillic alphabets (Ukrainian, Belarusian) that the ICAO table for Russian
-#: does not cover, read as their Russian counterparts.
-_EXTRA_CYRILLIC: Final = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ў": "у"}
-
 #: Latin letters with diacritics used by scientific, Czech, Polish and other transliterations,
 #: spelled as digraphs first so that one rule covers both (š and sh, č and ch).
 _LATIN_LETTERS: Final = {
@@ -102,19 +98,12 @@ _LATIN_LETTERS: Final = {
     "œ": "oe",
 }
 
-#: One table for ``str.translate`` on a lower-case word: Cyrillic letters as the passports'
-#: ICAO transliteration spells them (:func:`icao_transliterate`, letter by letter) and the
-#: Latin letters above as digraphs.
+#: One table for ``str.translate`` on a lower-case word: Cyrillic letters as passports spell
+#: them (the ICAO table of :mod:`relocard.core.translit`, Ukrainian and Belarusian letters
+#: included) and the Latin letters above as digraphs.
 _TO_LATIN: Final = str.maketrans(
     {
-        **{
-            letter: icao_transliterate(letter).lower()
-            for letter in "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-        },
-        **{
-            letter: icao_transliterate(russian).lower()
-            for letter, russian in _EXTRA_CYRILLIC.items()
-        },
+        **{cyr.lower(): lat.lower() for cyr, lat in CYRILLIC_TO_LATIN.items()},
         **_LATIN_LETTERS,
     }
 )
