@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
@@ -100,3 +103,21 @@ def test_the_public_names_all_resolve():
         assert getattr(relocard.core.compliance, name) is not None, name
     with pytest.raises(AttributeError):
         _ = relocard.cards.compliance.no_such_name
+
+
+def test_explaining_a_verdict_loads_no_polars():
+    """Pages and e-mails that word a verdict import the package, not the run's heavy half."""
+    code = (
+        "import sys, django\n"
+        "django.setup()\n"
+        "import relocard.core.compliance\n"
+        "from relocard.cards.compliance import explain, holder_advice, compliance_by_user\n"
+        "print('polars' in sys.modules)\n"
+        "from relocard.cards.compliance import compliance_run\n"
+        "print('polars' in sys.modules)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "relocard.settings.base"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["False", "True"]
