@@ -236,6 +236,20 @@ def test_moving_a_record_later_fails_naming_it(history: History, data: st.DataOb
     raws.insert(to, moved)
     result = verify(doc)
     assert not result.ok and result.problem.code == "moved-record"
+    if to > k + 1:  # moved by one place, it is a swap: either of the two may be named
+        assert result.problem.seq == moved["seq"] and result.problem.position == to + 1
+
+
+@given(histories(min_steps=3), st.data())
+def test_moving_a_record_earlier_fails_naming_it(history: History, data: st.DataObject) -> None:
+    doc = history.ledger().to_json()
+    raws = doc["records"]
+    k = data.draw(st.integers(2, len(raws) - 1), label="record")
+    to = data.draw(st.integers(0, k - 2), label="to")
+    moved = raws.pop(k)
+    raws.insert(to, moved)
+    result = verify(doc)
+    assert not result.ok and result.problem.code == "moved-record", result.problem
     assert result.problem.seq == moved["seq"] and result.problem.position == to + 1
 
 
@@ -510,7 +524,10 @@ def test_bytes_that_are_not_utf8_are_a_format_error() -> None:
         (lambda r: r.update(entry="HV-0000-0000-0000-0001"), "not an entry id"),
         (lambda r: r.update(category="Standard"), "not a code"),
         (lambda r: r.update(event="invite"), "is not one of"),
+        (lambda r: r.update(event=["registration"]), "is not one of"),
         (lambda r: r.update(extra=1), "unknown key 'extra'"),
+        (lambda r: r.update({"x\n" * 50: 1}), "unknown key 'x\\nx\\n"),
+        (lambda r: r.update(event="x\u202e" * 50), "event 'x\\u202ex"),
         (lambda r: r.pop("reason"), "'reason' is missing"),
         (lambda r: r.update(hash="XYZ"), "64 lower-case hexadecimal"),
         (lambda r: r.update(policy={}), "unknown key 'policy'"),
@@ -526,6 +543,7 @@ def test_a_malformed_record_is_named(edit: Any, message: str | None) -> None:
             raw["hash"] = record_hash(raw)
     problem = verify(doc).problem
     assert problem.position == 2
+    assert "\n" not in str(problem) and len(str(problem)) < 300  # one clean line, always
     if message is None:
         assert problem.kind == "rule"
     else:
@@ -568,5 +586,18 @@ def test_from_records_refuses_records_that_break_the_chain_or_a_rule() -> None:
     forged = Record(2, Event.registration(FRESH, on=D), records[0].hash, records[1].hash)
     with pytest.raises(LedgerIntegrityError, match="does not match its hash"):
         Ledger.from_records("FR", [records[0], forged])
+    # Without rehashing (the platform's own table), the links and rules are still checked.
+    assert len(Ledger.from_records("FR", [records[0], forged], rehash=False)) == 2
+    rogue = Record(
+        2, Event.invitation(FRESH, on=D, category="standard"), records[0].hash, "ab" * 32
+    )
+    with pytest.raises(LedgerIntegrityError, match="unknown-entry"):
+        Ledger.from_records("FR", [records[0], rogue], rehash=False)
+    with pytest.raises(LedgerIntegrityError, match="prev_hash"):
+        Ledger.from_records(
+            "FR",
+            [records[0], Record(2, records[1].event, "ab" * 32, records[1].hash)],
+            rehash=False,
+        )
     with pytest.raises(LedgerIntegrityError, match="wrong-member-state"):
         Ledger.from_records("DE", records)

@@ -16,6 +16,7 @@ own entry among the others.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
@@ -53,7 +54,12 @@ def new_entry_id() -> str:
 def is_entry_id(text: object) -> bool:
     """True when ``text`` is an entry id exactly as written in a ledger (canonical form) and
     its check character matches."""
-    if not isinstance(text, str) or not _CANONICAL.match(text):
+    return isinstance(text, str) and _is_canonical(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a ledger names each entry in several records
+def _is_canonical(text: str) -> bool:
+    if not _CANONICAL.match(text):
         return False
     compact = text[len(PREFIX) :].replace("-", "")
     return check_character(compact[:-1], PREFIX) == compact[-1]

@@ -44,7 +44,7 @@ from relocard.core.waitlist.errors import (
 )
 from relocard.core.waitlist.events import Event, EventType
 from relocard.core.waitlist.ids import is_entry_id
-from relocard.core.waitlist.policy import LedgerPolicy, is_code
+from relocard.core.waitlist.policy import LedgerPolicy, is_code, show
 from relocard.core.waitlist.rules import WaitingList
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "Ledger",
     "Record",
     "canonical_json",
+    "checked_hash",
     "parse_ledger_json",
     "read_envelope",
     "record_from_json",
@@ -115,6 +116,13 @@ def record_hash(record: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of a record's canonical form without its ``hash`` key."""
     body = {k: v for k, v in record.items() if k != "hash"}
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def checked_hash(record: Record) -> str:
+    """:func:`record_hash` of a record read by :func:`record_from_json`, whose every value is
+    already known to be in the canonical domain (the verifier's hot path: no second check)."""
+    text = json.dumps(record.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- records ----------------------------------------------------------------------------------
@@ -215,17 +223,17 @@ def read_envelope(document: Any) -> tuple[str, list[Any]]:
     if not isinstance(document, dict):
         raise LedgerFormatError("not a ledger: expected a JSON object with format and records")
     if getattr(document, "duplicate", None):
-        raise LedgerFormatError(f"not a ledger: the key {document.duplicate!r} appears twice")
+        raise LedgerFormatError(f"not a ledger: the key {show(document.duplicate)} appears twice")
     if "format" not in document:
         raise LedgerFormatError(f"not a ledger: no format key (expected {FORMAT!r})")
     if document.get("format") != FORMAT:
         raise LedgerFormatError(
-            f"not a ledger of this format: format is {document.get('format')!r}, expected "
+            f"not a ledger of this format: format is {show(document.get('format'))}, expected "
             f"{FORMAT!r}"
         )
     unknown = sorted(set(document) - {"format", "member_state", "records"})
     if unknown:
-        raise LedgerFormatError(f"not a ledger: unknown key {unknown[0]!r}")
+        raise LedgerFormatError(f"not a ledger: unknown key {show(unknown[0])}")
     member_state = document.get("member_state")
     if not isinstance(member_state, str) or not re.fullmatch(r"[A-Z]{2}", member_state):
         raise LedgerFormatError("not a ledger: member_state must be two capital letters, e.g. FR")
@@ -239,19 +247,22 @@ def _duplicate_key(value: Any, path: str) -> str | None:
     if isinstance(value, dict):
         if getattr(value, "duplicate", None):
             return (
-                f"{path}: the key {value.duplicate!r} appears twice"
+                f"{path}: the key {show(value.duplicate)} appears twice"
                 if path
-                else (f"the key {value.duplicate!r} appears twice")
+                else (f"the key {show(value.duplicate)} appears twice")
             )
         for key, item in value.items():
-            found = _duplicate_key(item, f"{path}.{key}" if path else key)
-            if found:
-                return found
+            if isinstance(item, dict | list):
+                name = key if re.fullmatch(r"[A-Za-z0-9_-]{1,40}", key) else show(key)
+                found = _duplicate_key(item, f"{path}.{name}" if path else name)
+                if found:
+                    return found
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            found = _duplicate_key(item, f"{path}[{i}]")
-            if found:
-                return found
+            if isinstance(item, dict | list):
+                found = _duplicate_key(item, f"{path}[{i}]")
+                if found:
+                    return found
     return None
 
 
@@ -270,23 +281,23 @@ def record_from_json(raw: Any) -> Record:
         kind = EventType(raw.get("event"))
     except ValueError:
         known = ", ".join(e.value for e in EventType)
-        raise ValueError(f"event {raw.get('event')!r} is not one of {known}") from None
+        raise ValueError(f"event {show(raw.get('event'))} is not one of {known}") from None
     keys = POLICY_RECORD_KEYS if kind is EventType.POLICY else RECORD_KEYS
-    missing = sorted(keys - raw.keys())
-    if missing:
-        raise ValueError(f"the key {missing[0]!r} is missing")
-    unknown = sorted(raw.keys() - keys)
-    if unknown:
-        raise ValueError(f"unknown key {unknown[0]!r}")
+    if raw.keys() != keys:
+        missing = sorted(keys - raw.keys())
+        if missing:
+            raise ValueError(f"the key {missing[0]!r} is missing")
+        unknown = sorted(raw.keys() - keys)
+        raise ValueError(f"unknown key {show(unknown[0])}")
     seq = raw["seq"]
     if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
-        raise ValueError(f"seq must be a whole number from 1, not {json.dumps(seq)}")
+        raise ValueError(f"seq must be a whole number from 1, not {show(seq)}")
     for key in ("prev_hash", "hash"):
         if not isinstance(raw[key], str) or not _HASH.match(raw[key]):
             raise ValueError(f"{key} must be 64 lower-case hexadecimal digits")
     text = raw["date"]
     if not isinstance(text, str) or not _DATE.match(text):
-        raise ValueError(f"date must be a day, YYYY-MM-DD, not {json.dumps(text)}")
+        raise ValueError(f"date must be a day, YYYY-MM-DD, not {show(text)}")
     try:
         on = date.fromisoformat(text)
     except ValueError:
@@ -294,20 +305,21 @@ def record_from_json(raw: Any) -> Record:
     entry = raw["entry"]
     if kind is not EventType.POLICY and not is_entry_id(entry):
         raise ValueError(
-            f"entry {json.dumps(entry)} is not an entry id (HV-XXXX-XXXX-XXXX-XXXX with a "
+            f"entry {show(entry)} is not an entry id (HV-XXXX-XXXX-XXXX-XXXX with a "
             "matching check character)"
         )
     for key in ("category", "reason"):
         if raw[key] is not None and not is_code(raw[key]):
-            raise ValueError(f"{key} {json.dumps(raw[key])} is not a code or null")
+            raise ValueError(f"{key} {show(raw[key])} is not a code or null")
     policy = LedgerPolicy.from_json(raw["policy"]) if kind is EventType.POLICY else None
     try:
         event = Event(kind, on, entry, raw["category"], raw["reason"], policy)
     except EventError as exc:
         raise ValueError(str(exc)) from None
     record = Record(seq, event, raw["prev_hash"], raw["hash"])
-    body = {k: v for k, v in raw.items() if k != "hash"}
-    if canonical_json(record.body()) != canonical_json(body):
+    # Every value above was checked for its exact type (no float, no bool for a number), so
+    # equal values here serialise to equal canonical bytes.
+    if record.body() != {k: v for k, v in raw.items() if k != "hash"}:
         raise ValueError(
             "the record is not in canonical form (reason codes must be sorted, years written "
             "as four digits)"
@@ -335,9 +347,16 @@ class Ledger:
         self._records: list[Record] = []
 
     @classmethod
-    def from_records(cls, member_state: str, records: Iterable[Record]) -> Ledger:
+    def from_records(
+        cls, member_state: str, records: Iterable[Record], *, rehash: bool = True
+    ) -> Ledger:
         """Rebuild a ledger from stored records, checking their chain and rules as it goes;
-        :class:`LedgerIntegrityError` names the first record that breaks either."""
+        :class:`LedgerIntegrityError` names the first record that breaks either.
+
+        ``rehash=False`` skips recomputing each record's own hash (links, sequence and rules
+        are still checked): for records read back from the platform's own append-only table
+        on every write, where a full :func:`~.verify.verify_ledger` runs on a schedule.
+        """
         ledger = cls(member_state)
         for record in records:
             where = f"record seq {record.seq}"
@@ -348,7 +367,7 @@ class Ledger:
                 )
             if record.prev_hash != ledger.head_hash:
                 raise LedgerIntegrityError(f"{where}: prev_hash does not match the record before")
-            if record.hash != record_hash(record.body()):
+            if rehash and record.hash != record_hash(record.body()):
                 raise LedgerIntegrityError(f"{where}: its content does not match its hash")
             try:
                 ledger.state.apply(record.event, record.seq)

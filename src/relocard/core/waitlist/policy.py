@@ -59,6 +59,13 @@ CODE_MAX_LENGTH = 40
 REASON_EVENTS = ("invitation", "move", "removal")
 
 
+def show(value: object, limit: int = 60) -> str:
+    """A value from an untrusted document, for an error message: ``repr`` (which escapes
+    control characters, so the message stays one line), cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def is_code(value: object) -> bool:
     return (
         isinstance(value, str) and len(value) <= CODE_MAX_LENGTH and bool(CODE_PATTERN.match(value))
@@ -117,7 +124,7 @@ class LedgerPolicy:
             raise ValueError(f"{where}.categories: expected an object with at least one category")
         categories = {}
         for code, raw in raw_categories.items():
-            here = f"{where}.categories[{code!r}]"
+            here = f"{where}.categories[{show(code)}]"
             if not is_code(code):
                 raise ValueError(f"{here}: not a code (lower-case letters, digits and dashes)")
             cat = _object(raw, here, {"review_days", "quotas"})
@@ -128,7 +135,7 @@ class LedgerPolicy:
             quotas = {}
             for year, places in raw_quotas.items():
                 if not isinstance(year, str) or not re.fullmatch(r"[0-9]{4}", year):
-                    raise ValueError(f"{here}.quotas: {year!r} is not a year (four digits)")
+                    raise ValueError(f"{here}.quotas: {show(year)} is not a year (four digits)")
                 quotas[int(year)] = _int(places, f"{here}.quotas[{year!r}]", 0, 1_000_000)
             categories[code] = LedgerCategory(review_days, MappingProxyType(quotas))
         raw_reasons = _object(obj["reasons"], f"{where}.reasons", set(REASON_EVENTS))
@@ -161,7 +168,7 @@ def _object(data: Any, where: str, keys: set[str]) -> dict[str, Any]:
         raise ValueError(f"{where}: missing key {missing[0]!r}")
     unknown = sorted(data.keys() - keys)
     if unknown:
-        raise ValueError(f"{where}: unknown key {unknown[0]!r}")
+        raise ValueError(f"{where}: unknown key {show(unknown[0])}")
     return data
 
 

@@ -23,6 +23,7 @@ history must then be an unchanged prefix of the ledger.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +32,15 @@ from relocard.core.waitlist.errors import LedgerFormatError, RuleViolation
 from relocard.core.waitlist.ledger import (
     GENESIS_HASH,
     Record,
+    checked_hash,
     read_envelope,
     record_from_json,
-    record_hash,
 )
 from relocard.core.waitlist.rules import WaitingList
 
 __all__ = ["Problem", "Verification", "verify_ledger"]
 
+_PRINTABLE_ID = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 FORMAT_PROBLEM = "format"
 CHAIN_PROBLEM = "chain"
 HISTORY_PROBLEM = "history"
@@ -110,8 +112,10 @@ def _raw_seq(raw: Any) -> int | None:
 
 
 def _raw_entry(raw: Any) -> str | None:
+    """The entry a raw record names, if it looks like an id (a report must stay one clean
+    line whatever a forged record holds)."""
     entry = raw.get("entry") if isinstance(raw, dict) else None
-    return entry if isinstance(entry, str) and len(entry) < 40 else None
+    return entry if isinstance(entry, str) and _PRINTABLE_ID.match(entry) else None
 
 
 def _previous_hashes(previous: Any, member_state: str) -> list[str]:
@@ -165,7 +169,7 @@ def verify_ledger(document: Any, *, previous: Any = None) -> Verification:
             record = record_from_json(raw)
         except ValueError as exc:
             return problem(FORMAT_PROBLEM, "malformed", str(exc))
-        if record_hash(raw) != record.hash:
+        if checked_hash(record) != record.hash:
             return problem(
                 CHAIN_PROBLEM,
                 "hash-mismatch",
@@ -243,7 +247,20 @@ def _link_problem(
         )
     if seq > expected_seq:
         elsewhere = [p for p in positions.get(expected_seq, []) if p > position]
+        after = raws[position] if position < len(raws) else None
+        if elsewhere and _raw_seq(after) == expected_seq:
+            # The sequence goes on from before this record: this record was moved up here.
+            return Problem(
+                position,
+                seq,
+                entry,
+                CHAIN_PROBLEM,
+                "moved-record",
+                f"this record is out of order: seq {seq} comes right after seq "
+                f"{expected_seq - 1}, and seq {expected_seq} follows it",
+            )
         if elsewhere:
+            # The sequence goes on from this record: the missing one was moved further down.
             moved = raws[elsewhere[0] - 1]
             return Problem(
                 elsewhere[0],
