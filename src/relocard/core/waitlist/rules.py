@@ -14,8 +14,9 @@ The rules:
   another category, place an entry by its registration, not by the day of the triage or move.
 * **Invitations in turn.** An invitation goes to the first waiting entry of its category,
   unless it records one of the policy's ``invitation`` reason codes (out of turn).
-* **Reasons.** A move between categories records one of the policy's ``move`` codes; a removal
-  one of its ``removal`` codes. No other event records a reason.
+* **Reasons.** A move between categories records one of the policy's ``move`` codes, a removal
+  one of its ``removal`` codes, an invitation out of turn one of its ``invitation`` codes. No
+  other event records a reason.
 * **Once.** No entry is invited twice, registered twice, or changed after it was withdrawn,
   removed or decided. Withdrawn and removed entries leave the order at once.
 * **Quotas.** The places a category has in a calendar year (invitations in that year that were
