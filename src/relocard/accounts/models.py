@@ -147,3 +147,81 @@ class Applicant(models.Model):
     @property
     def cyrillic_name(self) -> str:
         return f"{self.surname_cyrillic} {self.given_names_cyrillic}"
+
+
+class SessionRecord(models.Model):
+    """One signed-in session of a user, so that they can list their sessions and end them.
+
+    The session itself lives in Django's session store; this row names it and says when and
+    from what kind of browser it started. No address is kept in clear, only a keyed hash
+    (``relocard.accounts.security.keyed_hash``) to tell the holder's own places apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_records")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last active"), default=timezone.now)
+    #: A short description of the browser ("Firefox on Linux"), never the full user agent.
+    browser = models.CharField(_("browser"), max_length=80, blank=True)
+    address_hash = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["user", "-last_seen_at"])]
+
+    def __str__(self) -> str:
+        return f"Session #{self.pk} of user #{self.user_id}"
+
+
+class FactorResetStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FactorReset(models.Model):
+    """A lost second factor, reset with four eyes: one person proposes, another confirms.
+
+    Who may propose and confirm is decided in :mod:`relocard.common.access`
+    (``can_reset_second_factor``); the confirmer is never the proposer nor the account itself.
+    Confirming removes every authenticator and recovery code of the account and ends its
+    sessions; at the next sign-in its holder enrols a new factor.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="factor_resets")
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        max_length=16, choices=FactorResetStatus.choices, default=FactorResetStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="factor_resets_proposed"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="factor_resets_decided",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("second-factor reset")
+        verbose_name_plural = _("second-factor resets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="proposed"),
+                name="one_open_factor_reset_per_user",
+            ),
+            models.CheckConstraint(
+                name="factor_reset_four_eyes",
+                condition=~models.Q(status="confirmed")
+                | ~models.Q(decided_by=models.F("proposed_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Second-factor reset #{self.pk} of user #{self.user_id}"

@@ -65,6 +65,8 @@ def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
             self.cfg.set("accesslog", "-")
             # Paths only: query strings may carry search terms; names never appear in paths.
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
+            # Every field escaped: a URL with %0a cannot forge a log line.
+            self.cfg.set("logger_class", "relocard.common.accesslog.EscapingLogger")
             self.cfg.set("timeout", 60)
             # No runtime control socket (gunicorn 25.1+ opens one in the home directory by
             # default): a second server on the machine would take it over, and nothing here

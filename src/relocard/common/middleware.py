@@ -20,8 +20,25 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        _no_store(request, response)
         response.headers.setdefault("Content-Security-Policy", self.CSP)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=()"
         )
         return response
+
+
+def _no_store(request, response) -> None:
+    """``Cache-Control: no-store`` by default, so that no browser or proxy keeps a copy.
+
+    Every answer to a signed-in user and every API answer may carry personal data: always
+    ``no-store``, whatever the view said. Other answers get it too unless the view chose its
+    own caching (the public trust and status lists do); static files never reach here
+    (WhiteNoise answers them first).
+    """
+    user = getattr(request, "user", None)
+    personal = (user is not None and user.is_authenticated) or request.path.startswith("/api/")
+    if personal or "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+        if personal:
+            response.headers.pop("Expires", None)
