@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.conftest import totp_code, totp_device
 
-from conftest import totp_code, totp_device
 from relocard.accounts import factors
 from relocard.accounts.models import FactorReset, Role
 from relocard.audit.models import AuditEvent
+from relocard.common.errors import InvalidInput
 
 PASSWORD = "a-long-test-password"
 
@@ -163,7 +164,7 @@ def test_verifier_and_admin_factors_are_reset_by_programme_admins(staff, make_us
     )
     factors.factor_reset_confirm(actor=admin2, reset_id=reset.pk)
     assert not TOTPDevice.objects.filter(user=verifier).exists()
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         factors.factor_reset_propose(actor=staff["supervisor"], email=verifier.email, reason="x")
 
 

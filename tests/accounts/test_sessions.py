@@ -6,8 +6,8 @@ import time
 
 import pytest
 from django.urls import reverse
+from tests.conftest import SecondFactorClient, totp_code, totp_device
 
-from conftest import SecondFactorClient, totp_code, totp_device
 from relocard.accounts import sessions
 from relocard.accounts.models import Role, SessionRecord
 from relocard.audit.models import AuditEvent

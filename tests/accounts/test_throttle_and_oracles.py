@@ -194,3 +194,40 @@ def test_an_old_password_hash_is_upgraded_to_argon2_at_sign_in(client, make_user
     assert _sign_in(client, user.email, PASSWORD).status_code == 302
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
+
+
+def test_adding_a_colleague_says_nothing_about_existing_accounts(client, make_user):
+    from relocard.verification import services as vs
+    from relocard.verification.models import VerifierMembership
+
+    manager = vs.organisation_register(
+        email="boss@bank.example",
+        password="a-long-test-password",
+        name="Bank",
+        kind="bank",
+        country="FR",
+        registration_number="RCS 1",
+    )
+    taken = make_user(Role.CASEWORKER)
+    client.force_login(manager)
+    pages = []
+    for email in (taken.email, "new.colleague@bank.example"):
+        response = client.post(
+            reverse("verification:organisation"), {"form": "member", "email": email}, follow=True
+        )
+        assert response.status_code == 200
+        text = response.content.decode()
+        pages.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text))
+    assert pages[0] == pages[1]
+    assert not VerifierMembership.objects.filter(user=taken).exists()
+    assert "already have" in mail.outbox[0].subject
+
+
+def test_the_embassy_form_does_not_say_an_address_is_staff(staff, make_user):
+    from relocard.cases import services as cs
+
+    with pytest.raises(Exception) as exc:
+        cs.embassy_case_open(
+            actor=staff["consular_officer"], email=staff["caseworker"].email, profile={}
+        )
+    assert "staff" not in str(exc.value)

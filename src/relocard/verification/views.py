@@ -12,8 +12,8 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from relocard.accounts.forms import SigninForm
+from relocard.accounts.views import SigninView
 from relocard.cards.models import Card
 from relocard.common import access
 from relocard.common.errors import RelocardError
@@ -197,18 +197,13 @@ def register(request):
     return render(request, "verification/register.html", {"form": form}, status=_status(form))
 
 
-class VerifierSigninView(auth_views.LoginView):
+class VerifierSigninView(SigninView):
+    """The platform's sign-in (throttle, then the second factor) on the verifiers' page."""
+
     template_name = "verification/sign_in.html"
-    authentication_form = SigninForm
-    redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
         return reverse("verification:home")
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 sign_in = VerifierSigninView.as_view()
@@ -242,7 +237,11 @@ def organisation(request):
             member_form.add_error(exc.field if exc.field == "email" else None, exc.message)
         else:
             messages.success(
-                request, _("Your colleague is added and gets an e-mail to set a password.")
+                request,
+                _(
+                    "We have sent an e-mail to this address. Your colleague appears here once "
+                    "they have set a password."
+                ),
             )
             return redirect("verification:organisation")
     if request.method == "POST" and key_form.is_bound and key_form.is_valid():
@@ -261,7 +260,11 @@ def organisation(request):
     context = {
         "organisation": org,
         "membership": membership,
-        "members": org.memberships.select_related("user").order_by("user__email"),
+        # A colleague appears once they have set a password: the list at the time of adding
+        # says nothing about whether the address already had an account.
+        "members": org.memberships.select_related("user")
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .order_by("user__email"),
         "api_keys": org.api_keys.order_by("-created_at"),
         "member_form": member_form,
         "key_form": key_form,
