@@ -358,6 +358,7 @@ def password_change(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauth_required  # ending sessions: password and second factor again (ASVS 7.5.2)
 def session_list(request):
     current = request.session.session_key
     if request.method == "POST":
