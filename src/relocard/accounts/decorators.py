@@ -39,6 +39,7 @@ def reauth_form_check(request, form: ReauthForm) -> bool:
     if checked is None or checked.pk != user.pk:
         form.add_error("reauth_password", _("That password is not right."))
         return False
+    throttle.signin_succeeded(request, user.email)
     sessions.mark_password(request)
     needs_code = factors.has_factor(user)
     if needs_code and not sessions.reauthenticated_recently(request):

@@ -12,7 +12,7 @@ from relocard.accounts.security import auth_event
 
 @receiver(user_logged_in, dispatch_uid="relocard.accounts.signed_in")
 def _signed_in(sender, request, user, **kwargs):
-    throttle.signin_succeeded(user.email)
+    throttle.signin_succeeded(request, user.email)
     if request is not None and hasattr(request, "session"):
         sessions.session_started(request, user)
     auth_event("auth.signed_in", user=user, request=request)
@@ -20,18 +20,12 @@ def _signed_in(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="relocard.accounts.signin_failed")
 def _signin_failed(sender, credentials, request=None, **kwargs):
+    if request is not None and getattr(request, "relocard_signin_refused", None):
+        return  # refused before hashing (counted; a lockout was recorded once)
     email = str(credentials.get("username") or credentials.get("email") or "")
-    if request is not None and throttle.signin_wait(request, email) is not None:
-        return  # refused before hashing; the lockout itself was recorded once
     user = User.objects.filter(email__iexact=email.strip()).first() if email else None
-    locked = throttle.signin_failed(request, email)
+    # The attempt was counted before its password was checked (the backend).
     auth_event("auth.signin_failed", user=user, request=request)
-    if locked:
-        auth_event("auth.locked", user=user, request=request)
-        if user is not None:
-            from relocard.accounts.emails import send_lockout_notice
-
-            send_lockout_notice.enqueue(user.pk)
 
 
 @receiver(user_logged_out, dispatch_uid="relocard.accounts.signed_out")

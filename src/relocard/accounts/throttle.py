@@ -4,13 +4,13 @@ Counters live in Django's default cache, which every server process shares (Redi
 default a table in the database, see :mod:`relocard.common.cache`). Accounts and addresses
 appear in cache keys only as keyed hashes (:func:`relocard.accounts.security.keyed_hash`).
 
-Sign-in: failures are counted per account (by the e-mail address typed, whether or not an
-account has it, so that a lockout says nothing about existence) and per client address. When
-an account reaches ``RELOCARD_SIGNIN_FAILURES_PER_ACCOUNT`` it is locked for
-``RELOCARD_LOCKOUT_SECONDS`` and its holder is told by e-mail; an address that reaches
-``RELOCARD_SIGNIN_FAILURES_PER_IP`` is refused until its window ends. A refused attempt is
-rejected before any password is hashed, so a flood of wrong passwords costs a cache read
-each, not a hash each.
+Sign-in: attempts are counted per account (by the e-mail address typed, whether or not an
+account has it, so that a lockout says nothing about existence) and per client address,
+before the password is checked; a right password gives them back. An account past
+``RELOCARD_SIGNIN_FAILURES_PER_ACCOUNT`` is locked for ``RELOCARD_LOCKOUT_SECONDS`` and its
+holder is told by e-mail; an address past ``RELOCARD_SIGNIN_FAILURES_PER_IP`` is refused until
+its window ends. A refused attempt is rejected before any password is hashed, so a flood of
+wrong passwords costs a few cache calls each, not a hash each.
 
 Sign-up, password reset and profile saves: fixed windows per address (and per e-mail address
 for the e-mails they send, and per account for profile saves).
@@ -18,6 +18,7 @@ for the e-mails they send, and per account for profile saves).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
@@ -112,26 +113,51 @@ def signin_wait(request, email: str) -> int | None:
     return _peek("signin-ip", client_address(request), "RELOCARD_SIGNIN_FAILURES_PER_IP")
 
 
-def signin_failed(request, email: str) -> bool:
-    """Count a failed sign-in; True when this failure locked the account (just now)."""
-    if request is not None:
-        hit("signin-ip", client_address(request), "RELOCARD_SIGNIN_FAILURES_PER_IP")
+def signin_begin(request, email: str) -> tuple[int | None, bool]:
+    """Count a sign-in attempt *before* its password is checked.
+
+    Counting before hashing closes the race in which many concurrent attempts all pass the
+    check before the first failure is counted: an account or an address gets at most its
+    limit of password checks per window, however many requests arrive at once. A successful
+    sign-in gives its attempts back (:func:`signin_succeeded`). Returns the seconds to wait
+    when the attempt is refused (else None), and whether this attempt locked the account.
+    """
+    wait = signin_wait(request, email)
+    if wait is not None:
+        return wait, False
+    wait = hit("signin-ip", client_address(request), "RELOCARD_SIGNIN_FAILURES_PER_IP")
+    if wait is not None:
+        return wait, False
     ident = _account_ident(email)
     if not ident:
-        return False
+        return None, False
     r = rate("RELOCARD_SIGNIN_FAILURES_PER_ACCOUNT")
-    used = _count(f"thr:signin-account:{keyed_hash(ident)}", r.seconds)
-    if used < r.count:
-        return False
+    if _count(_account_key(ident), r.seconds) <= r.count:
+        return None, False
     lockout = settings.RELOCARD_LOCKOUT_SECONDS
-    if not cache.add(_lock_key(email), time.time() + lockout, lockout):
-        return False  # already locked by another failure
-    cache.delete(f"thr:signin-account:{keyed_hash(ident)}")
-    return True
+    locked = cache.add(_lock_key(email), time.time() + lockout, lockout)
+    cache.delete(_account_key(ident))
+    return lockout, locked
 
 
-def signin_succeeded(email: str) -> None:
-    cache.delete(f"thr:signin-account:{keyed_hash(_account_ident(email))}")
+def signin_failed(request, email: str) -> bool:
+    """Count a failed password check made outside the sign-in page (the password-change
+    form); True when it locked the account."""
+    return signin_begin(request, email)[1]
+
+
+def _account_key(ident: str) -> str:
+    return f"thr:signin-account:{keyed_hash(ident)}"
+
+
+def signin_succeeded(request, email: str) -> None:
+    """A right password: the account's attempts, and this address's one, are given back."""
+    cache.delete(_account_key(_account_ident(email)))
+    if request is not None:
+        r = rate("RELOCARD_SIGNIN_FAILURES_PER_IP")
+        key, _left = _window_key("signin-ip", client_address(request), r, time.time())
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
 
 
 def unlock(email: str) -> None:

@@ -143,6 +143,20 @@ class SigninView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form):
+        refused = getattr(self.request, "relocard_signin_refused", None)
+        if refused is not None:
+            kind, wait = refused
+            form.errors.clear()
+            form.add_error(
+                None,
+                _wait_message(wait)
+                if kind == "throttled"
+                else _("Many people are signing in right now. Try again in a few seconds."),
+            )
+            response = super().form_invalid(form)
+            response.status_code = 429 if kind == "throttled" else 503
+            response.headers["Retry-After"] = str(wait)
+            return response
         response = super().form_invalid(form)
         response.status_code = 400
         return response
@@ -346,8 +360,10 @@ def password_change(request):
             auth_event("auth.password_changed", user=request.user, request=request)
             messages.success(request, _("Your password is changed. Other sessions are signed out."))
             return redirect("accounts:security")
-        elif "old_password" in form.errors:
-            throttle.signin_failed(request, request.user.email)
+        elif "old_password" in form.errors and throttle.signin_failed(request, request.user.email):
+            from relocard.accounts.backends import account_locked
+
+            account_locked(request, request.user.email)
     return render(
         request,
         "accounts/password_change.html",

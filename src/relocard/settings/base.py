@@ -307,6 +307,8 @@ RELOCARD_RESET_RATE_PER_IP = os.environ.get("RELOCARD_RESET_RATE_PER_IP", "10/36
 RELOCARD_EMAIL_RATE_PER_ADDRESS = os.environ.get("RELOCARD_EMAIL_RATE_PER_ADDRESS", "3/3600")
 RELOCARD_PROFILE_RATE_PER_ACCOUNT = os.environ.get("RELOCARD_PROFILE_RATE_PER_ACCOUNT", "20/3600")
 RELOCARD_PROFILE_RATE_PER_IP = os.environ.get("RELOCARD_PROFILE_RATE_PER_IP", "60/3600")
+#: Password checks (Argon2 hashes) at once per server process; more are answered "busy".
+RELOCARD_SIGNIN_CONCURRENCY = int(os.environ.get("RELOCARD_SIGNIN_CONCURRENCY", 2))
 #: Codes typed for a second factor, per account, before the sign-in starts again.
 RELOCARD_OTP_FAILURES_PER_ACCOUNT = os.environ.get("RELOCARD_OTP_FAILURES_PER_ACCOUNT", "5/300")
 
