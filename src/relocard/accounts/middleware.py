@@ -17,13 +17,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from relocard.accounts import sessions
 from relocard.common.access import needs_second_factor
 
+API_PREFIX = "/api/"
 #: Paths a signed-in user may reach before the second factor.
 OPEN_PREFIXES = (
     "/accounts/second-factor/",
@@ -44,6 +45,8 @@ class SessionPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            return self.get_response(request)  # API keys, no sessions: load neither
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             if sessions.expired(request):
@@ -52,8 +55,6 @@ class SessionPolicyMiddleware:
                 auth_event("auth.session_expired", user=user, request=request)
                 logout(request)
                 messages.info(request, _("Your session has ended. Sign in again."))
-                if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "session expired"}, status=401)
                 return HttpResponseRedirect(_login_url(request))
             sessions.session_touched(request)
         return self.get_response(request)
@@ -79,9 +80,9 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         if (
-            getattr(request, "user", None) is not None
+            not request.path.startswith(OPEN_PREFIXES)
+            and getattr(request, "user", None) is not None
             and second_factor_pending(request)
-            and not request.path.startswith(OPEN_PREFIXES)
         ):
             target = reverse("accounts:second_factor")
             return HttpResponseRedirect(target + "?" + urlencode({"next": request.get_full_path()}))

@@ -186,7 +186,7 @@ def register(request):
         except RelocardError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
             messages.success(
                 request,
                 _(
