@@ -7,12 +7,11 @@ import time
 import pyotp
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.conftest import totp_code, totp_device
 
 from relocard.accounts import factors
-from relocard.accounts.models import FactorReset, Role
+from relocard.accounts.models import FactorReset, RecoveryCode, Role
 from relocard.audit.models import AuditEvent
 from relocard.common.errors import InvalidInput
 
@@ -97,7 +96,11 @@ def test_first_sign_in_enrols_an_app_and_gives_recovery_codes(client, make_user)
     client.post(reverse("accounts:logout"))
     _sign_in(client, user)
     assert client.post(url, {"code": codes[0]}).status_code == 400
-    assert StaticToken.objects.filter(device__user=user).count() == 9
+    assert RecoveryCode.objects.filter(device__user=user).count() == 9
+    # Only a salted hash of each code's secret is kept.
+    stored = " ".join(RecoveryCode.objects.values_list("digest", flat=True))
+    assert all(code.split("-", 1)[1].replace("-", "") not in stored for code in codes)
+    assert stored.startswith("pbkdf2_sha256$100000$")
 
 
 def test_an_applicant_needs_no_second_factor_but_may_add_one(client, make_applicant):

@@ -129,3 +129,19 @@ def test_recovery_codes_and_new_factors_need_re_authentication(client, staff):
     assert client.post(reverse("accounts:recovery_codes")).status_code == 403
     response = client.get(reverse("accounts:totp_setup"))
     assert response["Location"].startswith(reverse("accounts:reauth"))
+
+
+def test_an_admin_signs_a_user_out_everywhere(client, make_user):
+    user = make_user(Role.CASEWORKER)
+    victim = SecondFactorClient()
+    victim.force_login(user)
+    admin = make_user(Role.PROGRAMME_ADMIN, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        "/admin/accounts/user/", {"action": "end_sessions", "_selected_action": [user.pk]}
+    )
+    assert response.status_code == 302
+    assert not victim.get("/console/").wsgi_request.user.is_authenticated
+    assert AuditEvent.objects.filter(
+        action="auth.signed_out_everywhere", object_id=str(user.pk)
+    ).exists()

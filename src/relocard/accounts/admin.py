@@ -55,6 +55,15 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     add_fieldsets = ((None, {"fields": ("email", "password1", "role", "member_state")}),)
     filter_horizontal = ()
 
+    actions = ["end_sessions"]
+
+    @admin.action(description="Sign the selected users out everywhere")
+    def end_sessions(self, request, queryset):
+        from relocard.accounts.sessions import sessions_end
+
+        ended = sum(sessions_end(actor=request.user, user=user) for user in queryset)
+        self.message_user(request, f"{ended} session(s) ended.")
+
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated, never deleted: history refers to them
 

@@ -18,18 +18,24 @@ module is the one place that creates, checks and removes them, each change audit
 from __future__ import annotations
 
 import base64
+import secrets
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from relocard.accounts import sessions, throttle
-from relocard.accounts.models import FactorReset, FactorResetStatus, User
+from relocard.accounts.models import (
+    FactorReset,
+    FactorResetStatus,
+    RecoveryCode,
+    RecoveryCodes,
+    User,
+)
 from relocard.accounts.security import auth_event
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
@@ -51,7 +57,7 @@ def factors_of(user) -> dict:
         "passkeys": list(
             WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("pk")
         ),
-        "recovery_left": StaticToken.objects.filter(device__user=user).count(),
+        "recovery_left": RecoveryCode.objects.filter(device__user=user).count(),
     }
 
 
@@ -94,20 +100,47 @@ def totp_confirm(*, request, user: User, device: TOTPDevice, token: str) -> list
         device.save(update_fields=["confirmed"])
         auth_event("auth.factor_enrolled", user=user, request=request, data={"kind": "totp"})
         codes = None
-        if not StaticToken.objects.filter(device__user=user).exists():
+        if not RecoveryCode.objects.filter(device__user=user).exists():
             codes = recovery_codes_create(user=user, request=request)
     otp_login(request, device)
     sessions.mark_factor(request)
     return codes
 
 
+def _new_code() -> str:
+    text = base64.b32encode(secrets.token_bytes(8)).decode("ascii").lower()[:12]
+    return f"{text[:4]}-{text[4:8]}-{text[8:]}"
+
+
 def recovery_codes_create(*, user: User, request=None) -> list[str]:
-    """Ten new single-use recovery codes (the earlier ones stop working); shown only once."""
+    """Ten new single-use recovery codes (the earlier ones stop working); shown only once.
+
+    Only a salted hash of each code's secret part is kept (see :class:`RecoveryCodes`)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    hasher = PBKDF2PasswordHasher()
+    codes: list[str] = []
+    while len(codes) < RECOVERY_CODES:
+        code = _new_code()
+        if code[:4] not in {c[:4] for c in codes}:
+            codes.append(code)
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name=_("Recovery codes"))
-        codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
-        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+        RecoveryCodes.objects.filter(user=user).delete()
+        device = RecoveryCodes.objects.create(user=user, name=_("Recovery codes"))
+        RecoveryCode.objects.bulk_create(
+            [
+                RecoveryCode(
+                    device=device,
+                    lookup=c[:4],
+                    digest=hasher.encode(
+                        c[4:].replace("-", ""),
+                        hasher.salt(),
+                        iterations=RecoveryCodes.ITERATIONS,
+                    ),
+                )
+                for c in codes
+            ]
+        )
         auth_event("auth.recovery_codes_created", user=user, request=request)
     return codes
 
@@ -122,7 +155,7 @@ def second_factor_check(*, request, user: User, token: str) -> str:
     if not code:
         raise InvalidInput(_("Enter the code from your app or a recovery code."), field="code")
     for device in devices_for_user(user, confirmed=True):
-        if isinstance(device, TOTPDevice | StaticDevice) and device.verify_token(code):
+        if isinstance(device, TOTPDevice | RecoveryCodes) and device.verify_token(code):
             kind = "totp" if isinstance(device, TOTPDevice) else "recovery_code"
             otp_login(request, device)
             sessions.mark_factor(request)
@@ -154,7 +187,7 @@ def factor_remove(*, request, user: User, kind: str, device_id: int) -> None:
             )
         device.delete()
         if left <= 1:
-            StaticDevice.objects.filter(user=user).delete()
+            RecoveryCodes.objects.filter(user=user).delete()
         auth_event("auth.factor_removed", user=user, request=request, data={"kind": kind})
 
 
@@ -211,7 +244,7 @@ def factor_reset_confirm(*, actor: User, reset_id: int) -> FactorReset:
             )
         user = reset.user
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodes.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         reset.status, reset.decided_by, reset.decided_at = (
             FactorResetStatus.CONFIRMED,

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 class Role(models.TextChoices):
@@ -225,3 +226,60 @@ class FactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"Second-factor reset #{self.pk} of user #{self.user_id}"
+
+
+class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A user's single-use recovery codes: a django-otp device, one per user.
+
+    A code reads ``abcd-efgh-ijkl`` (60 random bits, base32): the first group names it (kept in
+    clear to find it), the rest (40 bits) is its secret, kept only as a salted PBKDF2 hash
+    (ASVS 6.5.2), so that a copy of the database does not give anyone a way in. A code is
+    deleted when used; wrong codes slow the device down (django-otp's back-off).
+    """
+
+    #: PBKDF2 iterations for a recovery code's secret: one hash per attempt, ten per new set.
+    ITERATIONS = 100_000
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token):
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = "".join(ch for ch in str(token).lower() if ch.isalnum())
+        match = None
+        if len(code) == 12:
+            candidate = self.codes.filter(lookup=code[:4]).first()
+            if candidate is not None and PBKDF2PasswordHasher().verify(code[4:], candidate.digest):
+                match = candidate
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    lookup = models.CharField(max_length=4)
+    digest = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "lookup"], name="one_recovery_code_per_lookup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code #{self.pk}"
