@@ -42,6 +42,15 @@ def test_first_sign_in_enrols_an_authenticator_app(journey, make_user):
     journey.check("recovery-codes")
     page.get_by_role("link", name="I have kept them, continue").click()
     expect(page.get_by_role("link", name="Case queue")).to_be_visible()
+    # The account's security pages, on a phone too.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/accounts/security/")
+    expect(page.get_by_text("10 recovery codes left.")).to_be_visible()
+    journey.check("security-390")
+    page.get_by_role("link", name="See your sessions, or sign out everywhere").click()
+    expect(page.get_by_text("(this browser)")).to_be_visible()
+    journey.check("sessions-390")
+    page.set_viewport_size({"width": 1100, "height": 900})
     journey.sign_out()
     # The next sign-in asks for a code from the app.
     page.goto("/console/")
