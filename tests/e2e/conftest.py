@@ -117,7 +117,7 @@ class Journey:
         self.page.wait_for_load_state()
 
     def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
+        self.page.get_by_role("button", name="Sign out", exact=True).click()
 
 
 @pytest.fixture
