@@ -177,3 +177,14 @@ def test_the_only_factor_of_a_staff_account_cannot_be_removed(client, staff):
     device = totp_device(user)
     client.post(reverse("accounts:factor_remove"), {"kind": "totp", "device": device.pk})
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_an_applicant_who_removes_their_only_factor_is_not_asked_for_it(client, make_applicant):
+    user = make_applicant().user
+    device = totp_device(user)
+    client.force_login(user)
+    client.post(reverse("accounts:factor_remove"), {"kind": "totp", "device": device.pk})
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    response = client.get(reverse("portal:dashboard"), follow=True)
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == reverse("portal:dashboard")

@@ -181,6 +181,8 @@ def second_factor(request):
         return HttpResponseRedirect(next_url)
     if not factors.has_factor(user):
         if not access.needs_second_factor(user):
+            # An optional factor that was removed meanwhile: nothing to ask for any more.
+            request.session[sessions.FACTOR_PENDING] = False
             return HttpResponseRedirect(next_url)
         return HttpResponseRedirect(
             reverse("accounts:totp_setup") + "?" + urlencode({"next": next_url})
