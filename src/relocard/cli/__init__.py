@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "residence": "residence",
     "credential": "credential",
     "compliance": "compliance",
+    "identity": "identity",
     "demo": "platform:demo",
     "serve": "platform:serve",
     "migrate": "platform:migrate",
