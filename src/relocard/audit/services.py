@@ -1,10 +1,22 @@
-"""Writing to the audit log: :func:`audit_record` inside the change's transaction; sealing."""
+"""Writing to the audit log, the one writer: every event is appended here; sealing.
+
+* :func:`audit_record`: append one event inside the change's transaction (the ORM's insert).
+* :func:`audit_event_values`: the column values of one event, its content hash included: the
+  hash contract (:func:`relocard.audit.chain.event_hash`) is applied here and nowhere else.
+* :func:`audit_event_insert`: append an event from those values through the ORM;
+  :func:`audit_event_statement`: the same insert as SQL and parameters, for a hot path that
+  writes its change and its event in one statement (the card checks on PostgreSQL). The
+  statement is the one the ORM compiles for :data:`EVENT_FIELDS`, the model's own columns, so
+  a column added to :class:`~relocard.audit.models.AuditEvent` reaches both paths at once.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from relocard.audit.chain import GENESIS_HASH, block_hash, event_hash, normalise
@@ -13,6 +25,13 @@ from relocard.audit.models import AuditBlock, AuditChainHead, AuditEvent
 SYSTEM_ACTOR = "system"
 #: Events sealed per block at most (a block is one statement of a few thousand ids).
 BLOCK_SIZE = 5000
+
+
+#: The columns an event is appended with: every concrete field of the model but its id (from
+#: the database's sequence) and its block (set by the sealer, never by a writer).
+EVENT_FIELDS = tuple(
+    f for f in AuditEvent._meta.concrete_fields if not f.primary_key and f.name != "block"
+)
 
 
 class AuditOutsideTransaction(RuntimeError):
@@ -40,11 +59,9 @@ def audit_event_values(
     data: dict | None = None,
     at=None,
 ) -> dict[str, Any]:
-    """The column values of one event, its content hash included, ready to insert.
-
-    :func:`audit_record` inserts them; a hot path that writes its change and the event in
-    one SQL statement inserts them itself (the caller then answers for the transaction).
-    """
+    """The column values of one event (keyed by :data:`EVENT_FIELDS`' attribute names), its
+    content hash included, ready for :func:`audit_event_insert` or
+    :func:`audit_event_statement`."""
     otype, oid = _object_ref(obj, object_type, object_id)
     at = timezone.now() if at is None else at
     actor_id = getattr(actor, "pk", None)
@@ -83,13 +100,8 @@ def audit_record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event. ``actor`` is a user, or None for the system. Takes no lock."""
-    if not transaction.get_connection().in_atomic_block:
-        raise AuditOutsideTransaction(
-            f"audit_record({action!r}) called outside transaction.atomic(): wrap the change and "
-            "its audit event in one transaction."
-        )
-    return AuditEvent.objects.create(
-        **audit_event_values(
+    return audit_event_insert(
+        audit_event_values(
             actor=actor,
             action=action,
             obj=obj,
@@ -99,6 +111,39 @@ def audit_record(
             data=data,
         )
     )
+
+
+def audit_event_insert(values: dict[str, Any]) -> AuditEvent:
+    """Append the event of :func:`audit_event_values` through the ORM, inside the change's
+    transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditOutsideTransaction(
+            f"audit event {values['action']!r} written outside transaction.atomic(): wrap the "
+            "change and its audit event in one transaction."
+        )
+    return AuditEvent.objects.create(**{f.attname: values[f.attname] for f in EVENT_FIELDS})
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> str:
+    """The ORM's own INSERT of one event on this kind of database, compiled once."""
+    sample = AuditEvent(**{f.attname: None for f in EVENT_FIELDS})
+    query = InsertQuery(AuditEvent)
+    query.insert_values(EVENT_FIELDS, [sample])
+    ((sql, _params),) = query.get_compiler(connection=connection).as_sql()
+    return sql
+
+
+def audit_event_statement(values: dict[str, Any]) -> tuple[str, list]:
+    """The event of :func:`audit_event_values` as ``INSERT INTO ... VALUES (...)`` and its
+    parameters, prepared for the database as the ORM prepares them.
+
+    For a hot path that writes its change and the event in one statement (as a data-modifying
+    CTE on PostgreSQL): that statement must then be atomic on its own or run in the change's
+    transaction, which the caller answers for.
+    """
+    params = [f.get_db_prep_save(values[f.attname], connection) for f in EVENT_FIELDS]
+    return _insert_sql(connection.vendor), params
 
 
 def audit_seal(*, max_blocks: int = 1000) -> int:

@@ -319,6 +319,119 @@ def cards_at_risk(user) -> QuerySet:
     )
 
 
+# --- checking a card: who checks, and the objects of its pages and API ---------------------
+#
+# A check is made for an organisation by one of its people (on the web) or by one of its API
+# keys (an organisation's own system), and only once a programme admin approved it. The
+# verification pages and the API fetch their objects through the functions below only.
+
+from django.utils.translation import gettext as _  # noqa: E402
+
+from relocard.cards.models import Card  # noqa: E402
+from relocard.common.errors import NotAllowed  # noqa: E402
+from relocard.verification.models import ApiKey, VerifierOrganisation  # noqa: E402
+
+
+def can_check_with_key(api_key: ApiKey, organisation) -> bool:
+    """A live key of this organisation."""
+    if api_key.revoked_at is not None:
+        return False
+    return api_key.organisation_id == organisation.pk
+
+
+def can_check_as_member(user, organisation) -> bool:
+    """A verifier of this organisation."""
+    membership = verifier_membership(user)
+    if membership is None:
+        return False
+    return membership.organisation_id == organisation.pk
+
+
+def require_checker(organisation, *, user=None, api_key: ApiKey | None = None) -> None:
+    """The organisation may check now, through this key (when given) or this person; else
+    :class:`~relocard.common.errors.NotAllowed`, saying why."""
+    if api_key is not None:
+        if not can_check_with_key(api_key, organisation):
+            raise NotAllowed(_("This API key is not valid."))
+    elif not can_check_as_member(user, organisation):
+        raise NotAllowed(_("Only people of a verifier organisation can check cards."))
+    if not organisation.is_approved:
+        raise NotAllowed(
+            _(
+                "Your organisation is not approved yet. The programme checks new organisations first."
+            )
+        )
+
+
+def holder_cards(user) -> QuerySet[Card]:
+    """The cards of the applicant's own cases (of which share codes can be made)."""
+    if not is_applicant(user):
+        return Card.objects.none()
+    return Card.objects.filter(applicant__user_id=user.pk)
+
+
+def organisation_members(user) -> QuerySet[VerifierMembership]:
+    """The memberships of the user's own organisation (none for anyone else)."""
+    membership = verifier_membership(user)
+    if membership is None:
+        return VerifierMembership.objects.none()
+    return VerifierMembership.objects.filter(organisation_id=membership.organisation_id)
+
+
+def organisation_api_keys(user) -> QuerySet[ApiKey]:
+    """The API keys of the user's own organisation (none for anyone else)."""
+    membership = verifier_membership(user)
+    if membership is None:
+        return ApiKey.objects.none()
+    return ApiKey.objects.filter(organisation_id=membership.organisation_id)
+
+
+def get_managed_api_key(user, key_id: int) -> ApiKey:
+    """A key of the organisation the user manages, or 404."""
+    if not can_manage_organisation(user):
+        raise Http404(NOT_FOUND)
+    api_key = organisation_api_keys(user).select_related("organisation").filter(pk=key_id).first()
+    if api_key is None:
+        raise Http404(NOT_FOUND)
+    return api_key
+
+
+def organisations_to_decide(user) -> QuerySet[VerifierOrganisation]:
+    """Every verifier organisation, for programme admins (none for anyone else)."""
+    if not can_approve_organisations(user):
+        return VerifierOrganisation.objects.none()
+    return VerifierOrganisation.objects.all()
+
+
+def get_organisation_to_decide(user, organisation_id: int) -> VerifierOrganisation:
+    """An organisation a programme admin may approve or suspend, or 404."""
+    organisation = organisations_to_decide(user).filter(pk=organisation_id).first()
+    if organisation is None:
+        raise Http404(NOT_FOUND)
+    return organisation
+
+
+def key_checks(api_key: ApiKey) -> QuerySet[CardCheck]:
+    """The checks of the key's organisation, by any of its keys or people (none for a revoked
+    key)."""
+    if api_key is None or api_key.revoked_at is not None:
+        return CardCheck.objects.none()
+    return CardCheck.objects.filter(organisation_id=api_key.organisation_id)
+
+
+def get_key_check(api_key: ApiKey, check_id: str) -> CardCheck:
+    """A check of the key's organisation, by its (normalised) check id, or 404."""
+    check = (
+        key_checks(api_key)
+        .select_related("organisation", "card__applicant", "api_key", "checked_by")
+        .filter(check_id=check_id)
+        .first()
+    )
+    if check is None:
+        raise Http404(NOT_FOUND)
+    return check
+
+
 # --- authentication: second factor and its reset ------------------------------------------
 #
 # Every staff role, every member of a verifier organisation and every user of the admin site

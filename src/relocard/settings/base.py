@@ -376,3 +376,6 @@ RELOCARD_QR_UPLOAD_MAX_BYTES = int(os.environ.get("RELOCARD_QR_UPLOAD_MAX_BYTES"
 #: revocation confirmed in the same process is seen at once).
 RELOCARD_API_KEY_CACHE_SECONDS = int(os.environ.get("RELOCARD_API_KEY_CACHE_SECONDS", 10))
 RELOCARD_QR_LISTS_CACHE_SECONDS = int(os.environ.get("RELOCARD_QR_LISTS_CACHE_SECONDS", 5))
+#: Mounts the benchmark's baseline endpoint (POST /api/bench/audited-write): set only by
+#: bench/verify_http.py for the server it starts, never in production.
+RELOCARD_BENCH_BASELINE = os.environ.get("RELOCARD_BENCH_BASELINE", "") == "1"

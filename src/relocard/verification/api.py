@@ -3,28 +3,18 @@
 OpenAPI at ``/api/openapi.json``, documentation at ``/api/docs``. One endpoint per operation,
 each with its own input and output schema. Every request but ``/api/ping`` carries the
 organisation's key in the ``X-API-Key`` header (made on the organisation page, shown once,
-stored hashed). Every error is ``{"code": ..., "message": ...}`` with a stable ``code``:
-
-==========================  ====  ================================================================
-code                        HTTP  meaning
-==========================  ====  ================================================================
-bad_request                 400   the body is not JSON or not a form
-invalid_share_code          400   the share code has the wrong shape (not: "no such code")
-wrong_purpose               400   the code or purpose is not one this organisation checks
-invalid_reason              400   the stated reason is empty or too long
-invalid_payload             400   no QR text given
-qr_not_found                400   the upload holds no readable QR code
-invalid_request             422   a field is missing or of the wrong type (``fields`` says which)
-unauthorized                401   no key, or a key that is not valid
-not_approved                403   the organisation is not approved (yet, or any more)
-not_found                   404   no such check of this organisation
-payload_too_large           413   the upload is too large
-rate_limited                429   too many checks; wait ``Retry-After`` seconds
-==========================  ====  ================================================================
+stored hashed). Every error is ``{"code": ..., "message": ...}`` with a stable ``code`` from
+the API's own table, :data:`PUBLIC_ERRORS` (code, HTTP status, meaning; the schema's
+``Error.code`` lists them); :data:`ERROR_CODES` says which code each service error gets, by
+its class, never by a field's or class's name. A public code never changes meaning or
+disappears (tests/verification/test_api_errors.py holds the published list).
 
 A share code and date of birth that do not match are not an error: the check is recorded
 and answered ``"result": "no_match"``, the same bytes (but for the check id and time) whether
 the code or the date of birth was wrong.
+
+The benchmark's baseline, ``POST /api/bench/audited-write`` (bench/verify_http.py), is mounted
+only when ``RELOCARD_BENCH_BASELINE`` is set, never in production.
 """
 
 from __future__ import annotations
@@ -40,10 +30,18 @@ from ninja.files import UploadedFile
 from ninja.security import APIKeyHeader
 from pydantic import Field
 
+from relocard.common import access
 from relocard.common.errors import InvalidInput, NotAllowed, RelocardError
-from relocard.verification import ratelimit, selectors, services
+from relocard.verification import benchmark, ratelimit, selectors, services
 from relocard.verification.codes import CodeFormatError, normalise_check_id
-from relocard.verification.errors import QrImageError, RateLimited, WrongPurpose
+from relocard.verification.errors import (
+    InvalidPayload,
+    InvalidReason,
+    InvalidShareCode,
+    QrImageError,
+    RateLimited,
+    WrongPurpose,
+)
 from relocard.verification.models import CardCheck
 from relocard.verification.qrimage import decode_qr
 from relocard.verification.record import check_record_pdf
@@ -81,6 +79,49 @@ api = NinjaAPI(
 )
 
 
+# --- error codes: the API's own, stable -------------------------------------------------------
+
+#: Every public error code: its HTTP status and what it means. Part of the API's contract: a
+#: code may be added, never renamed, removed or moved to another status.
+PUBLIC_ERRORS: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "the body is not JSON or not a form"),
+    "invalid_share_code": (400, "the share code has the wrong shape (not: no such code)"),
+    "wrong_purpose": (400, "the code or purpose is not one this organisation checks"),
+    "invalid_reason": (400, "the stated reason is empty or too long"),
+    "invalid_payload": (400, "no QR text given"),
+    "qr_not_found": (400, "the upload holds no readable QR code"),
+    "unauthorized": (401, "no key, or a key that is not valid"),
+    "not_approved": (403, "the organisation is not approved (yet, or any more)"),
+    "not_found": (404, "no such check of this organisation"),
+    "payload_too_large": (413, "the upload is too large"),
+    "invalid_request": (422, "a field is missing or of the wrong type (fields says which)"),
+    "rate_limited": (429, "too many checks; wait Retry-After seconds"),
+}
+
+#: The public code of each service error (:mod:`relocard.verification.errors`): the most
+#: specific class listed wins. Keyed on the classes, so that renaming a service's field or a
+#: message changes nothing here.
+ERROR_CODES: dict[type[RelocardError], str] = {
+    RateLimited: "rate_limited",
+    NotAllowed: "not_approved",
+    WrongPurpose: "wrong_purpose",
+    QrImageError: "qr_not_found",
+    InvalidShareCode: "invalid_share_code",
+    InvalidReason: "invalid_reason",
+    InvalidPayload: "invalid_payload",
+    InvalidInput: "invalid_request",
+    RelocardError: "bad_request",
+}
+
+
+def error_code(exc: RelocardError) -> str:
+    """The public code of a service error, from :data:`ERROR_CODES`."""
+    return next(ERROR_CODES[cls] for cls in type(exc).__mro__ if cls in ERROR_CODES)
+
+
+ErrorCode = Literal[tuple(PUBLIC_ERRORS)]
+
+
 # --- schemas --------------------------------------------------------------------------------
 
 
@@ -90,7 +131,11 @@ class FieldError(Schema):
 
 
 class Error(Schema):
-    code: str = Field(description="Stable, machine-readable error code.")
+    code: ErrorCode = Field(
+        description="Stable, machine-readable error code: "
+        + "; ".join(f"`{c}` ({s}): {m}" for c, (s, m) in PUBLIC_ERRORS.items())
+        + "."
+    )
     message: str = Field(description="What was wrong and what to do, in English.")
     fields: list[FieldError] | None = Field(
         default=None, description="For invalid_request: which fields were wrong."
@@ -173,49 +218,31 @@ class QrCheckOut(CheckOut):
 # --- errors ---------------------------------------------------------------------------------
 
 
-def _error(request, status: int, code: str, message, fields=None, headers=None) -> HttpResponse:
+def _error(request, code: str, message, fields=None, headers=None) -> HttpResponse:
     body = {"code": code, "message": str(message)}
     if fields is not None:
         body["fields"] = fields
-    response = api.create_response(request, body, status=status)
+    response = api.create_response(request, body, status=PUBLIC_ERRORS[code][0])
     for name, value in (headers or {}).items():
         response[name] = value
     return response
 
 
-INPUT_CODES = {
-    "code": "invalid_share_code",
-    "reason": "invalid_reason",
-    "payload": "invalid_payload",
-    "purpose": "wrong_purpose",
-    "date_of_birth": "invalid_request",
-}
-
-
 @api.exception_handler(RelocardError)
 def _relocard_error(request, exc: RelocardError):
+    code = error_code(exc)
     if isinstance(exc, RateLimited):
-        return _error(
-            request, 429, "rate_limited", exc.message, headers={"Retry-After": str(exc.retry_after)}
-        )
-    if isinstance(exc, NotAllowed):
-        return _error(request, 403, "not_approved", exc.message)
-    if isinstance(exc, WrongPurpose):
-        return _error(request, 400, "wrong_purpose", exc.message)
-    if isinstance(exc, QrImageError):
-        return _error(request, 400, "qr_not_found", exc.message)
-    if isinstance(exc, InvalidInput):
-        return _error(
-            request, 400, INPUT_CODES.get(exc.field or "", "invalid_request"), exc.message
-        )
-    return _error(request, 400, "bad_request", exc.message)
+        return _error(request, code, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    if code == "invalid_request":
+        fields = [{"field": exc.field or "", "message": str(exc.message)}]
+        return _error(request, code, exc.message, fields)
+    return _error(request, code, exc.message)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
     return _error(
         request,
-        401,
         "unauthorized",
         "Send your organisation's API key in the X-API-Key header. Make one on your organisation's page.",
         headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
@@ -225,7 +252,7 @@ def _unauthorized(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     codes = {400: "bad_request", 401: "unauthorized", 403: "not_approved", 404: "not_found"}
-    return _error(request, exc.status_code, codes.get(exc.status_code, "bad_request"), exc.message)
+    return _error(request, codes.get(exc.status_code, "bad_request"), exc.message)
 
 
 @api.exception_handler(ValidationError)
@@ -239,13 +266,13 @@ def _validation_error(request, exc: ValidationError):
         for e in exc.errors
     ]
     return _error(
-        request, 422, "invalid_request", "Some fields are missing or wrong: see fields.", fields
+        request, "invalid_request", "Some fields are missing or wrong: see fields.", fields
     )
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return _error(request, 404, "not_found", "No check of your organisation has this id.")
+    return _error(request, "not_found", "No check of your organisation has this id.")
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -392,7 +419,7 @@ def check_qr_image(request, file: File[UploadedFile], data: Form[QrImageIn]):
     tags=["checks"],
 )
 def get_check(request, check_id: str):
-    check = _organisation_check(request, check_id)
+    check = _key_check(request, check_id)
     return Status(200, _out(request, check))
 
 
@@ -411,7 +438,7 @@ def get_check(request, check_id: str):
     },
 )
 def get_check_record(request, check_id: str):
-    check = _organisation_check(request, check_id)
+    check = _key_check(request, check_id)
     summary = selectors.check_summary(check)
     by = (
         f"API key {check.api_key.prefix}... ({check.api_key.name})"
@@ -426,17 +453,31 @@ def get_check_record(request, check_id: str):
     return response
 
 
-def _organisation_check(request, check_id: str) -> CardCheck:
+def _key_check(request, check_id: str) -> CardCheck:
+    """A check of the key's organisation (its view audited), or 404."""
     try:
         normalised = normalise_check_id(check_id)
     except CodeFormatError:
         raise Http404("No such check.") from None
-    check = (
-        CardCheck.objects.select_related("organisation", "card__applicant", "api_key", "checked_by")
-        .filter(check_id=normalised, organisation_id=request.api_key.organisation_id)
-        .first()
-    )
-    if check is None:
-        raise Http404("No such check.")
+    check = access.get_key_check(request.api_key, normalised)
     services.check_viewed(actor=None, check=check, api_key=request.api_key)
     return check
+
+
+# --- the benchmark's baseline (never mounted in production) --------------------------------
+
+
+def bench_audited_write(request):
+    """Authenticate the key, append one audit event through the audit writer, commit: what a
+    durable, audited write costs on this server, the checks' baseline in bench/verify_http.py."""
+    benchmark.audited_write(api_key=request.api_key)
+    return {"status": "ok"}
+
+
+def mount_bench_baseline(target: NinjaAPI) -> None:
+    """Add ``POST /bench/audited-write`` to ``target`` (left out of its OpenAPI schema)."""
+    target.post("/bench/audited-write", response=Ping, include_in_schema=False)(bench_audited_write)
+
+
+if settings.RELOCARD_BENCH_BASELINE:  # set by bench/verify_http.py for its own server only
+    mount_bench_baseline(api)

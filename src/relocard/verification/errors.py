@@ -2,18 +2,36 @@
 
     RelocardError
      +-- NotAllowed             (e.g. an organisation that is not approved yet)
-     +-- InvalidInput           (e.g. a share code of the wrong shape, an unreadable image)
+     +-- InvalidInput           a value is wrong (``field`` names the form's field)
+     |    +-- InvalidShareCode  a share code of the wrong shape (never: "no such code")
+     |    +-- InvalidReason     no reason for the check, or one too long
+     |    +-- InvalidPayload    no QR text given
      |    +-- QrImageError      an upload that holds no readable QR code
      |    +-- WrongPurpose      a code or purpose that this kind of organisation does not check
      +-- RateLimited            too many checks from one organisation or address; retry later
 
 A wrong share code and a wrong date of birth are not errors: they are recorded checks whose
 result is "no match", answered the same way.
+
+The API answers each with a stable public code of its own table
+(:data:`relocard.verification.api.ERROR_CODES`), never derived from a class or field name.
 """
 
 from __future__ import annotations
 
 from relocard.common.errors import InvalidInput, RelocardError
+
+
+class InvalidShareCode(InvalidInput):
+    """The text typed as a share code cannot be one (length, purpose letter, alphabet)."""
+
+
+class InvalidReason(InvalidInput):
+    """The reason for a check is missing or too long."""
+
+
+class InvalidPayload(InvalidInput):
+    """No QR text was given."""
 
 
 class QrImageError(InvalidInput):

@@ -9,8 +9,19 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relocard.cards.models import Card
 from relocard.common import access
-from relocard.verification.models import CardCheck, CheckMethod, CheckResult, Purpose, ShareCode
+from relocard.verification.models import (
+    ApiKey,
+    CardCheck,
+    CheckMethod,
+    CheckResult,
+    Purpose,
+    ShareCode,
+    VerifierMembership,
+    VerifierOrganisation,
+)
+from relocard.verification.services.share_codes import card_is_valid
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,30 @@ def organisation_checks(user) -> QuerySet[CardCheck]:
     )
 
 
+def shareable_cards(user) -> list[Card]:
+    """The holder's cards valid today, newest first: those a share code can be made for."""
+    cards = access.holder_cards(user).select_related("member_state").order_by("-issued_at")
+    return [card for card in cards if card_is_valid(card)]
+
+
+def organisation_members(user) -> QuerySet[VerifierMembership]:
+    return access.organisation_members(user).select_related("user").order_by("user__email")
+
+
+def organisation_api_keys(user) -> QuerySet[ApiKey]:
+    return access.organisation_api_keys(user).order_by("-created_at")
+
+
+def organisations_to_decide(user, *, status: str) -> QuerySet[VerifierOrganisation]:
+    """The organisations in ``status``, oldest first, for a programme admin's decision."""
+    return (
+        access.organisations_to_decide(user)
+        .filter(status=status)
+        .select_related("country")
+        .order_by("created_at")
+    )
+
+
 def confirm_check(check_id: str) -> CardCheck | None:
     """A check by its id, for the public confirmation page (which shows no personal data)."""
     return CardCheck.objects.select_related("organisation").filter(check_id=check_id).first()
@@ -127,5 +162,9 @@ __all__ = [
     "confirm_check",
     "holder_checks",
     "holder_codes",
+    "organisation_api_keys",
     "organisation_checks",
+    "organisation_members",
+    "organisations_to_decide",
+    "shareable_cards",
 ]

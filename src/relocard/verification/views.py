@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relocard.accounts.views import SigninView
-from relocard.cards.models import Card
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.portal.views import applicant_required
@@ -40,11 +39,7 @@ from relocard.verification.forms import (
     ShareCodeCheckForm,
     ShareCodeCreateForm,
 )
-from relocard.verification.models import (
-    ApiKey,
-    OrganisationStatus,
-    VerifierOrganisation,
-)
+from relocard.verification.models import OrganisationStatus
 from relocard.verification.qrimage import decode_qr
 from relocard.verification.record import check_record_pdf
 
@@ -71,15 +66,6 @@ def _rate_limited(request, exc: RateLimited) -> HttpResponse:
 # --- holders -------------------------------------------------------------------------------
 
 
-def _usable_cards(user) -> list[Card]:
-    cards = (
-        Card.objects.filter(applicant__user_id=user.pk)
-        .select_related("member_state")
-        .order_by("-issued_at")
-    )
-    return [card for card in cards if services.card_is_valid(card)]
-
-
 @applicant_required
 @require_GET
 def share_codes(request):
@@ -93,7 +79,7 @@ def share_codes(request):
             "codes": selectors.holder_codes(request.user),
             "checks": checks,
             "page_obj": checks,
-            "can_make": bool(_usable_cards(request.user)),
+            "can_make": bool(selectors.shareable_cards(request.user)),
         },
     )
 
@@ -101,7 +87,7 @@ def share_codes(request):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def share_code_new(request):
-    cards = _usable_cards(request.user)
+    cards = selectors.shareable_cards(request.user)
     if not cards:
         messages.info(request, _("You need a valid card before you can make a share code."))
         return redirect("verification:share_codes")
@@ -262,10 +248,10 @@ def organisation(request):
         "membership": membership,
         # A colleague appears once they have set a password: the list at the time of adding
         # says nothing about whether the address already had an account.
-        "members": org.memberships.select_related("user")
-        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
-        .order_by("user__email"),
-        "api_keys": org.api_keys.order_by("-created_at"),
+        "members": selectors.organisation_members(request.user).exclude(
+            user__password__startswith=UNUSABLE_PASSWORD_PREFIX
+        ),
+        "api_keys": selectors.organisation_api_keys(request.user),
         "member_form": member_form,
         "key_form": key_form,
         "form": member_form if member_form.errors else key_form,
@@ -277,10 +263,7 @@ def organisation(request):
 @verifier_required
 @require_POST
 def api_key_revoke(request, key_id: int):
-    membership = access.verifier_membership(request.user)
-    api_key = ApiKey.objects.filter(pk=key_id, organisation_id=membership.organisation_id).first()
-    if api_key is None or not access.can_manage_organisation(request.user):
-        raise Http404(access.NOT_FOUND)
+    api_key = access.get_managed_api_key(request.user, key_id)
     try:
         services.api_key_revoke(actor=request.user, api_key=api_key)
     except RelocardError as exc:
@@ -476,11 +459,7 @@ def organisations(request):
     status = request.GET.get("status") or OrganisationStatus.PENDING
     if status not in OrganisationStatus.values:
         status = OrganisationStatus.PENDING
-    rows = (
-        VerifierOrganisation.objects.filter(status=status)
-        .select_related("country")
-        .order_by("created_at")
-    )
+    rows = selectors.organisations_to_decide(request.user, status=status)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -493,9 +472,7 @@ def organisations(request):
 def organisation_decide(request, organisation_id: int):
     if (response := _admin_only(request)) is not None:
         return response
-    org = VerifierOrganisation.objects.filter(pk=organisation_id).first()
-    if org is None:
-        raise Http404(access.NOT_FOUND)
+    org = access.get_organisation_to_decide(request.user, organisation_id)
     try:
         org = services.organisation_decide(
             actor=request.user, organisation=org, status=request.POST.get("status", "")
