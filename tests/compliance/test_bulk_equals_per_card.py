@@ -11,6 +11,7 @@ from tests.compliance.conftest import TODAY
 from relocard.cards import compliance
 from relocard.cards.models import Card, CardCompliance, CardStatus
 from relocard.cases.models import AcceptedException, CaseFacts
+from relocard.core.compliance import bulk
 from relocard.presence.models import Trip
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def _stored(card_id: int) -> dict:
 )
 def test_bulk_verdicts_equal_the_per_card_ones(population, monkeypatch, seed, shift, slice_):
     if slice_ is not None:  # presence in many slices of cards, as with millions of trips
-        monkeypatch.setattr(compliance, "PRESENCE_SLICE", slice_)
+        monkeypatch.setattr(bulk, "PRESENCE_SLICE", slice_)
     today = TODAY + timedelta(days=shift)
     pop = population(150, seed=seed, today=TODAY)
     run = compliance.compliance_run(today=today)

@@ -7,7 +7,9 @@ from django.db import connection
 from tests.compliance.conftest import TODAY
 
 from relocard.cards import compliance
+from relocard.cards.compliance import load, pgbulk, write
 from relocard.cards.models import CardCompliance, CardStatus
+from relocard.core.compliance import due_reminders
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,11 +28,11 @@ def _stored() -> dict[int, dict]:
 
 def test_copy_upsert_writes_what_the_orm_upsert_writes(population, monkeypatch):
     population(120, seed=11)
-    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 10**9)
+    monkeypatch.setattr(write, "COPY_THRESHOLD", 10**9)
     compliance.compliance_run(today=TODAY)
     by_orm = _stored()
     CardCompliance.objects.all().delete()
-    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 0)
+    monkeypatch.setattr(write, "COPY_THRESHOLD", 0)
     run = compliance.compliance_run(today=TODAY)
     assert run.changed == len(by_orm) > 50
     assert _stored() == by_orm
@@ -38,7 +40,7 @@ def test_copy_upsert_writes_what_the_orm_upsert_writes(population, monkeypatch):
     run = compliance.compliance_run(today=TODAY.replace(day=1).replace(month=12))
     assert run.changed > 0
     later = _stored()
-    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 10**9)
+    monkeypatch.setattr(write, "COPY_THRESHOLD", 10**9)
     CardCompliance.objects.all().delete()
     compliance.compliance_run(today=TODAY.replace(day=1).replace(month=12))
     assert _stored() == later
@@ -53,9 +55,9 @@ def test_trips_read_by_binary_copy_equal_the_orm_rows(population):
     from relocard.presence.models import Trip
 
     population(40, seed=12)
-    cards = compliance.load_cards(today=TODAY)
+    cards = load.load_cards(today=TODAY)
     applicants = cards["applicant_id"].to_numpy()
-    trips = compliance.load_trips(applicants)
+    trips = load.load_trips(applicants)
     holders = Card.objects.filter(status=CardStatus.ACTIVE).values("applicant_id")
     rows = Counter(
         Trip.objects.filter(applicant_id__in=holders).values_list(
@@ -81,7 +83,7 @@ def test_a_failed_copy_raises_the_database_error_and_the_connection_recovers():
     from django.db import transaction
 
     with pytest.raises(psycopg.errors.UndefinedTable), transaction.atomic():
-        b"".join(compliance._pg_copy_out("COPY (SELECT * FROM no_such_table) TO STDOUT"))
+        b"".join(pgbulk.copy_out("COPY (SELECT * FROM no_such_table) TO STDOUT"))
     with connection.cursor() as cursor:  # rolled back to the savepoint: usable again
         cursor.execute("SELECT 41 + 1")
         assert cursor.fetchone() == (42,)
@@ -89,9 +91,7 @@ def test_a_failed_copy_raises_the_database_error_and_the_connection_recovers():
 
 def test_stopping_early_drains_the_copy(population):
     population(20, seed=13)
-    reader = compliance._pg_copy_out(
-        "COPY (SELECT generate_series(1, 200000)) TO STDOUT", chunk=1024
-    )
+    reader = pgbulk.copy_out("COPY (SELECT generate_series(1, 200000)) TO STDOUT", chunk=1024)
     first = next(reader)
     assert first.startswith(b"1\n")
     reader.close()
@@ -106,15 +106,13 @@ def test_reminders_recorded_by_copy_once(population, monkeypatch):
     from relocard.cards.models import RenewalReminder
 
     population(120, seed=14)
-    monkeypatch.setattr(compliance, "COPY_THRESHOLD", 0)
+    monkeypatch.setattr(write, "COPY_THRESHOLD", 0)
     run = compliance.compliance_run(today=TODAY)
     assert run.reminders > 5
     assert RenewalReminder.objects.count() == run.reminders
-    due = compliance.due_reminders(
-        compliance.load_cards(today=TODAY), compliance.load_reminders().clear(), today=TODAY
-    )
+    due = due_reminders(load.load_cards(today=TODAY), load.load_reminders().clear(), today=TODAY)
     assert due.height == run.reminders  # all of them due again if nothing had been recorded
-    compliance._remember_reminders(due, now=timezone.now())  # conflicts: nothing happens
+    write.remember_reminders(due, now=timezone.now())  # conflicts: nothing happens
     assert RenewalReminder.objects.count() == run.reminders
 
 
@@ -146,3 +144,26 @@ def test_a_second_run_is_refused_while_one_is_in_progress(make_holder):
     finally:
         other.close()
     assert compliance.compliance_run(today=TODAY).cards == 1
+
+
+def test_a_binary_copy_that_does_not_fit_the_row_layout_is_refused():
+    row = pgbulk.binary_row(("a", ">i8"), ("b", ">i4"), ("c", ">i4"))
+    with pytest.raises(RuntimeError, match="unexpected end of a binary COPY"):
+        list(pgbulk.copy_binary_rows("SELECT g::int8, g::int4 FROM generate_series(1, 3) g", row))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41 + 1")
+        assert cursor.fetchone() == (42,)
+
+
+def test_binary_rows_and_epoch_days_carry_nulls():
+    import numpy as np
+
+    row = pgbulk.binary_row(("id", ">i8"), ("day", ">i4"))
+    sql = (
+        f"SELECT g::int8, {pgbulk.epoch_day_sql('d')} FROM (VALUES "  # noqa: S608 (a constant)
+        "(1, DATE '1969-12-31'), (2, NULL), (3, DATE '2026-06-30')) AS v(g, d)"
+    )
+    parsed = np.concatenate(list(pgbulk.copy_binary_rows(sql, row)))
+    assert parsed["id"].tolist() == [1, 2, 3]
+    days = pgbulk.epoch_days(parsed["day"].astype(np.int32))
+    assert str(days[0]) == "1969-12-31" and np.isnat(days[1]) and str(days[2]) == "2026-06-30"

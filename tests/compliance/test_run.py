@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import polars as pl
 import pytest
 from django.core import mail
 from django.test import override_settings
-from hypothesis import given
-from hypothesis import strategies as st
 from tests.compliance.conftest import GOOD_FACTS, TODAY, add_trip
 
 from relocard.audit.models import AuditEvent
@@ -25,77 +22,12 @@ from relocard.cards.models import (
 )
 from relocard.cases.models import Application
 from relocard.common import notifications
-from relocard.core.rules.bulk import exception_columns
 
 DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
 def _row(card) -> CardCompliance:
     return CardCompliance.objects.get(card=card)
-
-
-# --- the rule, without a database ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("flags", "expected"),
-    [
-        ({}, "ok"),
-        ({"other_not_met": True}, "failing"),
-        ({"residence_not_met": True}, "at_risk"),
-        ({"residence_not_met": True, "year_over": True}, "failing"),
-        ({"any_unknown": True}, "ok"),
-        ({"any_unknown": True, "window_open": True}, "at_risk"),
-        ({"evidence_expires_early": True}, "at_risk"),
-        ({"other_not_met": True, "evidence_expires_early": True}, "failing"),
-        ({"year_over": True, "window_open": True}, "ok"),
-    ],
-)
-def test_the_rule(flags, expected):
-    args = dict.fromkeys(
-        (
-            "residence_not_met",
-            "other_not_met",
-            "any_unknown",
-            "year_over",
-            "window_open",
-            "evidence_expires_early",
-        ),
-        False,
-    )
-    assert compliance.verdict_status(**(args | flags)).value == expected
-
-
-@given(st.lists(st.tuples(*[st.booleans()] * 6), min_size=1, max_size=40))
-def test_the_columnar_rule_is_the_scalar_rule(rows):
-    names = (
-        "_residence_not_met",
-        "_other_not_met",
-        "_any_unknown",
-        "_year_over",
-        "_window_open",
-        "_evidence_expires_early",
-    )
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.Boolean), orient="row")
-    got = frame.select(
-        compliance._status_expr(pl.col("_year_over"), pl.col("_window_open"))
-    ).to_series()
-    expected = [
-        compliance.verdict_status(
-            residence_not_met=r[0],
-            other_not_met=r[1],
-            any_unknown=r[2],
-            year_over=r[3],
-            window_open=r[4],
-            evidence_expires_early=r[5],
-        ).value
-        for r in rows
-    ]
-    assert got.to_list() == expected
-
-
-def test_the_force_majeure_column_is_the_rules_one():
-    assert compliance.FORCE_MAJEURE_COLUMN in exception_columns()
 
 
 # --- verdicts -------------------------------------------------------------------------------------
@@ -364,3 +296,54 @@ def test_holder_sees_the_verdict_on_the_dashboard(client, make_case):
     client.force_login(app.applicant.user)
     html = client.get(reverse("portal:dashboard")).content.decode()
     assert "Your card year" in html and "checked every night" in html
+
+
+# --- the verdict's vocabulary and the holders' notifications ----------------------------------
+
+
+def test_the_stored_statuses_are_the_rules_statuses():
+    from relocard.cards.models import COMPLIANCE_RANK
+    from relocard.core.compliance import RANK, Status
+
+    assert [s.value for s in Status] == list(ComplianceStatus.values)
+    assert {s.value: r for s, r in RANK.items()} == {s.value: r for s, r in COMPLIANCE_RANK.items()}
+
+
+@db_test
+def test_with_nobody_to_tell_the_holders_the_run_refuses_and_writes_nothing(make_holder):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from relocard.cards import receivers
+    from relocard.cards.signals import holders_to_notify
+
+    make_holder(facts={**GOOD_FACTS, "employment": "none"})
+    assert holders_to_notify.disconnect(sender=ComplianceRun, dispatch_uid="cards.notify_holders")
+    try:
+        with pytest.raises(ImproperlyConfigured, match="would tell no holder"):
+            compliance.compliance_run(today=TODAY)
+    finally:
+        holders_to_notify.connect(
+            receivers.notify_holders, sender=ComplianceRun, dispatch_uid="cards.notify_holders"
+        )
+    assert not ComplianceRun.objects.exists() and not CardCompliance.objects.exists()
+    assert compliance.compliance_run(today=TODAY).worsened == 1
+
+
+@db_test
+def test_notifying_is_part_of_the_run_s_transaction(make_holder):
+    from relocard.cards.signals import holders_to_notify
+
+    card = make_holder(facts={**GOOD_FACTS, "employment": "none"})
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("the task queue is down")
+
+    holders_to_notify.connect(broken, sender=ComplianceRun, dispatch_uid="test.broken")
+    try:
+        with pytest.raises(RuntimeError, match="task queue is down"):
+            compliance.compliance_run(today=TODAY)
+    finally:
+        holders_to_notify.disconnect(sender=ComplianceRun, dispatch_uid="test.broken")
+    assert not ComplianceRun.objects.exists()
+    assert not CardCompliance.objects.filter(card=card).exists()
+    assert mail.outbox == []

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "createadmin": "platform:createadmin",
     "worker": "platform:worker",
     "audit": "platform:audit",
+    "waitlist": "waitlist",
 }
 
 

@@ -127,7 +127,8 @@ def dashboard(request):
 
 def _compliance(user):
     """The nightly run's verdict on the holder's active card, with what to do about it."""
-    from relocard.cards.compliance import compliance_by_user, holder_advice
+    from relocard.cards.compliance import holder_advice
+    from relocard.cards.selectors import compliance_by_user
 
     row = compliance_by_user([user.pk]).get(user.pk)
     if row is None:

@@ -1,4 +1,4 @@
-"""The columnar building blocks of the run, without a database."""
+"""The compliance verdict's rule and the run's columnar building blocks, without a database."""
 
 from __future__ import annotations
 
@@ -6,10 +6,78 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relocard.cards import compliance
+from relocard.core import compliance
+from relocard.core.rules.bulk import exception_columns
+
+# --- the rule, without a database ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({}, "ok"),
+        ({"other_not_met": True}, "failing"),
+        ({"residence_not_met": True}, "at_risk"),
+        ({"residence_not_met": True, "year_over": True}, "failing"),
+        ({"any_unknown": True}, "ok"),
+        ({"any_unknown": True, "window_open": True}, "at_risk"),
+        ({"evidence_expires_early": True}, "at_risk"),
+        ({"other_not_met": True, "evidence_expires_early": True}, "failing"),
+        ({"year_over": True, "window_open": True}, "ok"),
+    ],
+)
+def test_the_rule(flags, expected):
+    args = dict.fromkeys(
+        (
+            "residence_not_met",
+            "other_not_met",
+            "any_unknown",
+            "year_over",
+            "window_open",
+            "evidence_expires_early",
+        ),
+        False,
+    )
+    assert compliance.verdict_status(**(args | flags)).value == expected
+
+
+@given(st.lists(st.tuples(*[st.booleans()] * 6), min_size=1, max_size=40))
+def test_the_columnar_rule_is_the_scalar_rule(rows):
+    names = (
+        "_residence_not_met",
+        "_other_not_met",
+        "_any_unknown",
+        "_year_over",
+        "_window_open",
+        "_evidence_expires_early",
+    )
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.Boolean), orient="row")
+    got = frame.select(
+        compliance.status_expr(pl.col("_year_over"), pl.col("_window_open"))
+    ).to_series()
+    expected = [
+        compliance.verdict_status(
+            residence_not_met=r[0],
+            other_not_met=r[1],
+            any_unknown=r[2],
+            year_over=r[3],
+            window_open=r[4],
+            evidence_expires_early=r[5],
+        ).value
+        for r in rows
+    ]
+    assert got.to_list() == expected
+
+
+def test_the_force_majeure_column_is_the_rules_one():
+    assert compliance.FORCE_MAJEURE_COLUMN in exception_columns()
+
+
+# --- columns ------------------------------------------------------------------------------------
 
 
 @given(
@@ -20,7 +88,7 @@ def test_trips_go_to_every_active_card_of_their_holder(card_applicants, trip_app
     applicants = np.array(card_applicants, dtype=np.int64)
     trips = np.array(trip_applicants, dtype=np.int64)
     days = np.arange(len(trips), dtype=np.int32)  # marks each trip
-    holder, left, returned = compliance._CardRows(applicants).map(trips, days, days + 1)
+    holder, left, returned = compliance.CardRows(applicants).map(trips, days, days + 1)
     got = sorted(zip(holder.tolist(), left.tolist(), returned.tolist(), strict=True))
     expected = sorted(
         (row, i, i + 1)
@@ -44,7 +112,7 @@ def _verdicts(**columns) -> pl.DataFrame:
         "unknown": [""],
         "evidence_expires_on": [None],
     }
-    return pl.DataFrame(base | columns, schema=compliance._VERDICT_SCHEMA)
+    return pl.DataFrame(base | columns, schema=compliance.VERDICT_SCHEMA)
 
 
 def test_changes_finds_new_changed_and_worsened_rows_only():

@@ -1,0 +1,78 @@
+"""``relocard waitlist``: the humanitarian-visa waiting list's public ledger.
+
+A thin layer over :mod:`relocard.core.waitlist` (no Django). ``verify`` reads a ledger file,
+recomputes its hash chain and replays its order rules: exit 0 when it is consistent, 1 naming
+the first record that breaks the chain or a rule, 2 with a one-line error when the file cannot
+be read as a ledger. Documented in ``docs/humanitarian.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from relocard.cli._common import fail
+from relocard.core.waitlist import LedgerFormatError, parse_ledger_json, verify_ledger
+
+EXIT_BROKEN = 1
+
+
+def _read(path: str, what: str) -> Any:
+    """Read and parse a ledger file (``-``: standard input); exit 2 when it is unusable."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+    except OSError as exc:
+        fail(f"cannot read {what} {path}: {exc.strerror or exc}")
+    try:
+        return parse_ledger_json(data)
+    except LedgerFormatError as exc:
+        fail(f"{what} {_name(path)}: {exc}")
+
+
+def _name(path: str) -> str:
+    return "(standard input)" if path == "-" else path
+
+
+@click.group(name="waitlist")
+def cli() -> None:
+    """The humanitarian-visa waiting list's public ledger."""
+
+
+@cli.command(name="verify")
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--previous",
+    "previous_path",
+    metavar="EARLIER.json",
+    help="An earlier copy of the same ledger: it must be an unchanged beginning of FILE.",
+)
+def verify_command(file: str, previous_path: str | None) -> None:
+    """Recompute a ledger's hash chain and replay its order rules.
+
+    Exit 0 if FILE is consistent, 1 naming the first record that breaks the chain or a rule,
+    2 if FILE is not a readable ledger. "-" reads standard input.
+    """
+    document = _read(file, "ledger")
+    previous = None if previous_path is None else _read(previous_path, "earlier copy")
+    try:
+        result = verify_ledger(document, previous=previous)
+    except LedgerFormatError as exc:
+        fail(f"{_name(file)}: {exc}")
+    if result.problem is not None:
+        click.echo(f"broken: {result.problem}")
+        click.echo(
+            f"{result.records} of {result.total} records of the {result.member_state} waiting "
+            "list are consistent before it."
+        )
+        sys.exit(EXIT_BROKEN)
+    note = "" if previous is None else "; the earlier copy is an unchanged beginning of it"
+    click.echo(
+        f"consistent: {result.records} records of the {result.member_state} waiting list, "
+        f"last hash {result.head_hash}{note}"
+    )
