@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from fpdf import FPDF
 from hypothesis import HealthCheck, settings
 from PIL import Image
@@ -76,6 +77,72 @@ def member_states(db):
             )
 
 
+# --- the second factor in tests ---------------------------------------------------------------
+
+
+def totp_device(user):
+    """The user's confirmed authenticator app; made (with a random key) if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+    return device
+
+
+def totp_code(device) -> str:
+    """A code the device accepts now: the current one, or the next if the current was used
+    (django-otp refuses a code twice; it accepts one step ahead)."""
+    import base64
+    import time
+
+    import pyotp
+
+    device.refresh_from_db()
+    secret = base64.b32encode(device.bin_key).decode()
+    totp = pyotp.TOTP(secret, interval=device.step, digits=device.digits)
+    while True:
+        now = time.time()
+        step = int((now - device.t0) // device.step)
+        if step + 1 > device.last_t:
+            use = max(step, device.last_t + 1)
+            return totp.at(device.t0 + use * device.step)
+        time.sleep(1)
+
+
+def pass_second_factor(client, user) -> None:
+    """Mark the session of a signed-in test client as having passed the second factor just now
+    (and the password: as right after a full sign-in). The one way tests do it."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from relocard.accounts import sessions
+
+    device = totp_device(user)
+    session = client.session
+    now = time.time()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[sessions.PASSWORD_AT] = now
+    session[sessions.FACTOR_AT] = now
+    session.save()
+
+
+class SecondFactorClient(Client):
+    """The test client: ``force_login`` signs in as after password and second factor, unless
+    ``second_factor=False`` (a session that has given the password only)."""
+
+    def force_login(self, user, backend=None, second_factor: bool = True):
+        super().force_login(user, backend)
+        if second_factor:
+            pass_second_factor(self, user)
+
+
+@pytest.fixture
+def client():
+    return SecondFactorClient()
+
+
 @pytest.fixture
 def make_user(db, member_states):
     from relocard.accounts.models import Role, User
@@ -84,7 +151,7 @@ def make_user(db, member_states):
         n = next(_counter)
         if role not in (Role.APPLICANT, Role.PROGRAMME_ADMIN) and member_state is None:
             member_state = "FR"
-        return User.objects.create_user(
+        user = User.objects.create_user(
             f"{role}{n}@example.test",
             "a-long-test-password",
             role=role,
@@ -92,6 +159,9 @@ def make_user(db, member_states):
             is_staff=role == Role.PROGRAMME_ADMIN,
             **extra,
         )
+        if role != Role.APPLICANT:
+            totp_device(user)  # staff sign in with a second factor
+        return user
 
     return make
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 from fpdf import FPDF
 from PIL import Image, ImageDraw
@@ -74,17 +75,37 @@ def _upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def _staff(rng_password: Callable[[], str]) -> tuple[dict, list[tuple[str, str, str]]]:
-    creds: list[tuple[str, str, str]] = []
+def _demo_totp(user: User) -> str:
+    """A confirmed authenticator-app key for a demo staff user; its base32 text (printed and
+    kept in the 0600 credentials file, so that a newcomer can add it to an app)."""
+    from relocard.accounts.factors import totp_secret
+
+    device = TOTPDevice.objects.create(user=user, name="Demo authenticator app", confirmed=True)
+    return totp_secret(device).replace(" ", "")
+
+
+def current_code(secret: str) -> str:
+    """The code an authenticator app with this key shows now (a hint for the demo)."""
+    import base64
+
+    from django_otp.oath import totp
+
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key, step=30, t0=0, digits=6, drift=0):06d}"
+
+
+def _staff(rng_password: Callable[[], str]) -> tuple[dict, list[tuple[str, ...]]]:
+    creds: list[tuple[str, ...]] = []
     staff: dict[tuple[str, str], User] = {}
 
     def make(role: str, ms: str | None) -> None:
         email = f"{role.replace('_', '.')}{'.' + ms.lower() if ms else ''}@{DEMO_DOMAIN}"
         password = rng_password()
-        staff[(role, ms or "")] = staff_user_create(
+        user = staff_user_create(
             actor=None, email=email, password=password, role=role, member_state=ms
         )
-        creds.append((f"{role} {ms or 'all'}", email, password))
+        staff[(role, ms or "")] = user
+        creds.append((f"{role} {ms or 'all'}", email, password, _demo_totp(user)))
 
     make(Role.PROGRAMME_ADMIN, None)
     for ms in PROGRAMME_LAUNCH:
@@ -110,7 +131,7 @@ def _staff(rng_password: Callable[[], str]) -> tuple[dict, list[tuple[str, str, 
         organisation=VerifierOrganisation.objects.get(memberships__user=bank),
         status="approved",
     )
-    creds.append(("verifier (bank)", bank.email, password))
+    creds.append(("verifier (bank)", bank.email, password, _demo_totp(bank)))
     return staff, creds
 
 
@@ -411,13 +432,13 @@ def _bank_check() -> None:
     )
 
 
-def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, str, str]]:
+def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, ...]]:
     """Seed on the first run; afterwards just return the saved demo sign-ins."""
     path = settings.VAR_DIR / CREDENTIALS_FILE
     if User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").exists() and path.exists():
         echo("Demo data found: reusing it.")
         return [
-            tuple(line.split("\t"))
+            (*line.split("\t"), "", "", "", "")[:4]
             for line in path.read_text(encoding="utf-8").splitlines()
             if line
         ]
@@ -449,7 +470,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
             app.refresh_from_db()
             _drive(app, target, staff, user)
         if n == 0:
-            creds.append(("applicant (card)", user.email, password))
+            creds.append(("applicant (card)", user.email, password, ""))
         if n and n % 50 == 0:
             echo(f"  {n} applicants...")
     with transaction.atomic():

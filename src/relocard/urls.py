@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from relocard.accounts import passkeys
 from relocard.portal import views as portal_views
 from relocard.verification.api import api as verification_api
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("privacy/", portal_views.privacy, name="privacy"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("relocard.accounts.urls")),
+    # The passkey ceremonies, under the namespace django-otp-webauthn's templates reverse.
+    path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
     path("trips/", include("relocard.presence.urls")),
     path("apply/", include("relocard.portal.urls")),
     path("console/", include("relocard.console.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from relocard.accounts.models import Role, User
 from relocard.audit.selectors import audit_chain_verify
@@ -30,12 +31,25 @@ def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
     with django_capture_on_commit_callbacks(execute=True):
         creds = ensure_demo(applicants=24, echo=said.append)
 
-    roles = {role for role, _email, _password in creds}
+    roles = {role for role, _email, _password, _key in creds}
     assert {"caseworker FR", "supervisor CY", "verifier (bank)", "applicant (card)"} <= roles
     staff_roles = set(User.objects.exclude(role=Role.APPLICANT).values_list("role", flat=True))
     assert {Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR, Role.PROGRAMME_ADMIN} <= staff_roles
-    for _role, email, password in creds:
-        assert User.objects.get(email=email).check_password(password), email
+    for role, email, password, key in creds:
+        user = User.objects.get(email=email)
+        assert user.check_password(password), email
+        # Staff and the bank get an authenticator-app key, printed and kept in the file; the
+        # code it gives now is one the account accepts.
+        if role != "applicant (card)":
+            import pyotp
+
+            from relocard.demo import current_code
+
+            device = TOTPDevice.objects.get(user=user, confirmed=True)
+            assert current_code(key) == pyotp.TOTP(key).now()
+            assert device.verify_token(current_code(key))
+        else:
+            assert key == ""
 
     states = set(Application.objects.values_list("state", flat=True))
     assert CaseState.APPROVED in states and len(states) >= 4
@@ -49,7 +63,7 @@ def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
     assert check.result == "valid" and check.checked_by.email == creds[-2][1]
 
     path = var_dir / CREDENTIALS_FILE
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # passwords: the owner only
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # passwords and keys: the owner only
     # Everything went through the services: the sealed audit chain verifies.
     assert audit_seal() > 0
     report = audit_chain_verify()

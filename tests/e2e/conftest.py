@@ -88,14 +88,36 @@ class Journey:
         ]
         assert bad == [], f"axe-core on {label} ({self.page.url}): {bad}"
 
-    def sign_in(self, email: str, password: str = PASSWORD) -> None:
-        self.page.goto("/accounts/login/")
+    def sign_in(self, email: str, password: str = PASSWORD, path: str = "/accounts/login/") -> None:
+        """Sign in with the password, then the second factor when asked for it: a code from the
+        user's authenticator app (enrolled here with the key the page shows if they have none)."""
+        self.page.goto(path)
         self.page.get_by_label("E-mail address").fill(email)
         self.page.get_by_label("Password").fill(password)
         self.page.locator("main").get_by_role("button", name="Sign in").click()
+        self.page.wait_for_load_state()
+        self.pass_second_factor(email)
+
+    def pass_second_factor(self, email: str) -> None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from tests.conftest import totp_code
+
+        page = self.page
+        if "/accounts/second-factor/app/" in page.url:  # first sign-in: enrol the app
+            import pyotp
+
+            secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+            page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+            page.get_by_role("button", name="Confirm").click()
+            page.get_by_role("link", name="I have kept them, continue").click()
+        elif "/accounts/second-factor/" in page.url:
+            device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+            page.get_by_label("Code").fill(totp_code(device))
+            page.locator("main").get_by_role("button", name="Continue").click()
+        self.page.wait_for_load_state()
 
     def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
+        self.page.get_by_role("button", name="Sign out", exact=True).click()
 
 
 @pytest.fixture

@@ -179,10 +179,7 @@ def test_revoked_card_shows_not_valid_in_a_qr_check(journey, make_case, make_ver
     expect(page.get_by_text("the status list is updated")).to_be_visible()
     journey.sign_out()
 
-    page.goto("/verify/sign-in/")
-    page.get_by_label("E-mail address").fill(bank.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
+    journey.sign_in(bank.email, path="/verify/sign-in/")
     page.get_by_role("navigation", name="Checking cards").get_by_role(
         "link", name="Check a QR code"
     ).click()

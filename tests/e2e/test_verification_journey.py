@@ -23,6 +23,8 @@ def _sign_in_as_verifier(journey, email: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    journey.pass_second_factor(email)
     expect(page.get_by_role("heading", name="Check relocatee cards")).to_be_visible()
 
 

@@ -9,7 +9,9 @@ import pytest
 from django.core import mail
 from django.test.utils import override_settings
 from django.urls import reverse
+from tests.conftest import pass_second_factor
 
+from relocard.accounts.models import User
 from relocard.audit.models import AuditEvent
 from relocard.cards import credentials as creds
 from relocard.verification.models import CardCheck, ShareCode, VerifierOrganisation
@@ -66,6 +68,11 @@ def test_verifier_registers_and_waits_for_approval(client, member_states, staff)
     assert client.post(reverse("verification:register"), {**data, "kind": ""}).status_code == 400
     response = client.post(reverse("verification:register"), data)
     assert response.status_code == 302 and response["Location"] == reverse("verification:home")
+    # Every verifier signs in with a second factor: enrolment comes first.
+    assert client.get(reverse("verification:home"))["Location"].startswith(
+        reverse("accounts:second_factor")
+    )
+    pass_second_factor(client, User.objects.get(email="agent@example.test"))
     home = client.get(reverse("verification:home"))
     assert b"awaiting approval" in home.content
     refused = client.get(reverse("verification:check_code"))
@@ -85,7 +92,9 @@ def test_verifier_signs_in_on_their_own_page(client, landlord):
         reverse("verification:sign_in"),
         {"username": landlord.email, "password": "a-long-test-password"},
     )
-    assert response.status_code == 302 and response["Location"] == reverse("verification:home")
+    # The platform's sign-in: the second factor, then the verifiers' home.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:second_factor") + "?next=%2Fverify%2F"
 
 
 def _check(client, code, birthday, reason="Tenancy application"):
@@ -216,6 +225,11 @@ def test_manager_adds_colleague_and_api_key(client, make_verifier):
     url = reverse("verification:organisation")
     assert client.post(url, {"form": "member", "email": "nope"}).status_code == 400
     client.post(url, {"form": "member", "email": "teller@example.test"})
+    # The colleague is listed once they have set their password (no account oracle).
+    assert b"teller@example.test" not in client.get(url).content
+    teller = User.objects.get(email="teller@example.test")
+    teller.set_password("a-long-teller-password")
+    teller.save(update_fields=["password"])
     assert b"teller@example.test" in client.get(url).content
     created = client.post(url, {"form": "key", "name": "KYC"})
     key = re.search(rb"rck_[A-Za-z0-9_\-]+", created.content).group(0).decode()

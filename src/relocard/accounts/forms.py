@@ -47,13 +47,61 @@ class NewPasswordForm(Form):
         return cleaned
 
 
-class SignupForm(NewPasswordForm):
+class SignupForm(Form):
+    """The first step of sign-up: the address only. The password is chosen after the link in
+    the e-mail was opened, so that only the holder of the address can set it."""
+
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,
-        help_text=_("We send messages about your application here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We send you a link to create your account, and later messages about it."),
     )
-    field_order = ["email", "password", "password_again"]
+
+
+class SecondFactorForm(Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+    )
+
+
+class TotpSetupForm(Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("The 6 digits the app shows for Relocard."),
+    )
+
+
+class ReauthForm(Form):
+    """Password and second factor again, before a decision or a change of factors."""
+
+    reauth_password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    reauth_code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class FactorResetForm(Form):
+    email = forms.EmailField(label=_("E-mail address of the account"), max_length=254)
+    reason = forms.CharField(
+        label=_("How the person proved who they are, and what they lost"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class SigninForm(NamedRequiredErrors, AuthenticationForm):

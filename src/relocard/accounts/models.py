@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 class Role(models.TextChoices):
@@ -147,3 +148,138 @@ class Applicant(models.Model):
     @property
     def cyrillic_name(self) -> str:
         return f"{self.surname_cyrillic} {self.given_names_cyrillic}"
+
+
+class SessionRecord(models.Model):
+    """One signed-in session of a user, so that they can list their sessions and end them.
+
+    The session itself lives in Django's session store; this row names it and says when and
+    from what kind of browser it started. No address is kept in clear, only a keyed hash
+    (``relocard.accounts.security.keyed_hash``) to tell the holder's own places apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_records")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last active"), default=timezone.now)
+    #: A short description of the browser ("Firefox on Linux"), never the full user agent.
+    browser = models.CharField(_("browser"), max_length=80, blank=True)
+    address_hash = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["user", "-last_seen_at"])]
+
+    def __str__(self) -> str:
+        return f"Session #{self.pk} of user #{self.user_id}"
+
+
+class FactorResetStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FactorReset(models.Model):
+    """A lost second factor, reset with four eyes: one person proposes, another confirms.
+
+    Who may propose and confirm is decided in :mod:`relocard.common.access`
+    (``can_reset_second_factor``); the confirmer is never the proposer nor the account itself.
+    Confirming removes every authenticator and recovery code of the account and ends its
+    sessions; at the next sign-in its holder enrols a new factor.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="factor_resets")
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        max_length=16, choices=FactorResetStatus.choices, default=FactorResetStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="factor_resets_proposed"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="factor_resets_decided",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("second-factor reset")
+        verbose_name_plural = _("second-factor resets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="proposed"),
+                name="one_open_factor_reset_per_user",
+            ),
+            models.CheckConstraint(
+                name="factor_reset_four_eyes",
+                condition=~models.Q(status="confirmed")
+                | ~models.Q(decided_by=models.F("proposed_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Second-factor reset #{self.pk} of user #{self.user_id}"
+
+
+class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A user's single-use recovery codes: a django-otp device, one per user.
+
+    A code reads ``abcd-efgh-ijkl`` (60 random bits, base32): the first group names it (kept in
+    clear to find it), the rest (40 bits) is its secret, kept only as a salted PBKDF2 hash
+    (ASVS 6.5.2), so that a copy of the database does not give anyone a way in. A code is
+    deleted when used; wrong codes slow the device down (django-otp's back-off).
+    """
+
+    #: PBKDF2 iterations for a recovery code's secret: one hash per attempt, ten per new set.
+    ITERATIONS = 100_000
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token):
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = "".join(ch for ch in str(token).lower() if ch.isalnum())
+        match = None
+        if len(code) == 12:
+            candidate = self.codes.filter(lookup=code[:4]).first()
+            if candidate is not None and PBKDF2PasswordHasher().verify(code[4:], candidate.digest):
+                match = candidate
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    lookup = models.CharField(max_length=4)
+    digest = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "lookup"], name="one_recovery_code_per_lookup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code #{self.pk}"

@@ -26,6 +26,11 @@ PROFILE_FIELDS = (
 )
 
 
+class AccountExists(InvalidInput):
+    """An account with this address exists. Callers facing a stranger must not say so: they
+    catch this and give the same answer as for a new address (no oracle)."""
+
+
 def account_create(
     *, email: str, password: str | None, role: str, own: bool = True, **fields
 ) -> User:
@@ -43,12 +48,24 @@ def account_create(
             if own
             else _("An account with this e-mail address already exists.")
         )
-        raise InvalidInput(message, field="email")
+        raise AccountExists(message, field="email")
     return User.objects.create_user(email, password, role=role, **fields)
 
 
+def signup_request(*, email: str, language: str = "en") -> None:
+    """Someone asks for an account: the same e-mail task for a new and a known address.
+
+    The task sends a link to create the account, or, for a known address, a note that it has
+    one. Nothing else happens here, so the answer takes the same time either way.
+    """
+    from relocard.accounts.emails import send_signup_email
+
+    send_signup_email.enqueue(email.strip().lower(), language)
+
+
 def user_register(*, email: str, password: str, language: str = "en") -> User:
-    """An applicant signs up. The password has been validated by the form."""
+    """An applicant creates the account, from the link sent to the address (which proves it).
+    The password has been validated by the form."""
     email = email.strip().lower()
     with transaction.atomic():
         user = account_create(

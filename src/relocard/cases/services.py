@@ -697,7 +697,10 @@ def embassy_case_open(*, actor: User, email: str, profile: dict) -> Application:
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         if user is not None and user.role != Role.APPLICANT:
-            raise InvalidInput(_("This e-mail address belongs to a staff account."), field="email")
+            raise InvalidInput(
+                _("This e-mail address cannot be used for the case. Ask for another address."),
+                field="email",
+            )
         created = user is None
         if created:
             user = User.objects.create_user(

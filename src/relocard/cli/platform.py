@@ -65,6 +65,8 @@ def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
             self.cfg.set("accesslog", "-")
             # Paths only: query strings may carry search terms; names never appear in paths.
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
+            # Every field escaped: a URL with %0a cannot forge a log line.
+            self.cfg.set("logger_class", "relocard.common.accesslog.EscapingLogger")
             self.cfg.set("timeout", 60)
             # No runtime control socket (gunicorn 25.1+ opens one in the home directory by
             # default): a second server on the machine would take it over, and nothing here
@@ -236,8 +238,18 @@ def demo(bind: str, applicants: int, no_serve: bool) -> None:
     run_migrations(verbosity=0)
     credentials = seed.ensure_demo(applicants=applicants, echo=click.echo)
     click.echo("\nDemo sign-ins (also in var/demo-credentials.txt):")
-    for role, email, password in credentials:
+    for role, email, password, totp_key in credentials:
         click.echo(f"  {role:<20} {email:<40} {password}")
+        if totp_key:
+            click.echo(
+                f"  {'':<20} second factor: authenticator-app key {totp_key}"
+                f" (code now: {seed.current_code(totp_key)})"
+            )
+    click.echo(
+        "Staff and the bank sign in with a second factor: add the key to an authenticator app"
+        " (FreeOTP, Aegis, a password manager) and type the code it shows. Passkeys work when"
+        " the demo is opened at http://localhost:8000."
+    )
     if not no_serve:
         click.echo("")
         worker = _start_worker()

@@ -430,3 +430,57 @@ def get_key_check(api_key: ApiKey, check_id: str) -> CardCheck:
     if check is None:
         raise Http404(NOT_FOUND)
     return check
+
+
+# --- authentication: second factor and its reset ------------------------------------------
+#
+# Every staff role, every member of a verifier organisation and every user of the admin site
+# signs in with a second factor; applicants and holders may add one. A lost factor is reset
+# with four eyes: supervisors reset the factors of their member state's staff (not their
+# own); programme admins those of verifiers, of other programme admins and of applicants.
+
+SECOND_FACTOR_ROLES = frozenset(
+    {
+        Role.CONSULAR_OFFICER,
+        Role.CASEWORKER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+        Role.PROGRAMME_ADMIN,
+        Role.VERIFIER,
+    }
+)
+
+
+def needs_second_factor(user) -> bool:
+    if not _active(user):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return user.role in SECOND_FACTOR_ROLES
+
+
+def can_reset_second_factor(actor, target) -> bool:
+    """Whether ``actor`` may propose or confirm the reset of ``target``'s second factor."""
+    if not _active(actor) or target is None or actor.pk == target.pk:
+        return False
+    if actor.role == Role.SUPERVISOR:
+        return (
+            target.role in {Role.CONSULAR_OFFICER, Role.CASEWORKER, Role.SUPERVISOR, Role.AUDITOR}
+            and not target.is_staff
+            and target.member_state_id == actor.member_state_id
+        )
+    if actor.role == Role.PROGRAMME_ADMIN:
+        return target.role in {Role.PROGRAMME_ADMIN, Role.VERIFIER, Role.APPLICANT} or (
+            target.is_staff
+        )
+    return False
+
+
+def can_handle_factor_resets(user) -> bool:
+    return _active(user) and user.role in {Role.SUPERVISOR, Role.PROGRAMME_ADMIN}
+
+
+def can_confirm_factor_reset(actor, reset) -> bool:
+    if not can_reset_second_factor(actor, reset.user):
+        return False
+    return reset.proposed_by_id != actor.pk

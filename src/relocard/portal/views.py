@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.accounts import services as account_services
+from relocard.accounts import throttle as account_throttle
 from relocard.accounts.forms import ProfileForm
 from relocard.accounts.models import Applicant, Role
 from relocard.cases import selectors
@@ -145,7 +146,10 @@ def profile(request):
         else {"safe_mode": True}
     )
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (wait := account_throttle.profile_wait(request)) is not None:
+        form.is_valid()
+        form.add_error(None, account_throttle.wait_message(wait))
+    elif request.method == "POST" and form.is_valid():
         try:
             account_services.applicant_profile_save(
                 actor=request.user, user=request.user, data=form.cleaned_data

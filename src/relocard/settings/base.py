@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "relocard.common",
     "relocard.accounts",
     "relocard.reference",
@@ -85,7 +88,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, then the second factor before any staff page.
+    "relocard.accounts.middleware.SessionPolicyMiddleware",
+    "relocard.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "relocard.common.middleware.SecurityHeadersMiddleware",
 ]
@@ -143,6 +150,17 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+#: Every sign-in by password goes through this backend, which refuses a throttled account or
+#: address before it hashes anything (see relocard.accounts.throttle).
+AUTHENTICATION_BACKENDS = ["relocard.accounts.backends.ThrottledModelBackend"]
+#: Argon2id for new passwords; older hashes (PBKDF2) still verify and are upgraded to Argon2
+#: at the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,7 +181,6 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"
 LANGUAGE_COOKIE_NAME = "relocard_language"
-LANGUAGE_COOKIE_SECURE = not DEBUG and RELOCARD_BASE_URL.startswith("https://")
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
@@ -241,19 +258,89 @@ def mailer_config() -> dict:
 MAILERS = {"default": mailer_config()}
 DEFAULT_FROM_EMAIL = os.environ.get("RELOCARD_FROM_EMAIL", "no-reply@relocard.invalid")
 
+# --- sessions and transport -------------------------------------------------------------------
+#: Behind TLS (directly or behind a proxy that sets X-Forwarded-Proto): secure cookies, HSTS,
+#: redirect to https. Also on when the public address is https.
+RELOCARD_HTTPS = env_bool("RELOCARD_HTTPS", RELOCARD_BASE_URL.startswith("https://"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = RELOCARD_BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_SECURE = RELOCARD_HTTPS
+CSRF_COOKIE_SECURE = RELOCARD_HTTPS
+LANGUAGE_COOKIE_SECURE = RELOCARD_HTTPS
+if RELOCARD_HTTPS:
+    SESSION_COOKIE_NAME = "__Host-relocard_session"
+    CSRF_COOKIE_NAME = "__Host-relocard_csrf"
+    SECURE_SSL_REDIRECT = env_bool("RELOCARD_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("RELOCARD_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RELOCARD_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("RELOCARD_HSTS_PRELOAD", False)
+    # The proxy in front terminates TLS and says so; set RELOCARD_PROXY_SSL_HEADER=0 when the
+    # server faces the internet itself (then nobody can claim https with a forged header).
+    if env_bool("RELOCARD_PROXY_SSL_HEADER", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+#: Session limits (seconds): idle time before a session ends, for staff and verifiers and for
+#: everyone else; the absolute age of a session; how long a re-authentication (password and
+#: second factor) covers decisions, key operations and factor changes.
+RELOCARD_SESSION_IDLE_STAFF = int(os.environ.get("RELOCARD_SESSION_IDLE_STAFF", 30 * 60))
+RELOCARD_SESSION_IDLE = int(os.environ.get("RELOCARD_SESSION_IDLE", 2 * 60 * 60))
+RELOCARD_SESSION_ABSOLUTE = int(os.environ.get("RELOCARD_SESSION_ABSOLUTE", 12 * 60 * 60))
+RELOCARD_REAUTH_SECONDS = int(os.environ.get("RELOCARD_REAUTH_SECONDS", 10 * 60))
+SESSION_COOKIE_AGE = RELOCARD_SESSION_ABSOLUTE
+
+#: Throttling of sign-in, sign-up, password reset and profile saves, COUNT/SECONDS, counted
+#: in the shared cache (see relocard.accounts.throttle): failed sign-ins per account before it
+#: locks for RELOCARD_LOCKOUT_SECONDS (its holder is told by e-mail), and attempts per address.
+RELOCARD_SIGNIN_FAILURES_PER_ACCOUNT = os.environ.get(
+    "RELOCARD_SIGNIN_FAILURES_PER_ACCOUNT", "10/900"
+)
+RELOCARD_SIGNIN_FAILURES_PER_IP = os.environ.get("RELOCARD_SIGNIN_FAILURES_PER_IP", "30/900")
+RELOCARD_LOCKOUT_SECONDS = int(os.environ.get("RELOCARD_LOCKOUT_SECONDS", 15 * 60))
+RELOCARD_SIGNUP_RATE_PER_IP = os.environ.get("RELOCARD_SIGNUP_RATE_PER_IP", "10/3600")
+RELOCARD_RESET_RATE_PER_IP = os.environ.get("RELOCARD_RESET_RATE_PER_IP", "10/3600")
+#: E-mails of one kind (sign-up or reset) to one address.
+RELOCARD_EMAIL_RATE_PER_ADDRESS = os.environ.get("RELOCARD_EMAIL_RATE_PER_ADDRESS", "3/3600")
+RELOCARD_PROFILE_RATE_PER_ACCOUNT = os.environ.get("RELOCARD_PROFILE_RATE_PER_ACCOUNT", "20/3600")
+RELOCARD_PROFILE_RATE_PER_IP = os.environ.get("RELOCARD_PROFILE_RATE_PER_IP", "60/3600")
+#: Password checks (Argon2 hashes) at once per server process; more are answered "busy".
+RELOCARD_SIGNIN_CONCURRENCY = int(os.environ.get("RELOCARD_SIGNIN_CONCURRENCY", 2))
+#: Codes typed for a second factor, per account, before the sign-in starts again.
+RELOCARD_OTP_FAILURES_PER_ACCOUNT = os.environ.get("RELOCARD_OTP_FAILURES_PER_ACCOUNT", "5/300")
+
+# --- second factor (django-otp, django-otp-webauthn) -----------------------------------------
+OTP_TOTP_ISSUER = os.environ.get("RELOCARD_OTP_ISSUER", "Relocard")
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+# Passkeys need a domain name and a secure context: the public https address in production;
+# without https, only http://localhost (any port), e.g. the demo opened at localhost:8000.
+OTP_WEBAUTHN_RP_ID = (
+    urlsplit(RELOCARD_BASE_URL).hostname if RELOCARD_BASE_URL.startswith("https://") else None
+) or "localhost"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = (
+    [RELOCARD_BASE_URL] if RELOCARD_BASE_URL.startswith("https://") else ["http://localhost"]
+)
+#: Passkeys are a second factor after the password, never a way in on their own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "relocard.accounts.passkeys.Helper"
+#: The passkey ceremonies are django-rest-framework views: session sign-in only (with CSRF),
+#: never HTTP Basic (which would check a password outside the sign-in page).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# A cache shared by every server process: Redis when configured, else a table in the database
+# (created by ``relocard migrate``), so that rate limits and lockouts hold with several server
+# processes out of the box. The table's counters are incremented under a row lock
+# (relocard.common.cache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "relocard",
+        "BACKEND": "relocard.common.cache.DatabaseCache",
+        "LOCATION": "relocard_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 if os.environ.get("RELOCARD_REDIS_URL"):

@@ -25,6 +25,9 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 ALLOWED_HOSTS = ["*"]
+# Each test process keeps its own counters (the autouse fixture clears them between tests);
+# the tests of limits shared across processes configure the database cache themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Let the test database be emptied between tests despite the audit log's append-only
 # triggers (see audit/migrations/0002_append_only.py); a test turns the guard back on.

@@ -1,9 +1,9 @@
 """Rate limits on checks, per organisation and per IP address, counted in Django's cache.
 
 A fixed window per limit: each request increments the window's counter, one cache call per
-limit (the window's first request also creates it, to expire with the window). With the
-default local-memory cache each server process counts on its own (so N processes allow up to
-N times the limit); set ``RELOCARD_REDIS_URL`` to share the counters. The limits are
+limit (the window's first request also creates it, to expire with the window). The default
+cache, a table in the database (or Redis with ``RELOCARD_REDIS_URL``), is shared by every
+server process, so N processes together allow the limit once. The limits are
 settings (``RELOCARD_CHECK_RATE_PER_IP``, ``RELOCARD_CHECK_RATE_PER_ORGANISATION``,
 ``RELOCARD_CONFIRM_RATE_PER_IP``), written ``COUNT/SECONDS``, e.g. ``30/60``; the benchmark
 raises them.

@@ -6,6 +6,7 @@ organisation that made the check, since they are meant to be quoted.
 
 from django.urls import path
 
+from relocard.accounts.decorators import reauth_required
 from relocard.verification import views
 
 app_name = "verification"
@@ -27,10 +28,11 @@ urlpatterns = [
     path("verify/checks/", views.checks, name="checks"),
     path("verify/checks/<str:check_id>/", views.check_detail, name="check"),
     path("verify/checks/<str:check_id>/record.pdf", views.check_record, name="check_record"),
-    path("verify/organisation/", views.organisation, name="organisation"),
+    # API keys and colleagues: the password and the second factor again.
+    path("verify/organisation/", reauth_required(views.organisation), name="organisation"),
     path(
         "verify/organisation/api-keys/<int:key_id>/revoke/",
-        views.api_key_revoke,
+        reauth_required(views.api_key_revoke),
         name="api_key_revoke",
     ),
     # anyone
@@ -39,7 +41,7 @@ urlpatterns = [
     path("verify/organisations/", views.organisations, name="organisations"),
     path(
         "verify/organisations/<int:organisation_id>/decide/",
-        views.organisation_decide,
+        reauth_required(views.organisation_decide),
         name="organisation_decide",
     ),
 ]

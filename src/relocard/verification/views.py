@@ -12,8 +12,8 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from relocard.accounts.forms import SigninForm
+from relocard.accounts.views import SigninView
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.portal.views import applicant_required
@@ -172,7 +172,7 @@ def register(request):
         except RelocardError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
             messages.success(
                 request,
                 _(
@@ -183,18 +183,13 @@ def register(request):
     return render(request, "verification/register.html", {"form": form}, status=_status(form))
 
 
-class VerifierSigninView(auth_views.LoginView):
+class VerifierSigninView(SigninView):
+    """The platform's sign-in (throttle, then the second factor) on the verifiers' page."""
+
     template_name = "verification/sign_in.html"
-    authentication_form = SigninForm
-    redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
         return reverse("verification:home")
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 sign_in = VerifierSigninView.as_view()
@@ -228,7 +223,11 @@ def organisation(request):
             member_form.add_error(exc.field if exc.field == "email" else None, exc.message)
         else:
             messages.success(
-                request, _("Your colleague is added and gets an e-mail to set a password.")
+                request,
+                _(
+                    "We have sent an e-mail to this address. Your colleague appears here once "
+                    "they have set a password."
+                ),
             )
             return redirect("verification:organisation")
     if request.method == "POST" and key_form.is_bound and key_form.is_valid():
@@ -247,7 +246,11 @@ def organisation(request):
     context = {
         "organisation": org,
         "membership": membership,
-        "members": selectors.organisation_members(request.user),
+        # A colleague appears once they have set a password: the list at the time of adding
+        # says nothing about whether the address already had an account.
+        "members": selectors.organisation_members(request.user).exclude(
+            user__password__startswith=UNUSABLE_PASSWORD_PREFIX
+        ),
         "api_keys": selectors.organisation_api_keys(request.user),
         "member_form": member_form,
         "key_form": key_form,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Role
-from relocard.accounts.services import account_create
+from relocard.accounts.services import AccountExists, account_create
 from relocard.audit.services import audit_record
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
@@ -113,13 +113,21 @@ def member_add(*, actor, email: str):
         raise NotAllowed(_("Only the person who manages the organisation can add colleagues."))
     email = email.strip().lower()
     with transaction.atomic():
-        user = account_create(
-            email=email,
-            password=None,
-            role=Role.VERIFIER,
-            own=False,
-            member_state_id=membership.organisation.country_id,
-        )
+        try:
+            user = account_create(
+                email=email,
+                password=None,
+                role=Role.VERIFIER,
+                own=False,
+                member_state_id=membership.organisation.country_id,
+            )
+        except AccountExists:
+            # No oracle: the manager reads the same answer as for a new address; the
+            # address's holder is told that it already has an account.
+            from relocard.accounts.emails import send_signup_email
+
+            send_signup_email.enqueue(email, "en")
+            return None
         VerifierMembership.objects.create(user=user, organisation=membership.organisation)
         audit_record(
             actor=actor,

@@ -1,0 +1,54 @@
+"""The default shared cache: Django's database cache with an atomic, expiry-keeping ``incr``.
+
+Rate limits and lockouts count in the cache. Django's database cache implements ``incr`` as a
+read followed by a write, so two server processes counting at once lose increments, and the
+write resets the counter's expiry to the default timeout. Here ``incr`` reads the row under a
+lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises
+writers) and updates its value alone, inside one transaction: a counter shared by every process
+counts every request, and its window ends when it was created to end.
+
+The table is created by ``relocard migrate`` (migration ``common.0001_cache_table``).
+"""
+
+from __future__ import annotations
+
+import base64
+import pickle
+
+from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.db import connections, models, router, transaction
+from django.utils.timezone import now as tz_now
+
+
+class DatabaseCache(DjangoDatabaseCache):
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        q = connection.ops.quote_name
+        table = q(self._table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        with transaction.atomic(using=db), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {q('value')}, {q('expires')} FROM {table} "  # noqa: S608 (quoted names)
+                f"WHERE {q('cache_key')} = %s{lock}",
+                [key],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                expires = row[1]
+                expression = models.Expression(output_field=models.DateTimeField())
+                converters = connection.ops.get_db_converters(
+                    expression
+                ) + expression.get_db_converters(connection)
+                for converter in converters:
+                    expires = converter(expires, expression, connection)
+            if row is None or expires < tz_now():
+                raise ValueError(f"Key '{key}' not found")
+            value = connection.ops.process_clob(row[0])
+            new = pickle.loads(base64.b64decode(value.encode(), validate=True)) + delta  # noqa: S301 (our own table)
+            cursor.execute(
+                f"UPDATE {table} SET {q('value')} = %s WHERE {q('cache_key')} = %s",  # noqa: S608
+                [base64.b64encode(pickle.dumps(new, self.pickle_protocol)).decode("latin1"), key],
+            )
+        return new
