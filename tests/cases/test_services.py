@@ -85,6 +85,13 @@ def test_decision_deadline_is_paused_during_a_correction(make_case, staff, time_
         clock_paused_at=timezone.now() - timedelta(days=10)
     )
     app.refresh_from_db()
+    cs.evidence_add(
+        actor=app.applicant.user,
+        application=app,
+        kind="lease_or_deed",
+        upload=upload(),
+        facts_data={"lease_or_deed-tenure": "tenant", "lease_or_deed-country": "FR"},
+    )
     cs.application_resubmit(
         actor=app.applicant.user, application=app, answer="Lease added.", token="r1"
     )

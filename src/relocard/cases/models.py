@@ -173,12 +173,28 @@ class EvidenceItem(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    #: The rejected document this one replaces (uploaded while a correction was open); the
+    #: rejected one stays on record, marked replaced.
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_replaced(self) -> bool:
+        try:
+            return self.replaced_by is not None
+        except EvidenceItem.DoesNotExist:
+            return False
 
 
 class CorrectionRequest(models.Model):

@@ -182,8 +182,13 @@ def evidence_add(
     upload,
     facts_data,
     expires_on: date | None = None,
+    replaces: EvidenceItem | None = None,
 ) -> EvidenceItem:
-    """Store an uploaded document with the facts it supports (checked before anything is written)."""
+    """Store an uploaded document with the facts it supports (checked before anything is written).
+
+    ``replaces``: a rejected document of this card year that the new one replaces while a
+    correction is open (of the same kind, replaced once; the rejected one stays on record).
+    """
     if not access.can_act_for_applicant(actor, application):
         raise NotAllowed(_("You cannot add documents to this case."))
     if kind not in EvidenceKind.values:
@@ -229,7 +234,13 @@ def evidence_add(
             item.application = app
             item.cycle = app.cycle
             item.uploaded_at = timezone.now()
-            item.save()
+            if replaces is not None:
+                item.replaces = _replaceable(app, replaces, kind)
+            try:
+                with transaction.atomic():
+                    item.save()
+            except IntegrityError as exc:  # replaced at the same moment by another upload
+                raise InvalidInput(not_replaceable_message(), field="replaces") from exc
             audit_record(
                 actor=actor,
                 action="evidence.added",
@@ -240,12 +251,36 @@ def evidence_add(
                     "kind": kind,
                     "sha256": checked.sha256,
                     "size": checked.size,
+                    **({"replaces": item.replaces_id} if item.replaces_id else {}),
                 },
             )
     except BaseException:
         item.file.delete(save=False)  # nothing half-written: no file without its record
         raise
     return item
+
+
+def not_replaceable_message() -> str:
+    return _(
+        "This document cannot be replaced: only a rejected document of this application can be, "
+        "by one of the same kind, while a correction is requested."
+    )
+
+
+def _replaceable(app: Application, old: EvidenceItem, kind: str) -> EvidenceItem:
+    """The rejected document ``old`` locked for replacement, or :class:`InvalidInput`."""
+    locked = EvidenceItem.objects.select_for_update().filter(pk=old.pk).first()
+    if (
+        locked is None
+        or app.state != CaseState.CORRECTION_REQUESTED
+        or locked.application_id != app.pk
+        or locked.cycle != app.cycle
+        or locked.status != EvidenceStatus.REJECTED
+        or locked.kind != kind
+        or EvidenceItem.objects.filter(replaces=locked).exists()
+    ):
+        raise InvalidInput(not_replaceable_message(), field="replaces")
+    return locked
 
 
 def evidence_remove(*, actor: User, evidence: EvidenceItem) -> None:
@@ -255,7 +290,7 @@ def evidence_remove(*, actor: User, evidence: EvidenceItem) -> None:
         raise NotAllowed(_("You cannot remove documents from this case."))
     with transaction.atomic():
         app = _lock(application)
-        if app.state != CaseState.DRAFT:
+        if app.state != CaseState.DRAFT or evidence.cycle != app.cycle:
             raise InvalidState(
                 _("Documents can only be removed before the application is submitted.")
             )
@@ -318,6 +353,14 @@ def application_resubmit(
         if app.last_submission_token == token:
             return app
         request = app.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
+        if app.state == CaseState.CORRECTION_REQUESTED and request is not None:
+            missing = correction_missing_kinds(app, request)
+            if missing:
+                raise InvalidInput(
+                    _("Upload the documents asked for before you answer: %(kinds)s.")
+                    % {"kinds": ", ".join(str(EvidenceKind(k).label) for k in missing)},
+                    field="kind",
+                )
         now = timezone.now()
         if app.decision_due and app.clock_paused_at:
             paused_on = timezone.localdate(app.clock_paused_at, ZoneInfo(app.member_state.timezone))
@@ -332,6 +375,16 @@ def application_resubmit(
             request.answer = answer.strip()
             request.save(update_fields=["answered_at", "answer"])
     return app
+
+
+def correction_missing_kinds(application: Application, request: CorrectionRequest) -> list[str]:
+    """The document kinds a correction request asks for that have no upload since it was made."""
+    uploaded = set(
+        application.evidence.filter(
+            cycle=application.cycle, uploaded_at__gte=request.requested_at
+        ).values_list("kind", flat=True)
+    )
+    return [kind for kind in request.kinds if kind not in uploaded]
 
 
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:

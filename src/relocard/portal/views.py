@@ -279,7 +279,12 @@ def evidence_add(request, reference):
         kind=kind,
     )
     facts_form = FACT_FORMS[kind](request.POST if request.method == "POST" else None, prefix=kind)
-    if request.method == "POST" and file_form.is_valid() and facts_form.is_valid():
+    replaces_raw = (request.POST.get("replaces") or request.GET.get("replaces") or "").strip()
+    replaces = _replaced_item(application, replaces_raw)
+    if request.method == "POST" and replaces_raw and replaces is None:
+        file_form.is_valid()
+        file_form.add_error(None, case_services.not_replaceable_message())
+    elif request.method == "POST" and file_form.is_valid() and facts_form.is_valid():
         try:
             case_services.evidence_add(
                 actor=request.user,
@@ -288,6 +293,7 @@ def evidence_add(request, reference):
                 upload=file_form.cleaned_data["file"],
                 facts_data=request.POST,
                 expires_on=file_form.cleaned_data.get("expires_on"),
+                replaces=replaces,
             )
         except RelocardError as exc:
             target = "file" if exc.field in ("file", None) else None
@@ -303,9 +309,18 @@ def evidence_add(request, reference):
         "kind_label": EvidenceKind(kind).label,
         "form": file_form,
         "facts_form": facts_form,
+        "replaces": replaces,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "portal/evidence_add.html", context, status=status)
+
+
+def _replaced_item(application, raw: str):
+    """The document of this case that an upload replaces (from its id in the form), or None.
+    Whether it may be replaced is the service's check."""
+    if not raw.isdigit():
+        return None
+    return application.evidence.filter(pk=int(raw)).first()
 
 
 @case_user_required
@@ -423,11 +438,22 @@ def correct(request, reference):
                 request, _("Your corrections are sent. The caseworker will continue the review.")
             )
             return redirect("portal:case", reference=reference)
+    evidence = selectors.cycle_evidence(application)
+    missing = (
+        set(case_services.correction_missing_kinds(application, correction))
+        if correction
+        else set()
+    )
     context = {
         "application": application,
         "correction": correction,
         "form": form,
-        "evidence": selectors.case_evidence(application),
+        "evidence": evidence,
+        "asked": [
+            (kind, EvidenceKind(kind).label, kind not in missing)
+            for kind in (correction.kinds if correction else [])
+            if kind in EvidenceKind.values
+        ],
     }
     return render(request, "portal/correct.html", context, status=_status(form))
 
