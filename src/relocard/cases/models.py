@@ -8,6 +8,8 @@ States (every change writes a :class:`CaseTransition`)::
                  refusal_proposed -> in_review        (the supervisor returns it)
     draft | submitted | in_review | correction_requested -> withdrawn
     approved -> draft                                 (the next card year: a renewal cycle)
+    draft | submitted | in_review | correction_requested -> approved
+                                                      (a renewal withdrawn, its card in force)
     refused -> in_review                              (an appeal is upheld)
 
 ``refusal_proposed`` is the four-eyes step between a caseworker's refusal and a supervisor's

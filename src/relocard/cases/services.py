@@ -108,6 +108,7 @@ def _touched(application: Application, action: str) -> list[str]:
         "approve": ["decided_at"],
         "confirm_refusal": ["decided_at"],
         "withdraw": ["clock_paused_at"],
+        "withdraw_renewal": ["clock_paused_at"],
     }.get(action, [])
 
 
@@ -294,6 +295,12 @@ def evidence_remove(*, actor: User, evidence: EvidenceItem) -> None:
             raise InvalidState(
                 _("Documents can only be removed before the application is submitted.")
             )
+        if app.transitions.filter(
+            cycle=evidence.cycle, to_state=CaseState.SUBMITTED, at__gte=evidence.uploaded_at
+        ).exists():  # filed with a renewal that was withdrawn: stays on record
+            raise InvalidState(
+                _("This document was filed with an earlier submission and stays on record.")
+            )
         sha = evidence.sha256
         pk = evidence.pk
         name = evidence.file.name
@@ -388,10 +395,17 @@ def correction_missing_kinds(application: Application, request: CorrectionReques
 
 
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
+    """Withdraw the application; a renewal withdrawn while its card is in force withdraws the
+    renewal only (see :func:`relocard.cases.renewal.renewal_withdraw`)."""
+    from relocard.cases import renewal
+
     if not access.can_act_for_applicant(actor, application):
         raise NotAllowed(_("You cannot withdraw this application."))
     with transaction.atomic():
         app = _lock(application)
+        if renewal.card_kept_on_withdrawal(app) is not None:
+            renewal.renewal_withdraw(app, actor=actor, reason=reason)
+            return app
         app.clock_paused_at = None
         _move(app, "withdraw", actor=actor, reason=reason.strip())
     return app

@@ -461,22 +461,40 @@ def correct(request, reference):
 @case_user_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, reference):
+    from relocard.cards.credentials import interim_current
+    from relocard.cases import renewal
+
     application = _case_for_actor(request, reference)
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    is_renewal = application.stage == "renewal"
+    kept = renewal.card_kept_on_withdrawal(application)
+    form = WithdrawForm(request.POST if request.method == "POST" else None, renewal=is_renewal)
     if request.method == "POST" and form.is_valid():
         try:
             case_services.application_withdraw(actor=request.user, application=application)
         except RelocardError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Your application is withdrawn."))
+            messages.success(
+                request,
+                _("Your renewal is withdrawn. Your card stays as it was.")
+                if kept is not None
+                else _("Your application is withdrawn."),
+            )
             return redirect("portal:case", reference=reference)
-    return render(
-        request,
-        "portal/withdraw.html",
-        {"application": application, "form": form},
-        status=_status(form),
-    )
+    ended = renewal.renewal_card(application) if is_renewal and kept is None else None
+    window = renewal.renewal_window(kept) if kept is not None else None
+    context = {
+        "application": application,
+        "form": form,
+        "is_renewal": is_renewal,
+        "kept": kept,
+        "ended": ended,
+        "window": window,
+        "window_open": window is not None
+        and window[0] <= case_services.local_today(application.member_state) <= window[1],
+        "interim": kept is not None and interim_current(kept) is not None,
+    }
+    return render(request, "portal/withdraw.html", context, status=_status(form))
 
 
 # --- the trial year: renewal, appeals, transfer ----------------------------------------------
