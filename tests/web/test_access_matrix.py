@@ -190,3 +190,36 @@ def test_action_effect(client, make_case, actors, view, role, own):
     if not may:
         assert app.state == before
         assert response.status_code in (302, 400, 403, 404)
+
+
+# --- walk-in invitations (issue 11, finding 5) ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", [*ROLES, "invited"])
+def test_walkin_link_is_used_only_by_the_invited_address(client, staff, actors, role):
+    """Anyone holding the link sees the page; only the applicant account of the invited
+    address links the case (the others: an error, nothing changes)."""
+    from django.core import mail
+    from tests.conftest import PROFILE
+
+    from relocard.cases import walkins
+    from relocard.cases.models import WalkInInvitation
+
+    app = walkins.embassy_case_open(
+        actor=staff["consular_officer"],
+        email="invited@example.test",
+        profile={**PROFILE, "passport_number": "771234567"},
+    )
+    url = next(w for w in mail.outbox[-1].body.split() if "/walk-in/" in w)
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    if role == "invited":
+        from relocard.accounts.models import Role, User
+
+        user = User.objects.create_user("invited@example.test", "a-long-pass", role=Role.APPLICANT)
+    else:
+        user = actors(role, "FR", app.applicant.user)
+    _client(client, user)
+    assert client.get(path).status_code == 200
+    client.post(path)
+    linked = WalkInInvitation.objects.get(application=app).linked_at is not None
+    assert linked == (role == "invited")

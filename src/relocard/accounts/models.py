@@ -106,7 +106,11 @@ class Applicant(models.Model):
     the machine-readable zone. Nothing here records views, religion, ethnicity or health.
     """
 
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="applicant")
+    #: The account; none for a walk-in opened at an embassy until its holder links the case
+    #: from their own account (:mod:`relocard.cases.walkins`).
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="applicant", null=True, blank=True
+    )
     surname_cyrillic = models.CharField(_("surname (Cyrillic)"), max_length=80)
     given_names_cyrillic = models.CharField(_("given names (Cyrillic)"), max_length=120)
     surname_latin = models.CharField(_("surname (Latin, as in the passport)"), max_length=80)
@@ -131,11 +135,8 @@ class Applicant(models.Model):
     class Meta:
         verbose_name = _("applicant")
         verbose_name_plural = _("applicants")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["nationality", "passport_number"], name="unique_passport_per_nationality"
-            )
-        ]
+        # No unique passport number: a number already in use is accepted and flagged to
+        # caseworkers as a possible duplicate, never reported to the person typing it.
 
     def __str__(self) -> str:
         # Never the name: __str__ ends up in logs and admin change messages.

@@ -130,11 +130,10 @@ def applicant_profile_save(*, actor: User, user: User, data: dict) -> Applicant:
             with transaction.atomic():
                 applicant.save()
         except IntegrityError as exc:
+            # Only a second profile of the same account, saved at the same moment, lands here
+            # (a passport number in use elsewhere is accepted and flagged to caseworkers).
             raise InvalidInput(
-                _(
-                    "Another account already uses this passport. Contact the programme if this is your passport."
-                ),
-                field="passport_number",
+                _("Your details were saved at the same moment elsewhere. Reload the page.")
             ) from exc
         audit_record(
             actor=actor,

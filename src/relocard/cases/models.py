@@ -441,3 +441,34 @@ class TransferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Transfer #{self.pk} {self.from_state_id}->{self.to_state_id} ({self.status})"
+
+
+class WalkInInvitation(models.Model):
+    """An embassy case waiting for its applicant to link it from their own account.
+
+    A consular officer never attaches a walk-in case to an existing account: the case gets its
+    own applicant record (what the officer copied from the passport), and the address the
+    applicant gave receives a link to sign in (or create an account) and link the case, the
+    same for a new address as for one that has an account. The link is signed, single-use and
+    expires (:data:`relocard.cases.walkins.LINK_DAYS`); the address is kept only to check
+    that the account linking the case is the one invited.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="walkin_invitation"
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    linked_at = models.DateTimeField(null=True, blank=True)
+    linked_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Walk-in invitation #{self.pk}"

@@ -8,8 +8,9 @@ Roles (see :class:`relocard.accounts.models.Role`):
 
 ================  ===========================================================================
 applicant         their own cases, evidence and cards only
-consular officer  opens and submits cases at an embassy for their member state; reads the
-                  embassy cases of their member state
+consular officer  opens and submits cases at an embassy for their member state (never attached
+                  to an existing account: the applicant links it, see cases.walkins); reads
+                  the embassy cases of their member state only
 caseworker        reviews cases of their member state, requests corrections, approves,
                   proposes refusals
 supervisor        everything a caseworker may do, and confirms or returns refusals
@@ -98,6 +99,15 @@ def can_act_for_applicant(user, application: Application) -> bool:
     if application.member_state_id != user.member_state_id:
         return False
     return application.created_by_id == user.pk
+
+
+def can_link_walkin(user, invitation) -> bool:
+    """An applicant signed in with the address a walk-in case's invitation was sent to."""
+    if not is_applicant(user):
+        return False
+    if invitation.linked_at is not None:
+        return False
+    return user.email.lower() == invitation.email.lower()
 
 
 def can_review(user, application: Application) -> bool:

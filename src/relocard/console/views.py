@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.audit.models import AuditEvent
 from relocard.cards.views import CardActionForm
-from relocard.cases import selectors
+from relocard.cases import selectors, walkins
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import Application, CaseState
@@ -352,14 +352,16 @@ def embassy_new(request):
         data = dict(form.cleaned_data)
         email = data.pop("email")
         try:
-            application = case_services.embassy_case_open(
-                actor=request.user, email=email, profile=data
-            )
+            application = walkins.embassy_case_open(actor=request.user, email=email, profile=data)
         except RelocardError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(
-                request, _("The case is open. Upload the applicant's documents, then submit.")
+                request,
+                _(
+                    "The case is open. The applicant is invited by e-mail to follow it from "
+                    "their own account. Upload the applicant's documents, then submit."
+                ),
             )
             return redirect("portal:case", reference=application.reference)
     return render(

@@ -9,6 +9,7 @@ import secrets
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -632,3 +633,54 @@ def transfer(request, reference):
         {"application": application, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# --- a walk-in case opened at an embassy: the applicant links it ------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def walkin_link(request, token):
+    """The link from the invitation e-mail: sign in (or create the account) and link the case."""
+    from relocard.accounts.forms import NewPasswordForm
+    from relocard.accounts.services import AccountExists
+    from relocard.cases import walkins
+
+    invitation = walkins.invitation_from_token(token)
+    if invitation is None:
+        return render(request, "portal/walkin_invalid.html", status=400)
+    user = request.user
+    password_form = None
+    errors = []
+    if not user.is_authenticated:
+        password_form = NewPasswordForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and password_form.is_valid():
+            try:
+                user = walkins.walkin_account_create(
+                    invitation=invitation,
+                    password=password_form.cleaned_data["password"],
+                    language=request.LANGUAGE_CODE or "ru",
+                )
+            except AccountExists:
+                errors.append(_("An account with this address exists: sign in to link the case."))
+            except RelocardError as exc:
+                errors.append(exc.message)
+            else:
+                login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
+                messages.success(request, _("Your account is ready and the application is linked."))
+                return redirect("portal:case", reference=invitation.application.reference)
+    elif request.method == "POST":
+        try:
+            app = walkins.walkin_link(actor=user, invitation=invitation)
+        except RelocardError as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(request, _("The application is linked to your account."))
+            return redirect("portal:case", reference=app.reference)
+    context = {
+        "invitation": invitation,
+        "password_form": password_form,
+        "errors": errors,
+        "may_link": user.is_authenticated and access.can_link_walkin(user, invitation),
+    }
+    failed = errors or (password_form is not None and password_form.errors)
+    return render(request, "portal/walkin_link.html", context, status=400 if failed else 200)
