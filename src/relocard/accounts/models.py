@@ -123,6 +123,10 @@ class Applicant(models.Model):
     )
     passport_number = models.CharField(_("passport number"), max_length=20)
     passport_expiry = models.DateField(_("passport expiry date"))
+    #: Keyed look-up keys of the person (:mod:`relocard.common.person_index`): passport number
+    #: and nationality; Latin name and date of birth. For duplicate detection, never shown.
+    passport_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     #: Safe mode: e-mails carry no content, only "you have a new message in your account".
     safe_mode = models.BooleanField(
         _("safe mode"),

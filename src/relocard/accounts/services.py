@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from relocard.accounts.models import Applicant, Role, User
 from relocard.audit.services import audit_record
 from relocard.common.errors import InvalidInput
+from relocard.common.person_index import index_applicant
 
 #: Applicant fields that the profile form may set.
 PROFILE_FIELDS = (
@@ -126,6 +127,9 @@ def applicant_profile_save(*, actor: User, user: User, data: dict) -> Applicant:
             if field in data:
                 setattr(applicant, field, data[field])
         applicant.full_clean(exclude=["user"])
+        # The keyed person index: a passport number in use elsewhere is accepted and flagged
+        # to caseworkers at submission (relocard.cases.duplicates), never reported here.
+        index_applicant(applicant)
         try:
             with transaction.atomic():
                 applicant.save()

@@ -472,3 +472,65 @@ class WalkInInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Walk-in invitation #{self.pk}"
+
+
+class DuplicateKind(models.TextChoices):
+    OPEN_CASE = "open_case", _("Open first-card application")
+    ACTIVE_CARD = "active_card", _("Active card")
+    OTHER_ACCOUNT = "other_account", _("Another account uses this passport")
+    REFUSAL = "refusal", _("Refused before")
+
+
+class DuplicateMatch(models.TextChoices):
+    PASSPORT = "passport", _("Passport number and nationality")
+    NAME = "name", _("Latin name and date of birth")
+
+
+class DuplicateHit(models.Model):
+    """A possible duplicate of a case's person found in the keyed person index
+    (:mod:`relocard.cases.duplicates`): another member state's open first-card application,
+    active card or refusal, or another account using the same passport.
+
+    It names the other member state and case reference only: no other personal data. While a
+    hit other than a refusal is open, the case is held (it cannot be approved) until a
+    caseworker of its member state resolves it, saying why.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="duplicate_hits"
+    )
+    kind = models.CharField(max_length=16, choices=DuplicateKind.choices)
+    matched_on = models.CharField(max_length=16, choices=DuplicateMatch.choices)
+    other_application = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    other_member_state = models.ForeignKey(
+        "reference.MemberState", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    other_reference = models.CharField(max_length=20, blank=True)
+    #: For a refusal: the day it became final and the criteria refused (ids).
+    refused_on = models.DateField(null=True, blank=True)
+    refused_criteria = models.JSONField(default=list, blank=True)
+    found_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["found_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "other_reference"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_hit_per_case_and_other",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Possible duplicate #{self.pk} ({self.kind})"
+
+    @property
+    def holds(self) -> bool:
+        return self.resolved_at is None and self.kind != DuplicateKind.REFUSAL

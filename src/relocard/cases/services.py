@@ -340,6 +340,10 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
         )
         app.last_submission_token = token
         _move(app, "submit", actor=actor)
+        if app.stage == Stage.ISSUANCE:
+            from relocard.cases.duplicates import duplicate_scan
+
+            duplicate_scan(app)
         if app.stage == Stage.RENEWAL:
             from relocard.cases.renewal import interim_after_submission
 
@@ -564,10 +568,18 @@ def application_approve(
 ) -> Decision:
     """Approve the case and issue the card. One caseworker's approval suffices."""
     from relocard.cards.services import card_issue
+    from relocard.cases.duplicates import is_held
 
     _require_reviewer(actor, application)
     with transaction.atomic():
         app = _lock(application, version)
+        if is_held(app):
+            raise InvalidState(
+                _(
+                    "A possible duplicate holds this case: resolve it (see below) before the "
+                    "case can be approved."
+                )
+            )
         now = timezone.now()
         app.decided_at = now
         _move(app, "approve", actor=actor, reason=summary.strip())

@@ -37,6 +37,7 @@ from relocard.audit.services import audit_record
 from relocard.cases.models import CLOSED_STATES, Application, Channel, WalkInInvitation
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
+from relocard.common.person_index import index_applicant
 
 __all__ = [
     "LINK_DAYS",
@@ -84,6 +85,7 @@ def _applicant_from_profile(profile: dict) -> Applicant:
             _("The passport has expired. Enter a valid passport."), field="passport_expiry"
         )
     applicant = Applicant(user=None, **profile)
+    index_applicant(applicant)
     try:
         applicant.full_clean(exclude=["user"])
     except Exception as exc:  # ValidationError: name the first field and its message

@@ -118,6 +118,36 @@ def can_review(user, application: Application) -> bool:
     return user.member_state_id == application.member_state_id
 
 
+def can_resolve_duplicate(user, hit) -> bool:
+    """Caseworkers and supervisors of the member state of the case the hit is recorded on."""
+    return can_review(user, hit.application)
+
+
+def duplicate_hits(user) -> QuerySet:
+    """The possible duplicates recorded on the cases of the user's member state (caseworkers,
+    supervisors and auditors; programme admins: all). They name the other member state and
+    case reference only."""
+    from relocard.cases.models import DuplicateHit
+
+    if not _active(user) or user.role not in {
+        Role.CASEWORKER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+        Role.PROGRAMME_ADMIN,
+    }:
+        return DuplicateHit.objects.none()
+    if sees_all_member_states(user):
+        return DuplicateHit.objects.all()
+    return DuplicateHit.objects.filter(application__member_state_id=user.member_state_id)
+
+
+def get_duplicate_hit(user, hit_id: int):
+    hit = duplicate_hits(user).select_related("application").filter(pk=hit_id).first()
+    if hit is None:
+        raise Http404(NOT_FOUND)
+    return hit
+
+
 def can_confirm_refusal(user, application: Application, decision: Decision) -> bool:
     if not can_review(user, application):
         return False

@@ -21,7 +21,7 @@ from relocard.accounts import services as account_services
 from relocard.accounts import throttle as account_throttle
 from relocard.accounts.forms import ProfileForm
 from relocard.accounts.models import Applicant, Role
-from relocard.cases import selectors
+from relocard.cases import duplicates, selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import CaseState, EvidenceKind
@@ -206,6 +206,7 @@ def case_detail(request, reference):
         "decided": selectors.final_decision(application) is not None,
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
+        "held": duplicates.is_held(application),
         "checklist": selectors.document_checklist(application, evidence)
         if application.state == CaseState.DRAFT
         else [],
