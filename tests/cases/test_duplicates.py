@@ -127,7 +127,7 @@ def test_a_passport_number_in_use_is_accepted_and_flagged_never_reported(
     assert responses[0] == responses[1] == (302, reverse("portal:dashboard"))
     # At submission the number in use is flagged to the caseworkers (no case of the owner is
     # filed yet: "another account uses this passport", with no reference).
-    holder = Applicant.objects.filter(passport_number=owner.passport_number).exclude(pk=owner.pk)
+    holder = Applicant.objects.filter(passport_index=owner.passport_index).exclude(pk=owner.pk)
     app = _start_and_submit(holder.get(), "DE")
     hit = app.duplicate_hits.get()
     assert (hit.kind, hit.other_reference, hit.other_member_state_id) == (

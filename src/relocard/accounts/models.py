@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
+from relocard.common.encrypted_fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
@@ -121,7 +123,10 @@ class Applicant(models.Model):
     nationality = models.CharField(
         _("nationality"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RU")
     )
-    passport_number = models.CharField(_("passport number"), max_length=20)
+    #: Encrypted at rest (AES-GCM, keys from the key store); found through ``passport_index``.
+    passport_number = EncryptedTextField(
+        _("passport number"), purpose="accounts.applicant.passport_number", plain_max_length=20
+    )
     passport_expiry = models.DateField(_("passport expiry date"))
     #: Keyed look-up keys of the person (:mod:`relocard.common.person_index`): passport number
     #: and nationality; Latin name and date of birth. For duplicate detection, never shown.
