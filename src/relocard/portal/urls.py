@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
     path("start/", views.start, name="start"),
+    path("walk-in/<str:token>/", views.walkin_link, name="walkin_link"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/documents/add/", views.evidence_add, name="evidence_add"),
     path("<str:reference>/documents/<int:evidence_id>/", views.evidence_file, name="evidence_file"),
