@@ -350,6 +350,9 @@ def evidence_file(request, reference, evidence_id):
 
 def _file_response(item, *, download: bool):
     """Serve an evidence file: never cached, never sniffed, never rendered as HTML."""
+    if not item.file:
+        # Erased under the retention schedule (relocard.cards.retention): the record stays.
+        raise Http404(_("This document was deleted under the retention schedule."))
     extension = item.file.name.rsplit(".", 1)[-1]
     response = FileResponse(
         item.file.open("rb"),
