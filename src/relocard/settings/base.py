@@ -195,9 +195,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here af
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-    # Evidence lives outside the web root and is only served by a view after an access check.
+    # Evidence lives outside the web root and is only served by a view after an access check,
+    # encrypted at rest under keys from RELOCARD_KEY_DIR (relocard.common.envelope).
     "evidence": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "relocard.common.storage.EncryptedFileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "evidence", "base_url": None},
     },
 }
