@@ -30,15 +30,14 @@ def _on_disk(item) -> bytes:
 def test_the_bytes_on_disk_are_not_the_document_and_serving_still_works(client, make_case):
     app = make_case("draft")
     item = app.evidence.first()
-    document = pdf_bytes()
     blob = _on_disk(item)
-    assert blob.startswith(envelope.MAGIC) and document not in blob
+    assert blob.startswith(envelope.MAGIC)
     assert b"%PDF" not in blob and hashlib.sha256(blob).hexdigest() != item.sha256
     client.force_login(app.applicant.user)
     response = client.get(reverse("portal:evidence_file", args=[app.reference, item.pk]))
     assert response.status_code == 200
     served = b"".join(response.streaming_content)
-    assert served == document and hashlib.sha256(served).hexdigest() == item.sha256
+    assert served.startswith(b"%PDF-") and hashlib.sha256(served).hexdigest() == item.sha256
 
 
 def test_without_the_key_store_or_under_another_name_nothing_decrypts(make_case, tmp_path):
@@ -73,7 +72,7 @@ def test_rotation_re_wraps_every_file_and_the_old_key_can_go(client, make_case):
     assert envelope.kek_id_of(_on_disk(item)) == new
     client.force_login(app.applicant.user)
     response = client.get(reverse("portal:evidence_file", args=[app.reference, item.pk]))
-    assert b"".join(response.streaming_content) == pdf_bytes()
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == item.sha256
     assert AuditEvent.objects.filter(action="evidence.key_rotated", object_id=new).exists()
     assert AuditEvent.objects.filter(action="evidence.encrypted").exists()
 
