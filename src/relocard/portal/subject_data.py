@@ -31,7 +31,7 @@ from relocard.accounts.models import User
 FORMAT_VERSION = 1
 #: Field names never exported (secrets and technical digests, not information about the person).
 SECRET_FIELDS = {"password", "payload", "secret", "key", "token", "bin_key", "last_t"}
-SECRET_PARTS = ("digest", "secret", "token", "password")
+SECRET_PARTS = ("digest", "secret", "token", "password", "blind", "hmac", "ciphertext")
 #: Relations not followed from a record (their rows are reached from elsewhere or are secrets).
 SKIPPED_MODELS = {"admin.logentry", "otp_totp.totpdevice", "accounts.recoverycodes"}
 MAX_DEPTH = 3
