@@ -17,6 +17,7 @@ admin.site.site_title = "Relocard"
 urlpatterns = [
     path("", portal_views.home, name="home"),
     path("privacy/", portal_views.privacy, name="privacy"),
+    path("privacy/<str:code>/", portal_views.privacy_member_state, name="privacy_member_state"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("relocard.accounts.urls")),
     # The passkey ceremonies, under the namespace django-otp-webauthn's templates reverse.

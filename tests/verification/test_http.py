@@ -62,11 +62,17 @@ def test_verifier_registers_and_waits_for_approval(client, member_states, staff)
         "country": "FR",
         "registration_number": "RCS Paris 123",
         "email": "agent@example.test",
-        "password": "a-long-agent-password",
-        "password_again": "a-long-agent-password",
     }
     assert client.post(reverse("verification:register"), {**data, "kind": ""}).status_code == 400
     response = client.post(reverse("verification:register"), data)
+    # The address is proven first: the password is chosen from the e-mailed link.
+    assert response["Location"] == reverse("verification:register_sent")
+    assert not User.objects.filter(email="agent@example.test").exists()
+    link = next(w for w in mail.outbox[-1].body.split() if "/verify/register/confirm/" in w)
+    assert "Agence" not in link  # the organisation's name travels encrypted
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    password = {"password": "a-long-agent-password", "password_again": "a-long-agent-password"}
+    response = client.post(path, password)
     assert response.status_code == 302 and response["Location"] == reverse("verification:home")
     # Every verifier signs in with a second factor: enrolment comes first.
     assert client.get(reverse("verification:home"))["Location"].startswith(

@@ -1,5 +1,8 @@
 """Background work on cards: the nightly compliance run, which schedules its next night itself.
 
+After the compliance run, the same task applies the retention schedule
+(:mod:`relocard.cards.retention`).
+
 The django-tasks-db worker (``relocard worker``) runs tasks whose ``run_after`` has passed, so
 a task that enqueues its successor for the next 02:00 (Brussels time) is a nightly job without
 cron. ``relocard compliance run --schedule`` starts the chain; scheduling is idempotent (a run
@@ -16,6 +19,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from relocard.cards.compliance import PROGRAMME_TZ, compliance_run
+from relocard.cards.retention import retention_run
 
 #: The nightly run's wall-clock time in Brussels.
 NIGHTLY_AT = time(2, 0)
@@ -84,6 +88,8 @@ def nightly_compliance() -> dict[str, int | str]:
     """Run the compliance run for today, then schedule tomorrow's (even if this one fails)."""
     try:
         run = compliance_run()
+        # Then the retention schedule (relocard.cards.retention; docs/data-protection.md).
+        erased = retention_run()
     finally:
         # An immediate backend (the tests') would recurse: nothing to schedule with it.
         with contextlib.suppress(SchedulingError):
@@ -95,4 +101,5 @@ def nightly_compliance() -> dict[str, int | str]:
         "worsened": run.worsened,
         "expired": run.expired,
         "reminders": run.reminders,
+        **{f"retention_{record}": count for record, count in erased.items()},
     }

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "createadmin": "platform:createadmin",
     "worker": "platform:worker",
     "audit": "platform:audit",
+    "evidence": "evidence",
     "waitlist": "waitlist",
 }
 

@@ -21,9 +21,14 @@ def setup_django() -> None:
 
 
 def run_migrations(verbosity: int = 1) -> None:
+    from django.conf import settings
     from django.core.management import call_command
 
+    from relocard.common.filemodes import tighten
+
     call_command("migrate", interactive=False, verbosity=verbosity)
+    # A state folder made by an older version (or with a looser umask) becomes private.
+    tighten(settings.VAR_DIR)
 
 
 @click.command()

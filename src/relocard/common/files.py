@@ -3,7 +3,8 @@
 Accepted: PDF, PNG and JPEG, the formats scanners and phones produce and every caseworker's
 browser can display. The type is decided from the bytes (signature, then a full parse with
 pypdfium2 or Pillow), never from the file name or the browser's Content-Type, so that a
-renamed executable or a truncated scan is refused with a reason.
+renamed executable or a truncated scan is refused with a reason. A PDF with active content
+(JavaScript, launch actions, embedded files; see :mod:`relocard.common.pdfcontent`) is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from relocard.common.errors import EvidenceFileError
+from relocard.common.pdfcontent import ENCRYPTED, PdfContentError, active_content
 
 ACCEPTED_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
 #: Images larger than this (in pixels) are refused: they are not scans but decompression bombs.
@@ -60,6 +62,38 @@ def _image_type(content: bytes) -> str | None:
     return {"PNG": "image/png", "JPEG": "image/jpeg"}.get(fmt or "")
 
 
+def _refuse_active_content(content: bytes) -> None:
+    """Refuse a PDF with scripts, actions, embedded files or encryption (common.pdfcontent)."""
+    try:
+        found = active_content(content)
+    except PdfContentError:
+        raise EvidenceFileError(
+            _(
+                "This PDF could not be checked completely, so it cannot be accepted. Scan the "
+                "document again, or open it and print it to a new PDF, then upload that file."
+            ),
+            field="file",
+        ) from None
+    if ENCRYPTED in found:
+        raise EvidenceFileError(
+            _(
+                "This PDF is encrypted or protected by a password. Upload a copy without "
+                "protection, or scan or photograph the document."
+            ),
+            field="file",
+        )
+    if found:
+        raise EvidenceFileError(
+            _(
+                "This PDF contains %(what)s, which a scanned document does not need and which "
+                "could harm the computer of whoever opens it. Scan the document again, or open "
+                "it and print it to a new PDF, then upload that file."
+            )
+            % {"what": ", ".join(str(item) for item in found)},
+            field="file",
+        )
+
+
 def check_evidence_file(upload) -> CheckedFile:
     """Read an uploaded file and return its checked facts, or raise EvidenceFileError."""
     limit = settings.RELOCARD_EVIDENCE_MAX_BYTES
@@ -90,6 +124,8 @@ def check_evidence_file(upload) -> CheckedFile:
             ),
             field="file",
         )
+    if content_type == "application/pdf":
+        _refuse_active_content(content)
     return CheckedFile(
         content=content,
         content_type=content_type,

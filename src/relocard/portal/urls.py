@@ -1,7 +1,7 @@
 from django.urls import path
 
 from relocard.cards import views as card_views
-from relocard.portal import views
+from relocard.portal import data_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("start/", views.start, name="start"),
     path("walk-in/<str:token>/", views.walkin_link, name="walkin_link"),
+    path("my-data/relocard-my-data.json", data_views.my_data_json, name="my_data_json"),
+    path("my-data/relocard-my-data.pdf", data_views.my_data_pdf, name="my_data_pdf"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/documents/add/", views.evidence_add, name="evidence_add"),
     path("<str:reference>/documents/<int:evidence_id>/", views.evidence_file, name="evidence_file"),

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,6 +28,7 @@ from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import CaseState, EvidenceKind
 from relocard.common import access
 from relocard.common.errors import RelocardError
+from relocard.core.privacy import member_states_with_notice, privacy_notice
 from relocard.portal.forms import (
     AppealForm,
     CorrectionAnswerForm,
@@ -94,7 +96,38 @@ def home(request):
 
 
 def privacy(request):
-    return render(request, "portal/privacy.html")
+    return render(
+        request,
+        "portal/privacy.html",
+        {"notices": [privacy_notice(code) for code in member_states_with_notice()]},
+    )
+
+
+def privacy_member_state(request, code: str):
+    """The complete privacy notice of one member state, from its policy file."""
+    if code.upper() not in member_states_with_notice():
+        raise Http404(access.NOT_FOUND)
+    notice = privacy_notice(code)
+    language = get_language() or "en"
+
+    def local(texts):
+        return [t.in_language(language) for t in texts]
+
+    return render(
+        request,
+        "portal/privacy_member_state.html",
+        {
+            "notice": notice,
+            "controller": notice.controller.in_language(language),
+            "dpo": notice.dpo.in_language(language),
+            "authority": notice.authority.in_language(language),
+            "purposes": local(notice.purposes),
+            "legal_basis": local(notice.legal_basis),
+            "recipients": local(notice.recipients),
+            "rights": local(notice.rights),
+            "retention": local(r.text for r in notice.retention),
+        },
+    )
 
 
 @applicant_required
@@ -334,6 +367,9 @@ def evidence_file(request, reference, evidence_id):
 
 def _file_response(item, *, download: bool):
     """Serve an evidence file: never cached, never sniffed, never rendered as HTML."""
+    if not item.file:
+        # Erased under the retention schedule (relocard.cards.retention): the record stays.
+        raise Http404(_("This document was deleted under the retention schedule."))
     extension = item.file.name.rsplit(".", 1)[-1]
     response = FileResponse(
         item.file.open("rb"),

@@ -15,6 +15,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from relocard.common.filemodes import DIR_MODE, FILE_MODE, private_dir, restrict_umask
+
+# Every process that loads these settings creates its files 0600 and folders 0700: the SQLite
+# database and its WAL, evidence, keys, mail (see relocard.common.filemodes).
+restrict_umask()
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 #: Where the running instance keeps its state: the SQLite file, uploaded evidence, keys.
 VAR_DIR = Path(os.environ.get("RELOCARD_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -39,7 +45,7 @@ def _secret_key() -> str:
     if not path.exists():
         import secrets
 
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        private_dir(VAR_DIR)
         path.write_text(secrets.token_urlsafe(50), encoding="ascii")
         path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
@@ -129,7 +135,7 @@ def database_config() -> dict:
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
         return config
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(VAR_DIR)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "relocard.sqlite3",
@@ -189,12 +195,16 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here af
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-    # Evidence lives outside the web root and is only served by a view after an access check.
+    # Evidence lives outside the web root and is only served by a view after an access check,
+    # encrypted at rest under keys from RELOCARD_KEY_DIR (relocard.common.envelope).
     "evidence": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "relocard.common.storage.EncryptedFileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "evidence", "base_url": None},
     },
 }
+#: Stored files (evidence) and the folders made for them are the service user's only.
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 

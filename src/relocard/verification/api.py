@@ -32,6 +32,7 @@ from pydantic import Field
 
 from relocard.common import access
 from relocard.common.errors import InvalidInput, NotAllowed, RelocardError
+from relocard.common.text import FreeText
 from relocard.verification import benchmark, ratelimit, selectors, services
 from relocard.verification.codes import CodeFormatError, normalise_check_id
 from relocard.verification.errors import (
@@ -153,7 +154,7 @@ class ShareCodeCheckIn(Schema):
         description="The 9-character share code the holder gave you, e.g. R7K 3MX 9QH.",
     )
     date_of_birth: date = Field(description="The holder's date of birth, YYYY-MM-DD.")
-    reason: str = Field(
+    reason: FreeText = Field(
         min_length=1,
         max_length=200,
         description="Why you are checking; the holder reads it.",
@@ -166,14 +167,14 @@ class QrCheckIn(Schema):
         max_length=4000,
         description="The text of the card's QR code, starting with 'RC1:'.",
     )
-    reason: str = Field(min_length=1, max_length=200)
+    reason: FreeText = Field(min_length=1, max_length=200)
     purpose: PurposeName | None = Field(
         default=None, description="Defaults to the purpose your organisation checks."
     )
 
 
 class QrImageIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: FreeText = Field(min_length=1, max_length=200)
     purpose: PurposeName | None = None
 
 

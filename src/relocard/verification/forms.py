@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput, NewPasswordForm
+from relocard.accounts.forms import DateInput
 from relocard.common.forms import Form
 from relocard.verification.models import Purpose, VerifierKind
 
@@ -19,7 +19,9 @@ def country_choices():
     return [("", _("Choose a country")), *sorted(rows, key=lambda r: r[1])]
 
 
-class RegisterForm(NewPasswordForm):
+class RegisterForm(Form):
+    """The organisation and an address; the password is chosen from the e-mailed link."""
+
     kind = forms.ChoiceField(
         label=_("Who checks cards?"),
         choices=VerifierKind.choices,
@@ -54,8 +56,6 @@ class RegisterForm(NewPasswordForm):
         "country",
         "registration_number",
         "email",
-        "password",
-        "password_again",
     ]
 
 

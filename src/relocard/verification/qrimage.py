@@ -3,7 +3,8 @@
 Images (PNG, JPEG, WebP, GIF, TIFF, BMP) are opened with Pillow, turned upright by their EXIF
 orientation (phone photos) and read as they are; when nothing is found, a resized copy is
 tried (very large photos and very small scans). PDFs (the printed card) are rendered with
-pypdfium2, page by page (at most a few pages). pdfium is not thread-safe, and the server runs
+pypdfium2, page by page (at most a few pages, each at most A3, within a pixel budget checked
+before rendering). pdfium is not thread-safe, and the server runs
 threads, so rendering holds a lock.
 """
 
@@ -23,8 +24,14 @@ from relocard.verification.errors import QrImageError
 
 #: More pixels than this is not a photo of a card but a decompression bomb.
 MAX_PIXELS = 50_000_000
+#: The budget for a PDF, checked before rendering: at most this many pages in the file, of
+#: which the first MAX_PDF_PAGES are rendered, each at most A3 on its longer side (in points,
+#: 1/72 inch) and rendered to at most MAX_PDF_PAGE_PIXELS (an A4 page at PDF_SCALE).
+MAX_PDF_PAGES_ACCEPTED = 20
 MAX_PDF_PAGES = 3
+MAX_PDF_PAGE_SIDE = 1191.0  # A3: 842 x 1191 pt, either way round
 PDF_SCALE = 3.0  # 216 dpi: a printed QR's modules are several pixels wide
+MAX_PDF_PAGE_PIXELS = 595 * 842 * PDF_SCALE**2
 _PDFIUM = threading.Lock()
 
 
@@ -61,6 +68,13 @@ def _read_with_retries(image: Image.Image) -> str | None:
 
 
 def _pdf_pages(content: bytes):
+    """Render the first pages of a PDF within the page-count and page-size budget.
+
+    The budget is checked on the page sizes pdfium reads from the document, before anything is
+    rendered: a few hundred bytes can describe pages of any size, and rendering them is what
+    costs memory and time. A page larger than A3 is refused; a page between A4 and A3 is
+    rendered at a lower scale, so that no page costs more than ``MAX_PDF_PAGE_PIXELS``.
+    """
     with _PDFIUM:
         try:
             pdf = pypdfium2.PdfDocument(content)
@@ -69,8 +83,34 @@ def _pdf_pages(content: bytes):
                 _("This PDF cannot be opened. Upload the card's PDF as downloaded, or a photo.")
             ) from exc
         try:
+            count = len(pdf)
+            if count == 0:
+                raise QrImageError(
+                    _("This PDF has no pages. Upload the card's PDF as downloaded, or a photo.")
+                )
+            if count > MAX_PDF_PAGES_ACCEPTED:
+                raise QrImageError(
+                    _(
+                        "This PDF has %(count)s pages; a card's PDF has one or two. Upload the "
+                        "page with the QR code (at most %(max)s pages), or a photo."
+                    )
+                    % {"count": count, "max": MAX_PDF_PAGES_ACCEPTED}
+                )
+            scales = []
+            for i in range(min(count, MAX_PDF_PAGES)):
+                width, height = pdf[i].get_size()
+                if not (0 < width <= MAX_PDF_PAGE_SIDE and 0 < height <= MAX_PDF_PAGE_SIDE):
+                    raise QrImageError(
+                        _(
+                            "A page of this PDF is larger than A3. Upload the card's PDF as "
+                            "downloaded, or a photo."
+                        )
+                    )
+                fit = (MAX_PDF_PAGE_PIXELS / (width * height)) ** 0.5
+                scales.append(min(PDF_SCALE, fit))
             images = [
-                pdf[i].render(scale=PDF_SCALE).to_pil() for i in range(min(len(pdf), MAX_PDF_PAGES))
+                pdf[i].render(scale=scale, grayscale=True).to_pil()
+                for i, scale in enumerate(scales)
             ]
         finally:
             pdf.close()

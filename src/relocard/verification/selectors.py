@@ -168,3 +168,10 @@ __all__ = [
     "organisations_to_decide",
     "shareable_cards",
 ]
+
+
+def address_has_account(email: str) -> bool:
+    """Whether an account uses this address (for the sign-up link's owner only, never a stranger)."""
+    from relocard.accounts.models import User
+
+    return User.objects.filter(email__iexact=email).exists()

@@ -22,6 +22,8 @@ urlpatterns = [
     # verifiers
     path("verify/", views.home, name="home"),
     path("verify/register/", views.register, name="register"),
+    path("verify/register/sent/", views.register_sent, name="register_sent"),
+    path("verify/register/confirm/<str:token>/", views.register_confirm, name="register_confirm"),
     path("verify/sign-in/", views.sign_in, name="sign_in"),
     path("verify/share-code/", views.check_code, name="check_code"),
     path("verify/qr/", views.check_qr, name="check_qr"),

@@ -23,12 +23,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from relocard.accounts import throttle
+from relocard.accounts.forms import NewPasswordForm
+from relocard.accounts.services import AccountExists
 from relocard.accounts.views import SigninView
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.portal.views import applicant_required
 from relocard.verification import ratelimit, selectors, services
 from relocard.verification.codes import CodeFormatError, display_code, normalise_check_id
+from relocard.verification.emails import registration_from_token
 from relocard.verification.errors import RateLimited
 from relocard.verification.forms import (
     ApiKeyForm,
@@ -159,28 +163,73 @@ def register(request):
     form = RegisterForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        wait = throttle.signup_wait(request)
+        if wait is not None:
+            form.add_error(None, throttle.wait_message(wait))
+        else:
+            try:
+                if throttle.email_allowed("signup", data["email"]):
+                    services.organisation_register_request(
+                        email=data["email"],
+                        name=data["name"],
+                        kind=data["kind"],
+                        country=data["country"],
+                        registration_number=data["registration_number"],
+                        language=get_language() or "en",
+                    )
+            except RelocardError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                # The same page for every address: the e-mail says the rest.
+                return redirect("verification:register_sent")
+    return render(request, "verification/register.html", {"form": form}, status=_status(form))
+
+
+def register_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def register_confirm(request, token: str):
+    """The link from the e-mail: choose a password; the account and organisation exist."""
+    found = registration_from_token(token)
+    if found is None:
+        return render(request, "accounts/signup_link_invalid.html", status=400)
+    email, details = found
+    if selectors.address_has_account(email):
+        messages.info(request, _("Your account already exists. Sign in."))
+        return redirect("verification:sign_in")
+    form = NewPasswordForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
         try:
             user = services.organisation_register(
-                email=data["email"],
-                password=data["password"],
-                name=data["name"],
-                kind=data["kind"],
-                country=data["country"],
-                registration_number=data["registration_number"],
+                email=email,
+                password=form.cleaned_data["password"],
+                name=str(details.get("name", "")),
+                kind=str(details.get("kind", "")),
+                country=str(details.get("country", "")),
+                registration_number=str(details.get("registration_number", "")),
                 language=get_language() or "en",
             )
-        except RelocardError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
-            messages.success(
-                request,
-                _(
-                    "Your organisation is registered. The programme approves it before you can check cards."
-                ),
-            )
-            return redirect("verification:home")
-    return render(request, "verification/register.html", {"form": form}, status=_status(form))
+        except AccountExists:
+            messages.info(request, _("Your account already exists. Sign in."))
+            return redirect("verification:sign_in")
+        except RelocardError:
+            return render(request, "accounts/signup_link_invalid.html", status=400)
+        login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
+        messages.success(
+            request,
+            _(
+                "Your organisation is registered. The programme approves it before you can check cards."
+            ),
+        )
+        return redirect("verification:home")
+    return render(
+        request,
+        "accounts/signup_confirm.html",
+        {"form": form, "email": email},
+        status=_status(form),
+    )
 
 
 class VerifierSigninView(SigninView):

@@ -1,6 +1,7 @@
 """Every write of checking a card, one module per concern; this package re-exports them all.
 
-* :mod:`.organisations`: ``organisation_register``, ``organisation_decide``, ``member_add``;
+* :mod:`.organisations`: ``organisation_register_request``, ``organisation_register``,
+  ``organisation_decide``, ``member_add``;
 * :mod:`.api_keys`: ``api_key_create``, ``api_key_revoke``, ``api_key_authenticate``
   (with the process's memory of keys found, ``forget_keys``), ``api_key_digest``;
 * :mod:`.share_codes`: ``share_code_create``, ``share_code_revoke``, ``code_digest``,
@@ -36,6 +37,7 @@ from relocard.verification.services.organisations import (
     member_add,
     organisation_decide,
     organisation_register,
+    organisation_register_request,
 )
 from relocard.verification.services.share_codes import (
     card_is_valid,
@@ -63,6 +65,7 @@ __all__ = [
     "member_add",
     "organisation_decide",
     "organisation_register",
+    "organisation_register_request",
     "share_code_create",
     "share_code_revoke",
 ]

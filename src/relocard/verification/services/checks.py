@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_event_values, audit_record
 from relocard.cards.credentials import verifier_lists
-from relocard.common import access
+from relocard.common import access, text
 from relocard.common.errors import InvalidInput
 from relocard.common.notifications import notify
 from relocard.core.credentials import verify
@@ -77,6 +77,8 @@ def _clean_reason(reason: str) -> str:
         raise InvalidReason(
             _("Keep the reason to %(max)s characters.") % {"max": MAX_REASON}, field="reason"
         )
+    if (char := text.forbidden_character(reason)) is not None:
+        raise InvalidReason(text.message(char), field="reason")
     return reason
 
 

@@ -26,21 +26,17 @@ from relocard.verification.models import (
 )
 from relocard.verification.services.api_keys import forget_keys
 
-__all__ = ["member_add", "organisation_decide", "organisation_register"]
+__all__ = [
+    "member_add",
+    "organisation_decide",
+    "organisation_register",
+    "organisation_register_request",
+]
 
 
-def organisation_register(
-    *,
-    email: str,
-    password: str,
-    name: str,
-    kind: str,
-    country: str,
-    registration_number: str = "",
-    language: str = "en",
-):
-    """A verifier signs up with their organisation, which waits for a programme admin."""
-    email = email.strip().lower()
+def _clean_organisation(
+    *, name: str, kind: str, country: str, registration_number: str
+) -> dict[str, str]:
     name = " ".join(name.split())
     if kind not in VerifierKind.values:
         raise InvalidInput(_("Choose the kind of organisation."), field="kind")
@@ -53,6 +49,57 @@ def organisation_register(
         raise InvalidInput(
             _("Enter the company or trade register number."), field="registration_number"
         )
+    return {
+        "name": name,
+        "kind": kind,
+        "country": country,
+        "registration_number": registration_number,
+    }
+
+
+def organisation_register_request(
+    *,
+    email: str,
+    name: str,
+    kind: str,
+    country: str,
+    registration_number: str = "",
+    language: str = "en",
+) -> None:
+    """A verifier asks to register: the details are checked, and an e-mail is enqueued.
+
+    The same task is enqueued for every address: it sends a link that finishes the registration
+    (:func:`organisation_register`) to a new address, and a note to one that has an account.
+    Nothing is written until the link is opened, and the answer is the same either way.
+    """
+    from relocard.verification.emails import send_verifier_signup_email
+
+    details = _clean_organisation(
+        name=name, kind=kind, country=country, registration_number=registration_number
+    )
+    send_verifier_signup_email.enqueue(email.strip().lower(), details, language)
+
+
+def organisation_register(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    kind: str,
+    country: str,
+    registration_number: str = "",
+    language: str = "en",
+):
+    """A verifier's organisation and account, which wait for a programme admin.
+
+    Called from the e-mailed link (the address is proven); raises AccountExists when the
+    address has an account by then.
+    """
+    email = email.strip().lower()
+    details = _clean_organisation(
+        name=name, kind=kind, country=country, registration_number=registration_number
+    )
+    name, registration_number = details["name"], details["registration_number"]
     with transaction.atomic():
         user = account_create(
             email=email,
