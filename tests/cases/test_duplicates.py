@@ -82,7 +82,11 @@ def test_two_open_first_card_applications_flag_each_other(make_case):
 def test_a_new_passport_is_found_by_name_and_date_of_birth(make_case, make_applicant):
     fr = make_case("approved")
     # Another account, a new passport, the name typed in another form.
-    other = make_applicant(surname_latin="Ivanova", given_names_latin="Anna Sergeevna")
+    other = make_applicant(
+        surname_latin="Ivanova",
+        given_names_latin="Anna Sergeevna",
+        date_of_birth=fr.applicant.date_of_birth,
+    )
     de = _start_and_submit(other, "DE")
     hit = de.duplicate_hits.get()
     assert (hit.kind, hit.matched_on, hit.other_reference) == ("active_card", "name", fr.reference)
