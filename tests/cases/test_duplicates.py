@@ -92,7 +92,7 @@ def test_a_new_passport_is_found_by_name_and_date_of_birth(make_case, make_appli
     assert (hit.kind, hit.matched_on, hit.other_reference) == ("active_card", "name", fr.reference)
 
 
-def test_a_refusal_elsewhere_is_shown_with_its_date_and_criteria(make_case, staff):
+def test_a_refusal_elsewhere_is_shown_with_its_date_and_criteria(client, make_case, staff):
     de = make_case("refused", member_state="DE")
     fr = _start_and_submit(de.applicant, "FR")
     hit = fr.duplicate_hits.get()
@@ -103,6 +103,11 @@ def test_a_refusal_elsewhere_is_shown_with_its_date_and_criteria(make_case, staf
     )
     assert hit.refused_criteria == ["means"] and hit.refused_on is not None
     assert not duplicates.is_held(fr)  # a refusal informs, it does not hold
+    client.force_login(staff["caseworker"])
+    page = client.get(reverse("console:case", args=[fr.reference])).content.decode()
+    section = re.search(r'<section id="duplicates".*?</section>', page, flags=re.S).group(0)
+    assert de.reference in section and "Germany" in section
+    assert "criteria refused:" in section and "held" not in section
 
 
 def test_a_passport_number_in_use_is_accepted_and_flagged_never_reported(
