@@ -82,13 +82,17 @@ def test_two_open_first_card_applications_flag_each_other(make_case):
 def test_a_new_passport_is_found_by_name_and_date_of_birth(make_case, make_applicant):
     fr = make_case("approved")
     # Another account, a new passport, the name typed in another form.
-    other = make_applicant(surname_latin="Ivanova", given_names_latin="Anna Sergeevna")
+    other = make_applicant(
+        surname_latin="Ivanova",
+        given_names_latin="Anna Sergeevna",
+        date_of_birth=fr.applicant.date_of_birth,
+    )
     de = _start_and_submit(other, "DE")
     hit = de.duplicate_hits.get()
     assert (hit.kind, hit.matched_on, hit.other_reference) == ("active_card", "name", fr.reference)
 
 
-def test_a_refusal_elsewhere_is_shown_with_its_date_and_criteria(make_case, staff):
+def test_a_refusal_elsewhere_is_shown_with_its_date_and_criteria(client, make_case, staff):
     de = make_case("refused", member_state="DE")
     fr = _start_and_submit(de.applicant, "FR")
     hit = fr.duplicate_hits.get()
@@ -99,6 +103,11 @@ def test_a_refusal_elsewhere_is_shown_with_its_date_and_criteria(make_case, staf
     )
     assert hit.refused_criteria == ["means"] and hit.refused_on is not None
     assert not duplicates.is_held(fr)  # a refusal informs, it does not hold
+    client.force_login(staff["caseworker"])
+    page = client.get(reverse("console:case", args=[fr.reference])).content.decode()
+    section = re.search(r'<section id="duplicates".*?</section>', page, flags=re.S).group(0)
+    assert de.reference in section and "Germany" in section
+    assert "criteria refused:" in section and "held" not in section
 
 
 def test_a_passport_number_in_use_is_accepted_and_flagged_never_reported(

@@ -189,3 +189,45 @@ def test_officers_see_only_their_member_states_embassy_cases(client, make_case, 
     client.force_login(other_fr_officer)
     assert client.get(reverse("console:case", args=[reference])).status_code == 200
     assert client.get(reverse("console:case", args=[online.reference])).status_code == 404
+
+
+def test_an_unlinked_walkin_is_decided_and_linked_later(client, staff):
+    """The officer acts for the applicant until the case is linked; decisions notify nobody
+    meanwhile, and the card goes with the case when it is linked."""
+    import secrets
+
+    from tests.conftest import GOOD_EVIDENCE, upload
+
+    from relocard.cases import services as cs
+    from relocard.common.notifications import notify_many
+
+    officer, caseworker = staff["consular_officer"], staff["caseworker"]
+    app = walkins.embassy_case_open(
+        actor=officer,
+        email="later@example.test",
+        profile={**PROFILE, "passport_number": "781234567"},
+    )
+    link = _link(mail.outbox[-1])
+    for kind, facts in GOOD_EVIDENCE:
+        cs.evidence_add(
+            actor=officer, application=app, kind=kind, upload=upload(), facts_data=facts
+        )
+    cs.application_submit(actor=officer, application=app, token=secrets.token_hex(4))
+    app.refresh_from_db()
+    cs.application_start_review(actor=caseworker, application=app, version=app.version)
+    app.refresh_from_db()
+    for item in app.evidence.all():
+        data = {f"review-{item.pk}-{k}": v for k, v in item.declared.items()}
+        cs.evidence_review(actor=caseworker, evidence=item, status="verified", facts_data=data)
+    app.refresh_from_db()
+    mail.outbox.clear()
+    cs.application_approve(actor=caseworker, application=app, version=app.version)
+    assert mail.outbox == [] and app.cards.count() == 1
+    assert notify_many([(None, app.reference)], "compliance_changed") == 0
+    client.logout()
+    r = client.post(
+        link, {"password": "a-long-walkin-password", "password_again": "a-long-walkin-password"}
+    )
+    assert r.status_code == 302
+    user = User.objects.get(email="later@example.test")
+    assert app.cards.get().applicant.user == user

@@ -55,7 +55,7 @@ def local_today(member_state: MemberState) -> date:
 def _lock(application: Application, version: int | None = None) -> Application:
     """Re-read the case with its row locked; refuse if the form was loaded before a change."""
     locked = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("member_state", "applicant", "applicant__user")
         .get(pk=application.pk)
     )

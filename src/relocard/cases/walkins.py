@@ -24,6 +24,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -88,7 +89,7 @@ def _applicant_from_profile(profile: dict) -> Applicant:
     index_applicant(applicant)
     try:
         applicant.full_clean(exclude=["user"])
-    except Exception as exc:  # ValidationError: name the first field and its message
+    except ValidationError as exc:  # name the first field and its message
         errors = getattr(exc, "message_dict", {})
         field, messages = next(iter(errors.items()), (None, [_("Check the details.")]))
         raise InvalidInput(messages[0], field=field) from exc

@@ -25,7 +25,7 @@ from relocard.accounts.models import Applicant, Role
 from relocard.cases import duplicates, selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
-from relocard.cases.models import CaseState, EvidenceKind
+from relocard.cases.models import CaseState, EvidenceKind, Stage
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.core.privacy import member_states_with_notice, privacy_notice
@@ -503,7 +503,7 @@ def withdraw(request, reference):
     from relocard.cases import renewal
 
     application = _case_for_actor(request, reference)
-    is_renewal = application.stage == "renewal"
+    is_renewal = application.stage == Stage.RENEWAL
     kept = renewal.card_kept_on_withdrawal(application)
     form = WithdrawForm(request.POST if request.method == "POST" else None, renewal=is_renewal)
     if request.method == "POST" and form.is_valid():
