@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from tests.conftest import NO_LANGUAGE_EVIDENCE
 
 from relocard.cases.models import Application
 
@@ -172,6 +173,24 @@ ACTIONS = {
         "in_review",
         {"supervisor"},
     ),
+    "console:propose_approval": (
+        ("in_review", {"evidence": NO_LANGUAGE_EVIDENCE}),
+        lambda app: {"version": app.version, "exception_language": "Works in French daily."},
+        "approval_proposed",
+        {"caseworker", "supervisor"},
+    ),
+    "console:confirm_approval": (
+        ("approval_proposed", {"evidence": NO_LANGUAGE_EVIDENCE}),
+        lambda app: {"version": app.version},
+        "approved",
+        {"supervisor"},
+    ),
+    "console:return_approval": (
+        ("approval_proposed", {"evidence": NO_LANGUAGE_EVIDENCE}),
+        lambda app: {"version": app.version, "reason": "Ask for the certificate."},
+        "in_review",
+        {"supervisor"},
+    ),
     "portal:withdraw": ("submitted", lambda app: {"confirm": "on"}, "withdrawn", {"owner"}),
 }
 
@@ -181,7 +200,8 @@ ACTIONS = {
 @pytest.mark.parametrize("view", list(ACTIONS))
 def test_action_effect(client, make_case, actors, view, role, own):
     before, data, after, allowed = ACTIONS[view]
-    app = make_case(before)
+    before, case_options = before if isinstance(before, tuple) else (before, {})
+    app = make_case(before, **case_options)
     user = actors(role, "FR" if own else "DE", app.applicant.user)
     response = _client(client, user).post(_url(view, app), data(app))
     app.refresh_from_db()

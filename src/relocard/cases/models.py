@@ -3,7 +3,9 @@
 States (every change writes a :class:`CaseTransition`)::
 
     draft -> submitted -> in_review -> correction_requested -> (resubmitted) in_review
-    in_review -> approved
+    in_review -> approved                             (every criterion met on verified evidence)
+    in_review -> approval_proposed -> approved        (an exception: a supervisor confirms)
+                 approval_proposed -> in_review       (the supervisor returns it)
     in_review -> refusal_proposed -> refused          (a supervisor confirms: four eyes)
                  refusal_proposed -> in_review        (the supervisor returns it)
     draft | submitted | in_review | correction_requested -> withdrawn
@@ -32,6 +34,7 @@ class CaseState(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
     REFUSAL_PROPOSED = "refusal_proposed", _("Refusal awaiting confirmation")
+    APPROVAL_PROPOSED = "approval_proposed", _("Approval with an exception awaiting confirmation")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -40,7 +43,12 @@ class CaseState(models.TextChoices):
 #: States in which a case is closed; any other state counts as open.
 CLOSED_STATES = (CaseState.REFUSED, CaseState.WITHDRAWN)
 #: States waiting for a caseworker or a supervisor.
-PENDING_STATES = (CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED)
+PENDING_STATES = (
+    CaseState.SUBMITTED,
+    CaseState.IN_REVIEW,
+    CaseState.REFUSAL_PROPOSED,
+    CaseState.APPROVAL_PROPOSED,
+)
 
 
 class Stage(models.TextChoices):
@@ -236,6 +244,9 @@ class Decision(models.Model):
     return_reason = models.TextField(blank=True)
     #: The rules engine's evaluation at decision time, with its stamp (policy, hash, engine).
     evaluation = models.JSONField(default=dict, blank=True)
+    #: An approval against the pre-check: {"criterion id": "why it is accepted anyway"} for
+    #: every criterion not met on verified evidence (see ``cases.approval``); four eyes.
+    exceptions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["proposed_at", "id"]
@@ -250,6 +261,15 @@ class Decision(models.Model):
             models.CheckConstraint(
                 name="refusal_has_reasons",
                 condition=~models.Q(outcome="refuse") | ~models.Q(reasons={}),
+            ),
+            models.CheckConstraint(
+                name="four_eyes_on_approval_with_exceptions",
+                condition=~models.Q(outcome="approve", status="confirmed")
+                | models.Q(exceptions={})
+                | (
+                    models.Q(confirmed_by__isnull=False)
+                    & ~models.Q(confirmed_by=models.F("proposed_by"))
+                ),
             ),
             models.CheckConstraint(
                 name="four_eyes_on_refusal",

@@ -12,7 +12,8 @@ consular officer  opens and submits cases at an embassy for their member state; 
                   embassy cases of their member state
 caseworker        reviews cases of their member state, requests corrections, approves,
                   proposes refusals
-supervisor        everything a caseworker may do, and confirms or returns refusals
+supervisor        everything a caseworker may do, and confirms or returns refusals and
+                  approvals with an exception (not their own proposals)
 auditor           reads cases and the audit log of their member state; changes nothing
 programme admin   reads every member state, runs the admin site; takes no case decisions
 ================  ===========================================================================
@@ -109,6 +110,15 @@ def can_review(user, application: Application) -> bool:
 
 
 def can_confirm_refusal(user, application: Application, decision: Decision) -> bool:
+    if not can_review(user, application):
+        return False
+    if user.role != Role.SUPERVISOR:
+        return False
+    return decision.proposed_by_id != user.pk
+
+
+def can_confirm_approval(user, application: Application, decision: Decision) -> bool:
+    """An approval with an exception: four eyes, like a refusal."""
     if not can_review(user, application):
         return False
     if user.role != Role.SUPERVISOR:

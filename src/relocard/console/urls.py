@@ -57,6 +57,21 @@ urlpatterns = [
         name="return_refusal",
     ),
     path(
+        "cases/<str:reference>/propose-approval/",
+        decision(views.propose_approval),
+        name="propose_approval",
+    ),
+    path(
+        "cases/<str:reference>/confirm-approval/",
+        decision(views.confirm_approval),
+        name="confirm_approval",
+    ),
+    path(
+        "cases/<str:reference>/return-approval/",
+        decision(views.return_approval),
+        name="return_approval",
+    ),
+    path(
         "cases/<str:reference>/cards/<int:card_id>/action/",
         decision(card_views.card_action_propose),
         name="card_action",

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.audit.models import AuditEvent
 from relocard.cards.views import CardActionForm
-from relocard.cases import selectors
+from relocard.cases import approval, selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import Application, CaseState
@@ -27,6 +27,8 @@ from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.console.forms import (
     AppealDecisionForm,
+    ApprovalExceptionForm,
+    ApprovalReturnForm,
     ApproveForm,
     CorrectionForm,
     EmbassyApplicantForm,
@@ -113,6 +115,12 @@ def case_detail(request, reference, *, forms=None):
                 else None,
             )
     pending = selectors.pending_refusal(application)
+    pending_approval = approval.pending_approval(application)
+    blockers = (
+        approval.approval_blockers(application, precheck)
+        if application.state == CaseState.IN_REVIEW and precheck is not None
+        else []
+    )
     context = {
         "application": application,
         "applicant": application.applicant,
@@ -137,6 +145,14 @@ def case_detail(request, reference, *, forms=None):
         ),
         "confirm_form": VersionForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
+        "blockers": blockers,
+        "blockers_waivable": bool(blockers) and all(b.waivable for b in blockers),
+        "approval_exception_form": forms.get("approval_exception")
+        or ApprovalExceptionForm(initial=version, criteria=_blocked_criteria(blockers)),
+        "pending_approval": pending_approval,
+        "can_confirm_approval": pending_approval is not None
+        and access.can_confirm_approval(request.user, application, pending_approval),
+        "approval_return_form": forms.get("approval_return") or ApprovalReturnForm(initial=version),
         "errors": forms.get("errors", []),
         "error_links": _error_links(forms),
         "card_rows": [
@@ -149,6 +165,11 @@ def case_detail(request, reference, *, forms=None):
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
+
+
+def _blocked_criteria(blockers) -> list[tuple[str, str]]:
+    """(criterion id, what blocks it) for the exception form: the label says what is missing."""
+    return [(b.criterion, b.message) for b in blockers if b.waivable]
 
 
 def _error_links(forms: dict) -> list[tuple[str, str]]:
@@ -337,6 +358,60 @@ def return_refusal(request, reference):
         ),
         _("The refusal is returned to review."),
         "return",
+    )
+
+
+@staff_required
+@require_POST
+def propose_approval(request, reference):
+    application = access.get_case(request.user, reference)
+    blockers = (
+        approval.approval_blockers(application) if application.state == CaseState.IN_REVIEW else []
+    )
+    form = ApprovalExceptionForm(request.POST, criteria=_blocked_criteria(blockers))
+    return _act(
+        request,
+        reference,
+        form,
+        lambda app, d: approval.approval_propose(
+            actor=request.user,
+            application=app,
+            exceptions=form.exceptions(),
+            summary=d["summary"],
+            version=d["version"],
+        ),
+        _("The approval with exceptions is proposed. A supervisor must confirm it."),
+        "approval_exception",
+    )
+
+
+@staff_required
+@require_POST
+def confirm_approval(request, reference):
+    return _act(
+        request,
+        reference,
+        VersionForm(request.POST),
+        lambda app, d: approval.approval_confirm(
+            actor=request.user, application=app, version=d["version"]
+        ),
+        _("The approval is confirmed and the card is issued."),
+        "confirm_approval",
+    )
+
+
+@staff_required
+@require_POST
+def return_approval(request, reference):
+    return _act(
+        request,
+        reference,
+        ApprovalReturnForm(request.POST),
+        lambda app, d: approval.approval_return(
+            actor=request.user, application=app, reason=d["reason"], version=d["version"]
+        ),
+        _("The approval is returned to review."),
+        "approval_return",
     )
 
 

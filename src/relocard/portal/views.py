@@ -23,7 +23,7 @@ from relocard.accounts.models import Applicant, Role
 from relocard.cases import selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
-from relocard.cases.models import CaseState, EvidenceKind
+from relocard.cases.models import PENDING_STATES, CaseState, EvidenceKind
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.portal.forms import (
@@ -105,7 +105,7 @@ def dashboard(request):
     estimates = {
         a.member_state_id: selectors.processing_estimate(member_state_code=a.member_state_id)
         for a in applications
-        if a.state in (CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED)
+        if a.state in PENDING_STATES
     }
     cards = (
         list(request.user.applicant.cards.select_related("member_state").order_by("-issued_at"))
@@ -244,7 +244,9 @@ def _explanation(application):
     there is one; before that, the live pre-check (nothing is verified in a draft)."""
     decision = selectors.final_decision(application)
     if decision is not None and decision.evaluation:
-        return decision.evaluation
+        from relocard.cases.approval import decision_explanation
+
+        return decision_explanation(decision)
     if application.state == CaseState.DRAFT:
         return None
     return selectors.case_precheck(application=application).to_dict()
