@@ -133,6 +133,22 @@ def passport_not_verified(application: Application, evaluation: Evaluation):
 
 
 @register_approval_blocker
+def passport_expired(application: Application, evaluation: Evaluation):
+    from relocard.cards.services import passport_expiry
+    from relocard.cases.services import local_today
+
+    expiry = passport_expiry(application)
+    if expiry is not None and expiry <= local_today(application.member_state):
+        yield ApprovalBlocker(
+            "passport_expired",
+            _(
+                "The passport has expired: a card is never valid beyond the passport. Ask the "
+                "applicant for the new passport."
+            ),
+        )
+
+
+@register_approval_blocker
 def documents_unchecked(application: Application, evaluation: Evaluation):
     pending = application.evidence.filter(
         cycle=application.cycle, status=EvidenceStatus.PENDING
