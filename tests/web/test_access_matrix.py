@@ -210,3 +210,65 @@ def test_action_effect(client, make_case, actors, view, role, own):
     if not may:
         assert app.state == before
         assert response.status_code in (302, 400, 403, 404)
+
+
+# --- changes of identity details -------------------------------------------------------------
+
+IDENTITY_PAGES = [
+    "console:identity_changes",
+    "console:identity_change",
+    "console:identity_change_file",
+    "portal:identity_change",
+]
+
+
+def _identity_request(app):
+    from tests.conftest import png_bytes, upload
+
+    from relocard.cases.identity_changes import identity_change_request
+
+    return identity_change_request(
+        actor=app.applicant.user,
+        applicant=app.applicant,
+        kind="new_passport",
+        data={"surname_latin": "PETROVA"},
+        upload=upload(png_bytes(), "p.png", "image/png"),
+    )
+
+
+def expected_identity_page(view: str, role: str, own: bool) -> bool:
+    if view == "console:identity_changes":  # each sees the list of their own member state
+        return role in {"caseworker", "supervisor"}
+    if view == "portal:identity_change":  # applicants, each their own
+        return role in {"owner", "other_applicant"}
+    return role in {"caseworker", "supervisor"} and own
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", IDENTITY_PAGES)
+def test_identity_change_page_visibility(client, make_case, actors, view, role, own):
+    app = make_case("approved")
+    request = _identity_request(app)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    lists = ("console:identity_changes", "portal:identity_change")
+    url = reverse(view) if view in lists else reverse(view, args=[request.pk])
+    response = _client(client, user).get(url)
+    assert (not _denied(response)) == expected_identity_page(view, role, own), response.status_code
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+def test_identity_change_decision(client, make_case, actors, role, own):
+    app = make_case("approved")
+    request = _identity_request(app)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).post(
+        reverse("console:identity_change", args=[request.pk]), {"outcome": "approve"}
+    )
+    request.refresh_from_db()
+    may = role in {"caseworker", "supervisor"} and own
+    assert (request.status == "approved") == may, (response.status_code, request.status)
+    if not may:
+        assert request.status == "requested"
+        assert response.status_code in (302, 400, 403, 404)

@@ -278,7 +278,7 @@ def approval_confirm(*, actor: User, application: Application, version: int) -> 
     """A supervisor, who did not propose it, confirms the approval with its exceptions; the
     card is issued. The gate is checked again: anything new that blocks fails it."""
     from relocard.cases.selectors import case_precheck
-    from relocard.cases.services import _lock, _move, issue_on_approval
+    from relocard.cases.services import _lock, _move, identity_snapshot, issue_on_approval
 
     with transaction.atomic():
         app = _lock(application, version)
@@ -305,7 +305,10 @@ def approval_confirm(*, actor: User, application: Application, version: int) -> 
         decision.confirmed_by = actor
         decision.confirmed_at = now
         decision.evaluation = evaluation.to_dict()
-        decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "evaluation"])
+        decision.identity = identity_snapshot(app)
+        decision.save(
+            update_fields=["status", "confirmed_by", "confirmed_at", "evaluation", "identity"]
+        )
         app.decided_at = now
         _move(app, "confirm_approval", actor=actor)
         audit_record(

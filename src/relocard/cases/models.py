@@ -247,6 +247,8 @@ class Decision(models.Model):
     #: An approval against the pre-check: {"criterion id": "why it is accepted anyway"} for
     #: every criterion not met on verified evidence (see ``cases.approval``); four eyes.
     exceptions = models.JSONField(default=dict, blank=True)
+    #: The verified identity the decision rested on (kept when it changes later).
+    identity = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["proposed_at", "id"]
@@ -443,3 +445,66 @@ class TransferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Transfer #{self.pk} {self.from_state_id}->{self.to_state_id} ({self.status})"
+
+
+class IdentityChangeStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for a caseworker")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class IdentityChangeKind(models.TextChoices):
+    NEW_PASSPORT = "new_passport", _("A new passport")
+    NAME_CHANGE = "name_change", _("A name-change document with the passport")
+
+
+class IdentityChangeRequest(models.Model):
+    """A holder's request to change the verified identity (see ``cases.identity_changes``).
+
+    From submission on, the identity a case was decided on changes only this way: with a
+    document, reviewed by a caseworker of the card's member state; on approval the card is
+    re-issued and the old one revoked through the status list.
+    """
+
+    applicant = models.ForeignKey(
+        "accounts.Applicant", on_delete=models.PROTECT, related_name="identity_changes"
+    )
+    #: The case whose member state reviews the request (the one with the card, if any).
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="identity_changes"
+    )
+    kind = models.CharField(_("document"), max_length=16, choices=IdentityChangeKind.choices)
+    #: The identity before and as requested, field by field (dates as ISO strings).
+    previous = models.JSONField(default=dict)
+    changes = models.JSONField(default=dict)
+    file = models.FileField(storage=evidence_storage, upload_to="identity/%Y/%m/", max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16,
+        choices=IdentityChangeStatus.choices,
+        default=IdentityChangeStatus.REQUESTED,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=models.Q(status="requested"),
+                name="one_open_identity_change_per_applicant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Identity change #{self.pk} ({self.status})"

@@ -485,6 +485,13 @@ def correction_request(
     return request
 
 
+def identity_snapshot(application: Application) -> dict:
+    """The verified identity a decision rests on, kept with it (dates as ISO strings)."""
+    from relocard.cases.identity_changes import identity_of
+
+    return identity_of(application.applicant)
+
+
 def _evaluation_snapshot(application: Application) -> dict:
     from relocard.cases.selectors import case_precheck
 
@@ -519,6 +526,7 @@ def application_approve(
             confirmed_at=now,
             summary=summary.strip(),
             evaluation=evaluation.to_dict(),
+            identity=identity_snapshot(app),
         )
         audit_record(
             actor=actor,
@@ -617,7 +625,10 @@ def refusal_confirm(*, actor: User, application: Application, version: int) -> D
         decision.appeal_deadline = local_today(app.member_state) + timedelta(
             days=app.member_state.appeal_days
         )
-        decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "appeal_deadline"])
+        decision.identity = identity_snapshot(app)
+        decision.save(
+            update_fields=["status", "confirmed_by", "confirmed_at", "appeal_deadline", "identity"]
+        )
         app.decided_at = now
         _move(app, "confirm_refusal", actor=actor)
         if app.stage == Stage.RENEWAL:

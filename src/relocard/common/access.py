@@ -126,6 +126,34 @@ def can_confirm_approval(user, application: Application, decision: Decision) -> 
     return decision.proposed_by_id != user.pk
 
 
+def can_decide_identity_change(user, request) -> bool:
+    """A caseworker or supervisor of the member state of the holder's case (no four eyes:
+    the document is checked like any evidence)."""
+    return can_review(user, request.application)
+
+
+def identity_change_requests(user) -> QuerySet:
+    """The change requests of the user's member state's cases (none for anyone else)."""
+    from relocard.cases.models import IdentityChangeRequest
+
+    if not _active(user) or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return IdentityChangeRequest.objects.none()
+    return IdentityChangeRequest.objects.filter(application__member_state_id=user.member_state_id)
+
+
+def get_identity_change(user, request_id: int):
+    """A change request the user may decide, or 404."""
+    found = (
+        identity_change_requests(user)
+        .select_related("application", "applicant", "requested_by", "decided_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
 def can_confirm_card_change(user, application: Application, change) -> bool:
     if not can_review(user, application):
         return False

@@ -239,3 +239,21 @@ class WhatIfForm(Form):
     def __init__(self, *args, member_states, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member_state"].choices = country_choices(member_states)
+
+
+class IdentityChangeDecisionForm(Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("approve", _("Approve: the document shows the new details")),
+            ("refuse", _("Refuse")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether to approve or refuse the change.")},
+    )
+    note = forms.CharField(
+        label=_("Reason (required when refusing; the holder reads it)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

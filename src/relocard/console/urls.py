@@ -16,6 +16,17 @@ urlpatterns = [
     path("what-if/", views.what_if, name="what_if"),
     path("appeals/", views.appeals_queue, name="appeals"),
     path("transfers/", views.transfers_queue, name="transfers"),
+    path("identity-changes/", views.identity_changes_queue, name="identity_changes"),
+    path(
+        "identity-changes/<int:request_id>/",
+        decision(views.identity_change_detail),
+        name="identity_change",
+    ),
+    path(
+        "identity-changes/<int:request_id>/document/",
+        views.identity_change_file,
+        name="identity_change_file",
+    ),
     path(
         "cases/<str:reference>/exceptions/",
         decision(views.accept_exception),

@@ -115,6 +115,7 @@ def case_detail(request, reference, *, forms=None):
                 else None,
             )
     pending = selectors.pending_refusal(application)
+    decision = selectors.final_decision(application)
     pending_approval = approval.pending_approval(application)
     blockers = (
         approval.approval_blockers(application, precheck)
@@ -129,7 +130,9 @@ def case_detail(request, reference, *, forms=None):
         "corrections": application.corrections.select_related("requested_by").order_by(
             "requested_at"
         ),
-        "decision": selectors.final_decision(application),
+        "decision": decision,
+        "decided_identity": decision.identity if decision is not None else None,
+        "identity_changes": list(application.identity_changes.order_by("requested_at")),
         "pending_refusal": pending,
         "precheck": precheck,
         "can_review": access.can_review(request.user, application),
@@ -629,3 +632,64 @@ def what_if(request):
         {"form": form, "result": result},
         status=400 if form.errors else 200,
     )
+
+
+# --- changes of identity details ---------------------------------------------------------------
+
+
+@staff_required
+def identity_changes_queue(request):
+    from relocard.cases.models import IdentityChangeStatus
+
+    if not access.can_see_cards_at_risk(request.user):  # caseworkers and supervisors
+        raise Http404(access.NOT_FOUND)
+    pending = (
+        access.identity_change_requests(request.user)
+        .filter(status=IdentityChangeStatus.REQUESTED)
+        .select_related("application")
+        .order_by("requested_at")
+    )
+    return render(request, "console/identity_changes.html", {"requests": pending})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def identity_change_detail(request, request_id):
+    from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
+    from relocard.console.forms import IdentityChangeDecisionForm
+
+    change = access.get_identity_change(request.user, request_id)
+    form = IdentityChangeDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_change_decide(
+                actor=request.user,
+                request=change,
+                approve=form.cleaned_data["outcome"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except RelocardError as exc:
+            form.add_error("note" if exc.field == "note" else None, exc.message)
+        else:
+            messages.success(request, _("The change of identity details is decided."))
+            return redirect("console:identity_change", request_id=change.pk)
+    if request.method == "GET":
+        identity_change_viewed(actor=request.user, request=change, file=False)
+    rows = [
+        (name, change.previous.get(name, ""), change.changes.get(name)) for name in change.previous
+    ]
+    return render(
+        request,
+        "console/identity_change.html",
+        {"change": change, "rows": rows, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def identity_change_file(request, request_id):
+    from relocard.cases.identity_changes import identity_change_viewed
+
+    change = access.get_identity_change(request.user, request_id)
+    identity_change_viewed(actor=request.user, request=change, file=True)
+    return _file_response(change, download=request.GET.get("download") == "1")

@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("profile/identity/", views.identity_change, name="identity_change"),
     path("start/", views.start, name="start"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/documents/add/", views.evidence_add, name="evidence_add"),
