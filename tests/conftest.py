@@ -212,6 +212,9 @@ GOOD_EVIDENCE = [
     ),
     ("liquid_assets", {"liquid_assets-amount_eur": "30000"}),
 ]
+#: Good evidence but no language certificate: the language criterion is "not yet known", so
+#: the case can be approved only with an exception (four eyes).
+NO_LANGUAGE_EVIDENCE = [e for e in GOOD_EVIDENCE if e[0] != "language_certificate"]
 
 
 @pytest.fixture
@@ -259,6 +262,15 @@ def make_case(make_applicant, staff):
             )
         elif state == "approved":
             cs.application_approve(actor=cw, application=app, version=app.version)
+        elif state == "approval_proposed":
+            from relocard.cases.approval import approval_propose
+
+            approval_propose(
+                actor=cw,
+                application=app,
+                exceptions={"language": "Works in French daily; certificate on its way."},
+                version=app.version,
+            )
         elif state in ("refusal_proposed", "refused"):
             cs.refusal_propose(
                 actor=cw,

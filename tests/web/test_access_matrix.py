@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from tests.conftest import NO_LANGUAGE_EVIDENCE
 
 from relocard.cases.models import Application
 
@@ -176,6 +177,24 @@ ACTIONS = {
         "in_review",
         {"supervisor"},
     ),
+    "console:propose_approval": (
+        ("in_review", {"evidence": NO_LANGUAGE_EVIDENCE}),
+        lambda app: {"version": app.version, "exception_language": "Works in French daily."},
+        "approval_proposed",
+        {"caseworker", "supervisor"},
+    ),
+    "console:confirm_approval": (
+        ("approval_proposed", {"evidence": NO_LANGUAGE_EVIDENCE}),
+        lambda app: {"version": app.version},
+        "approved",
+        {"supervisor"},
+    ),
+    "console:return_approval": (
+        ("approval_proposed", {"evidence": NO_LANGUAGE_EVIDENCE}),
+        lambda app: {"version": app.version, "reason": "Ask for the certificate."},
+        "in_review",
+        {"supervisor"},
+    ),
     "portal:withdraw": ("submitted", lambda app: {"confirm": "on"}, "withdrawn", {"owner"}),
 }
 
@@ -185,7 +204,8 @@ ACTIONS = {
 @pytest.mark.parametrize("view", list(ACTIONS))
 def test_action_effect(client, make_case, actors, view, role, own):
     before, data, after, allowed = ACTIONS[view]
-    app = make_case(before)
+    before, case_options = before if isinstance(before, tuple) else (before, {})
+    app = make_case(before, **case_options)
     user = actors(role, "FR" if own else "DE", app.applicant.user)
     response = _client(client, user).post(_url(view, app), data(app))
     app.refresh_from_db()
@@ -229,6 +249,38 @@ def test_walkin_link_is_used_only_by_the_invited_address(client, staff, actors, 
     assert linked == (role == "invited")
 
 
+# --- changes of identity details -------------------------------------------------------------
+
+IDENTITY_PAGES = [
+    "console:identity_changes",
+    "console:identity_change",
+    "console:identity_change_file",
+    "portal:identity_change",
+]
+
+
+def _identity_request(app):
+    from tests.conftest import png_bytes, upload
+
+    from relocard.cases.identity_changes import identity_change_request
+
+    return identity_change_request(
+        actor=app.applicant.user,
+        applicant=app.applicant,
+        kind="new_passport",
+        data={"surname_latin": "PETROVA"},
+        upload=upload(png_bytes(), "p.png", "image/png"),
+    )
+
+
+def expected_identity_page(view: str, role: str, own: bool) -> bool:
+    if view == "console:identity_changes":  # each sees the list of their own member state
+        return role in {"caseworker", "supervisor"}
+    if view == "portal:identity_change":  # applicants, each their own
+        return role in {"owner", "other_applicant"}
+    return role in {"caseworker", "supervisor"} and own
+
+
 @pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
 @pytest.mark.parametrize("role", ROLES)
 def test_resolving_a_possible_duplicate(client, make_case, actors, role, own):
@@ -256,3 +308,33 @@ def test_resolving_a_possible_duplicate(client, make_case, actors, role, own):
     hit.refresh_from_db()
     may = role in {"caseworker", "supervisor"} and own
     assert (hit.resolved_at is not None) == may, response.status_code
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", IDENTITY_PAGES)
+def test_identity_change_page_visibility(client, make_case, actors, view, role, own):
+    app = make_case("approved")
+    request = _identity_request(app)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    lists = ("console:identity_changes", "portal:identity_change")
+    url = reverse(view) if view in lists else reverse(view, args=[request.pk])
+    response = _client(client, user).get(url)
+    assert (not _denied(response)) == expected_identity_page(view, role, own), response.status_code
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+def test_identity_change_decision(client, make_case, actors, role, own):
+    app = make_case("approved")
+    request = _identity_request(app)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).post(
+        reverse("console:identity_change", args=[request.pk]), {"outcome": "approve"}
+    )
+    request.refresh_from_db()
+    may = role in {"caseworker", "supervisor"} and own
+    assert (request.status == "approved") == may, (response.status_code, request.status)
+    if not may:
+        assert request.status == "requested"
+        assert response.status_code in (302, 400, 403, 404)

@@ -24,6 +24,7 @@ MODULES = [
 #: Arguments of the forms whose constructor needs some.
 ARGS = {
     "RefuseForm": {"criteria": [("means", "Liquid assets")]},
+    "ApprovalExceptionForm": {"criteria": [("language", "European language")]},
     "WhatIfForm": {"member_states": ["FR"]},
     "EvidenceFileForm": {"kind": "passport"},
     "AppealForm": {"choices": [("decision", "The decision")]},

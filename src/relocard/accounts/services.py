@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,6 +106,28 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["preferred_language"])
 
 
+#: The verified identity: frozen from the first submission on (``cases.identity_changes``).
+IDENTITY_FIELDS = (
+    "surname_cyrillic",
+    "given_names_cyrillic",
+    "surname_latin",
+    "given_names_latin",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+    "passport_expiry",
+)
+
+
+def identity_frozen(applicant: Applicant | None) -> bool:
+    """Whether the applicant has filed an application (or holds a card): from then on the
+    identity changes only through a reviewed change request."""
+    if applicant is None or applicant.pk is None:
+        return False
+    filed = applicant.applications.filter(Q(submitted_at__isnull=False) | Q(cycle__gt=1))
+    return filed.exists() or applicant.cards.exists()
+
+
 def applicant_profile_save(*, actor: User, user: User, data: dict) -> Applicant:
     """Create or update the applicant's personal data (validated by the profile form)."""
     unknown = set(data) - set(PROFILE_FIELDS)
@@ -120,6 +143,16 @@ def applicant_profile_save(*, actor: User, user: User, data: dict) -> Applicant:
         created = applicant is None
         if created:
             applicant = Applicant(user=user)
+        elif identity_frozen(applicant) and any(
+            f in data and getattr(applicant, f) != data[f] for f in IDENTITY_FIELDS
+        ):
+            raise InvalidInput(
+                _(
+                    "Your identity details were verified with your application and can no "
+                    "longer be edited here. File a change of identity details with the "
+                    "document that shows the new details."
+                )
+            )
         changed = [
             f for f in PROFILE_FIELDS if f in data and getattr(applicant, f, None) != data[f]
         ]

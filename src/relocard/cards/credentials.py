@@ -190,7 +190,11 @@ def card_pdf(card: Card, *, size: str) -> bytes:
     rc1 = latest(card, CredentialFormat.RC1)
     if rc1 is None:
         raise LookupError(f"card {card.pk} has no signed QR yet")
-    face = CardFace.from_claims(card_claims(card), issuing_authority=card.member_state.name_en)
+    face = CardFace.from_claims(
+        card_claims(card),
+        issuing_authority=card.member_state.name_en,
+        valid_until_reason=card.valid_until_reason,
+    )
     return render_card_pdf(face, rc1.payload, size=size)
 
 

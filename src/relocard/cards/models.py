@@ -18,6 +18,14 @@ class CardStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class ValidityLimit(models.TextChoices):
+    """What sets a card's last valid day: the earlier of the card year's end and the passport's
+    expiry (see :func:`relocard.core.calendar.validity_limit`)."""
+
+    CARD_YEAR = "card_year", _("the end of the card year")
+    PASSPORT = "passport", _("the expiry of the passport")
+
+
 class Card(models.Model):
     number = models.CharField(_("card number"), max_length=32, unique=True)
     application = models.ForeignKey(
@@ -32,6 +40,12 @@ class Card(models.Model):
     cycle = models.PositiveSmallIntegerField(default=1)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
+    valid_until_reason = models.CharField(
+        _("valid until, set by"),
+        max_length=16,
+        choices=ValidityLimit.choices,
+        default=ValidityLimit.CARD_YEAR,
+    )
     status = models.CharField(
         _("status"),
         max_length=16,

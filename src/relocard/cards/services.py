@@ -12,12 +12,19 @@ from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
 from relocard.cards.credentials import credentials_issue
-from relocard.cards.models import Card, CardAction, CardStatus, CardStatusChange, StatusSlot
+from relocard.cards.models import (
+    Card,
+    CardAction,
+    CardStatus,
+    CardStatusChange,
+    StatusSlot,
+    ValidityLimit,
+)
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify
 from relocard.core import rules
-from relocard.core.calendar import card_validity_end
+from relocard.core.calendar import card_validity_end, validity_limit
 from relocard.core.identifiers import new_card_number
 
 #: Entries per member-state status list. Indexes are drawn at random (not in issuing order),
@@ -40,15 +47,54 @@ def allocate_status_slot(member_state_code: str) -> int:
 
 
 def card_validity(member_state_code: str, valid_from: date) -> date:
-    """Last valid day of a card issued on ``valid_from``: the policy's card.validity_months."""
+    """End of the card year of a card issued on ``valid_from``: the policy's
+    card.validity_months (before the passport's expiry is taken into account)."""
     months = rules.load_policy(member_state_code, on=valid_from).value("card.validity_months")
     return card_validity_end(valid_from, months)
 
 
-def card_issue(*, actor, application, valid_from: date, valid_until: date | None = None) -> Card:
-    """Create the card for an approved case, with its signed credentials (caller's transaction)."""
+def passport_expiry(application) -> date | None:
+    """The verified passport's expiry: the earlier of the identity's expiry date and that of
+    the passport evidence verified for the case's card year."""
+    from relocard.cases.models import EvidenceKind, EvidenceStatus
+
+    dates = [application.applicant.passport_expiry]
+    dates += application.evidence.filter(
+        cycle=application.cycle,
+        kind=EvidenceKind.PASSPORT,
+        status=EvidenceStatus.VERIFIED,
+        expires_on__isnull=False,
+    ).values_list("expires_on", flat=True)
+    dates = [d for d in dates if d is not None]
+    return min(dates) if dates else None
+
+
+def card_issue(
+    *,
+    actor,
+    application,
+    valid_from: date,
+    valid_until: date | None = None,
+    valid_until_reason: str = ValidityLimit.CARD_YEAR,
+) -> Card:
+    """Create the card for an approved case, with its signed credentials (caller's transaction).
+
+    Without ``valid_until`` the card is valid until the earlier of the card year's end and the
+    passport's expiry; a passport that ends before the card would start fails (nothing is
+    issued: the holder files a change of identity details with the new passport)."""
     member_state = application.member_state
-    valid_until = valid_until or card_validity(member_state.code, valid_from)
+    if valid_until is None:
+        valid_until, valid_until_reason = validity_limit(
+            card_validity(member_state.code, valid_from), passport_expiry(application)
+        )
+    if valid_until <= valid_from:
+        raise InvalidState(
+            _(
+                "The passport expires before the card would start (%(date)s). A card needs a "
+                "valid passport: the holder files a change of identity details with the new one."
+            )
+            % {"date": valid_from.isoformat()}
+        )
     card = Card.objects.create(
         number=new_card_number(member_state.code),
         application=application,
@@ -57,6 +103,7 @@ def card_issue(*, actor, application, valid_from: date, valid_until: date | None
         cycle=application.cycle,
         valid_from=valid_from,
         valid_until=valid_until,
+        valid_until_reason=valid_until_reason,
         status_list_index=allocate_status_slot(member_state.code),
         issued_at=timezone.now(),
     )
@@ -70,6 +117,7 @@ def card_issue(*, actor, application, valid_from: date, valid_until: date | None
             "case": application.reference,
             "valid_from": valid_from,
             "valid_until": valid_until,
+            "valid_until_reason": valid_until_reason,
             "kid": credentials[0].kid,
         },
     )

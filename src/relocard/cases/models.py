@@ -3,7 +3,9 @@
 States (every change writes a :class:`CaseTransition`)::
 
     draft -> submitted -> in_review -> correction_requested -> (resubmitted) in_review
-    in_review -> approved
+    in_review -> approved                             (every criterion met on verified evidence)
+    in_review -> approval_proposed -> approved        (an exception: a supervisor confirms)
+                 approval_proposed -> in_review       (the supervisor returns it)
     in_review -> refusal_proposed -> refused          (a supervisor confirms: four eyes)
                  refusal_proposed -> in_review        (the supervisor returns it)
     draft | submitted | in_review | correction_requested -> withdrawn
@@ -34,6 +36,7 @@ class CaseState(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
     REFUSAL_PROPOSED = "refusal_proposed", _("Refusal awaiting confirmation")
+    APPROVAL_PROPOSED = "approval_proposed", _("Approval with an exception awaiting confirmation")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -42,7 +45,12 @@ class CaseState(models.TextChoices):
 #: States in which a case is closed; any other state counts as open.
 CLOSED_STATES = (CaseState.REFUSED, CaseState.WITHDRAWN)
 #: States waiting for a caseworker or a supervisor.
-PENDING_STATES = (CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED)
+PENDING_STATES = (
+    CaseState.SUBMITTED,
+    CaseState.IN_REVIEW,
+    CaseState.REFUSAL_PROPOSED,
+    CaseState.APPROVAL_PROPOSED,
+)
 
 
 class Stage(models.TextChoices):
@@ -254,6 +262,11 @@ class Decision(models.Model):
     return_reason = models.TextField(blank=True)
     #: The rules engine's evaluation at decision time, with its stamp (policy, hash, engine).
     evaluation = models.JSONField(default=dict, blank=True)
+    #: An approval against the pre-check: {"criterion id": "why it is accepted anyway"} for
+    #: every criterion not met on verified evidence (see ``cases.approval``); four eyes.
+    exceptions = models.JSONField(default=dict, blank=True)
+    #: The verified identity the decision rested on (kept when it changes later).
+    identity = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["proposed_at", "id"]
@@ -268,6 +281,15 @@ class Decision(models.Model):
             models.CheckConstraint(
                 name="refusal_has_reasons",
                 condition=~models.Q(outcome="refuse") | ~models.Q(reasons={}),
+            ),
+            models.CheckConstraint(
+                name="four_eyes_on_approval_with_exceptions",
+                condition=~models.Q(outcome="approve", status="confirmed")
+                | models.Q(exceptions={})
+                | (
+                    models.Q(confirmed_by__isnull=False)
+                    & ~models.Q(confirmed_by=models.F("proposed_by"))
+                ),
             ),
             models.CheckConstraint(
                 name="four_eyes_on_refusal",
@@ -534,3 +556,66 @@ class DuplicateHit(models.Model):
     @property
     def holds(self) -> bool:
         return self.resolved_at is None and self.kind != DuplicateKind.REFUSAL
+
+
+class IdentityChangeStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for a caseworker")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class IdentityChangeKind(models.TextChoices):
+    NEW_PASSPORT = "new_passport", _("A new passport")
+    NAME_CHANGE = "name_change", _("A name-change document with the passport")
+
+
+class IdentityChangeRequest(models.Model):
+    """A holder's request to change the verified identity (see ``cases.identity_changes``).
+
+    From submission on, the identity a case was decided on changes only this way: with a
+    document, reviewed by a caseworker of the card's member state; on approval the card is
+    re-issued and the old one revoked through the status list.
+    """
+
+    applicant = models.ForeignKey(
+        "accounts.Applicant", on_delete=models.PROTECT, related_name="identity_changes"
+    )
+    #: The case whose member state reviews the request (the one with the card, if any).
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="identity_changes"
+    )
+    kind = models.CharField(_("document"), max_length=16, choices=IdentityChangeKind.choices)
+    #: The identity before and as requested, field by field (dates as ISO strings).
+    previous = models.JSONField(default=dict)
+    changes = models.JSONField(default=dict)
+    file = models.FileField(storage=evidence_storage, upload_to="identity/%Y/%m/", max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16,
+        choices=IdentityChangeStatus.choices,
+        default=IdentityChangeStatus.REQUESTED,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=models.Q(status="requested"),
+                name="one_open_identity_change_per_applicant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Identity change #{self.pk} ({self.status})"

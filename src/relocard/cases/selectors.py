@@ -14,6 +14,7 @@ from relocard.cases.models import (
     PENDING_STATES,
     Application,
     CaseState,
+    DecisionOutcome,
     DecisionStatus,
     EvidenceItem,
     EvidenceKind,
@@ -122,7 +123,9 @@ def cycle_evidence(application: Application) -> list[EvidenceItem]:
 
 def pending_refusal(application: Application):
     return (
-        application.decisions.filter(cycle=application.cycle, status=DecisionStatus.PROPOSED)
+        application.decisions.filter(
+            cycle=application.cycle, status=DecisionStatus.PROPOSED, outcome=DecisionOutcome.REFUSE
+        )
         .select_related("proposed_by")
         .first()
     )

@@ -556,6 +556,13 @@ def correction_request(
     return request
 
 
+def identity_snapshot(application: Application) -> dict:
+    """The verified identity a decision rests on, kept with it (dates as ISO strings)."""
+    from relocard.cases.identity_changes import identity_of
+
+    return identity_of(application.applicant)
+
+
 def _evaluation_snapshot(application: Application) -> dict:
     from relocard.cases.selectors import case_precheck
 
@@ -566,20 +573,15 @@ def _evaluation_snapshot(application: Application) -> dict:
 def application_approve(
     *, actor: User, application: Application, version: int, summary: str = ""
 ) -> Decision:
-    """Approve the case and issue the card. One caseworker's approval suffices."""
-    from relocard.cards.services import card_issue
-    from relocard.cases.duplicates import is_held
+    """Approve the case and issue the card. One caseworker's approval suffices when nothing
+    blocks it (:mod:`relocard.cases.approval`: every criterion met on verified evidence);
+    otherwise the approval needs an exception and a supervisor (``approval_propose``)."""
+    from relocard.cases.approval import require_approvable
 
     _require_reviewer(actor, application)
     with transaction.atomic():
         app = _lock(application, version)
-        if is_held(app):
-            raise InvalidState(
-                _(
-                    "A possible duplicate holds this case: resolve it (see below) before the "
-                    "case can be approved."
-                )
-            )
+        evaluation = require_approvable(app)
         now = timezone.now()
         app.decided_at = now
         _move(app, "approve", actor=actor, reason=summary.strip())
@@ -594,7 +596,8 @@ def application_approve(
             confirmed_by=actor,
             confirmed_at=now,
             summary=summary.strip(),
-            evaluation=_evaluation_snapshot(app),
+            evaluation=evaluation.to_dict(),
+            identity=identity_snapshot(app),
         )
         audit_record(
             actor=actor,
@@ -603,18 +606,26 @@ def application_approve(
             member_state=app.member_state_id,
             data={"case": app.reference, "policy": decision.evaluation.get("policy", {})},
         )
-        valid_from = local_today(app.member_state)
-        if app.stage == Stage.RENEWAL:
-            from relocard.cases.renewal import interim_after_decision, renewal_card
-
-            previous = renewal_card(app)
-            if previous is not None:
-                # The new year starts the day after the old card ends (no gap, no overlap).
-                valid_from = max(valid_from, previous.valid_until + timedelta(days=1))
-            interim_after_decision(app)
-        card_issue(actor=actor, application=app, valid_from=valid_from)
-        notify(app.applicant.user, "approved", app.reference)
+        issue_on_approval(actor=actor, application=app, decision=decision)
     return decision
+
+
+def issue_on_approval(*, actor: User, application: Application, decision: Decision) -> None:
+    """Issue the card of an approved case (inside the approving transaction)."""
+    from relocard.cards.services import card_issue
+
+    app = application
+    valid_from = local_today(app.member_state)
+    if app.stage == Stage.RENEWAL:
+        from relocard.cases.renewal import interim_after_decision, renewal_card
+
+        previous = renewal_card(app)
+        if previous is not None:
+            # The new year starts the day after the old card ends (no gap, no overlap).
+            valid_from = max(valid_from, previous.valid_until + timedelta(days=1))
+        interim_after_decision(app)
+    card_issue(actor=actor, application=app, valid_from=valid_from)
+    notify(app.applicant.user, "approved", app.reference)
 
 
 def refusal_propose(
@@ -685,7 +696,10 @@ def refusal_confirm(*, actor: User, application: Application, version: int) -> D
         decision.appeal_deadline = local_today(app.member_state) + timedelta(
             days=app.member_state.appeal_days
         )
-        decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "appeal_deadline"])
+        decision.identity = identity_snapshot(app)
+        decision.save(
+            update_fields=["status", "confirmed_by", "confirmed_at", "appeal_deadline", "identity"]
+        )
         app.decided_at = now
         _move(app, "confirm_refusal", actor=actor)
         if app.stage == Stage.RENEWAL:

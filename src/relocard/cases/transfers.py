@@ -122,6 +122,7 @@ def transfer_accept(*, actor, transfer: TransferRequest) -> TransferRequest:
             application=app,
             valid_from=valid_from,
             valid_until=max(old_card.valid_until, valid_from),
+            valid_until_reason=old_card.valid_until_reason,
         )
         transfer.status, transfer.decided_by, transfer.decided_at = (
             TransferStatus.ACCEPTED,

@@ -13,7 +13,8 @@ consular officer  opens and submits cases at an embassy for their member state (
                   the embassy cases of their member state only
 caseworker        reviews cases of their member state, requests corrections, approves,
                   proposes refusals
-supervisor        everything a caseworker may do, and confirms or returns refusals
+supervisor        everything a caseworker may do, and confirms or returns refusals and
+                  approvals with an exception (not their own proposals)
 auditor           reads cases and the audit log of their member state; changes nothing
 programme admin   reads every member state, runs the admin site; takes no case decisions
 ================  ===========================================================================
@@ -154,6 +155,43 @@ def can_confirm_refusal(user, application: Application, decision: Decision) -> b
     if user.role != Role.SUPERVISOR:
         return False
     return decision.proposed_by_id != user.pk
+
+
+def can_confirm_approval(user, application: Application, decision: Decision) -> bool:
+    """An approval with an exception: four eyes, like a refusal."""
+    if not can_review(user, application):
+        return False
+    if user.role != Role.SUPERVISOR:
+        return False
+    return decision.proposed_by_id != user.pk
+
+
+def can_decide_identity_change(user, request) -> bool:
+    """A caseworker or supervisor of the member state of the holder's case (no four eyes:
+    the document is checked like any evidence)."""
+    return can_review(user, request.application)
+
+
+def identity_change_requests(user) -> QuerySet:
+    """The change requests of the user's member state's cases (none for anyone else)."""
+    from relocard.cases.models import IdentityChangeRequest
+
+    if not _active(user) or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return IdentityChangeRequest.objects.none()
+    return IdentityChangeRequest.objects.filter(application__member_state_id=user.member_state_id)
+
+
+def get_identity_change(user, request_id: int):
+    """A change request the user may decide, or 404."""
+    found = (
+        identity_change_requests(user)
+        .select_related("application", "applicant", "requested_by", "decided_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
 
 
 def can_confirm_card_change(user, application: Application, change) -> bool:

@@ -27,6 +27,7 @@ EVENTS = (
     "appeal_decided",
     "transfer_decided",
     "renewal_decided",
+    "identity_change_decided",
     "compliance_changed",
 )
 
@@ -43,6 +44,7 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "appeal_decided": _("Your appeal on %(ref)s has been decided"),
         "transfer_decided": _("Your request to move %(ref)s to another country has been decided"),
         "renewal_decided": _("The renewal %(ref)s has been decided"),
+        "identity_change_decided": _("Your change of identity details has been decided"),
         "compliance_changed": _("Your card needs your attention"),
     }
     subject = subjects[event] % {"ref": reference}

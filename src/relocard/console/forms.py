@@ -128,6 +128,43 @@ class ReturnForm(VersionForm):
     )
 
 
+class ApprovalExceptionForm(VersionForm):
+    """An approval against the pre-check: one reason per criterion that blocks it."""
+
+    summary = forms.CharField(
+        label=_("Note for the file (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, criteria: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for cid, label in criteria:
+            self.fields[f"exception_{cid}"] = forms.CharField(
+                label=label,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=2000,
+                help_text=_("Why the card is justified although this criterion is not met."),
+                error_messages={
+                    "required": _("Give the reason for the exception for this criterion.")
+                },
+            )
+
+    def exceptions(self) -> dict[str, str]:
+        return {cid: self.cleaned_data.get(f"exception_{cid}", "") for cid, _label in self.criteria}
+
+
+class ApprovalReturnForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Why does the approval go back to review?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Write why the approval goes back to review.")},
+    )
+
+
 class EmbassyApplicantForm(ProfileForm):
     email = forms.EmailField(
         label=_("Applicant's e-mail address"),
@@ -205,3 +242,21 @@ class WhatIfForm(Form):
     def __init__(self, *args, member_states, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member_state"].choices = country_choices(member_states)
+
+
+class IdentityChangeDecisionForm(Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("approve", _("Approve: the document shows the new details")),
+            ("refuse", _("Refuse")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether to approve or refuse the change.")},
+    )
+    note = forms.CharField(
+        label=_("Reason (required when refusing; the holder reads it)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

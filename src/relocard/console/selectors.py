@@ -15,7 +15,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from relocard.cards.models import Card, CardStatus
-from relocard.cases.models import Application, CaseState, Decision, DecisionOutcome, DecisionStatus
+from relocard.cases.models import (
+    PENDING_STATES,
+    Application,
+    CaseState,
+    Decision,
+    DecisionOutcome,
+    DecisionStatus,
+)
 from relocard.core.workflow import percentile
 
 #: Counts below this are not shown exactly (statistical disclosure control).
@@ -80,7 +87,7 @@ def programme_statistics(*, member_states: list[str]) -> list[MemberStateStats]:
         Application.objects.filter(
             member_state__in=member_states,
             decision_due__lt=today,
-            state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED],
+            state__in=PENDING_STATES,
         )
         .values_list("member_state_id")
         .annotate(n=Count("id"))
@@ -151,6 +158,7 @@ def what_if(*, member_state: str, stage: str, on, overrides: dict[str, str]) -> 
                 CaseState.IN_REVIEW,
                 CaseState.CORRECTION_REQUESTED,
                 CaseState.REFUSAL_PROPOSED,
+                CaseState.APPROVAL_PROPOSED,
             ],
         ).values("id")
         table = facts_frame(ids)

@@ -22,6 +22,17 @@ urlpatterns = [
         views.resolve_duplicate,
         name="resolve_duplicate",
     ),
+    path("identity-changes/", views.identity_changes_queue, name="identity_changes"),
+    path(
+        "identity-changes/<int:request_id>/",
+        decision(views.identity_change_detail),
+        name="identity_change",
+    ),
+    path(
+        "identity-changes/<int:request_id>/document/",
+        views.identity_change_file,
+        name="identity_change_file",
+    ),
     path(
         "cases/<str:reference>/exceptions/",
         decision(views.accept_exception),
@@ -61,6 +72,21 @@ urlpatterns = [
         "cases/<str:reference>/return-refusal/",
         decision(views.return_refusal),
         name="return_refusal",
+    ),
+    path(
+        "cases/<str:reference>/propose-approval/",
+        decision(views.propose_approval),
+        name="propose_approval",
+    ),
+    path(
+        "cases/<str:reference>/confirm-approval/",
+        decision(views.confirm_approval),
+        name="confirm_approval",
+    ),
+    path(
+        "cases/<str:reference>/return-approval/",
+        decision(views.return_approval),
+        name="return_approval",
     ),
     path(
         "cases/<str:reference>/cards/<int:card_id>/action/",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.audit.models import AuditEvent
 from relocard.cards.views import CardActionForm
-from relocard.cases import duplicates, selectors, walkins
+from relocard.cases import approval, duplicates, selectors, walkins
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import Application, CaseState
@@ -28,6 +28,8 @@ from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.console.forms import (
     AppealDecisionForm,
+    ApprovalExceptionForm,
+    ApprovalReturnForm,
     ApproveForm,
     CorrectionForm,
     EmbassyApplicantForm,
@@ -114,6 +116,13 @@ def case_detail(request, reference, *, forms=None):
                 else None,
             )
     pending = selectors.pending_refusal(application)
+    decision = selectors.final_decision(application)
+    pending_approval = approval.pending_approval(application)
+    blockers = (
+        approval.approval_blockers(application, precheck)
+        if application.state == CaseState.IN_REVIEW and precheck is not None
+        else []
+    )
     context = {
         "application": application,
         "applicant": application.applicant,
@@ -122,7 +131,9 @@ def case_detail(request, reference, *, forms=None):
         "corrections": application.corrections.select_related("requested_by").order_by(
             "requested_at"
         ),
-        "decision": selectors.final_decision(application),
+        "decision": decision,
+        "decided_identity": decision.identity if decision is not None else None,
+        "identity_changes": list(application.identity_changes.order_by("requested_at")),
         "pending_refusal": pending,
         "precheck": precheck,
         "can_review": access.can_review(request.user, application),
@@ -138,6 +149,14 @@ def case_detail(request, reference, *, forms=None):
         ),
         "confirm_form": VersionForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
+        "blockers": blockers,
+        "blockers_waivable": bool(blockers) and all(b.waivable for b in blockers),
+        "approval_exception_form": forms.get("approval_exception")
+        or ApprovalExceptionForm(initial=version, criteria=_blocked_criteria(blockers)),
+        "pending_approval": pending_approval,
+        "can_confirm_approval": pending_approval is not None
+        and access.can_confirm_approval(request.user, application, pending_approval),
+        "approval_return_form": forms.get("approval_return") or ApprovalReturnForm(initial=version),
         "errors": forms.get("errors", []),
         "error_links": _error_links(forms),
         "card_rows": [
@@ -154,6 +173,11 @@ def case_detail(request, reference, *, forms=None):
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
+
+
+def _blocked_criteria(blockers) -> list[tuple[str, str]]:
+    """(criterion id, what blocks it) for the exception form: the label says what is missing."""
+    return [(b.criterion, b.message) for b in blockers if b.waivable]
 
 
 def _error_links(forms: dict) -> list[tuple[str, str]]:
@@ -342,6 +366,60 @@ def return_refusal(request, reference):
         ),
         _("The refusal is returned to review."),
         "return",
+    )
+
+
+@staff_required
+@require_POST
+def propose_approval(request, reference):
+    application = access.get_case(request.user, reference)
+    blockers = (
+        approval.approval_blockers(application) if application.state == CaseState.IN_REVIEW else []
+    )
+    form = ApprovalExceptionForm(request.POST, criteria=_blocked_criteria(blockers))
+    return _act(
+        request,
+        reference,
+        form,
+        lambda app, d: approval.approval_propose(
+            actor=request.user,
+            application=app,
+            exceptions=form.exceptions(),
+            summary=d["summary"],
+            version=d["version"],
+        ),
+        _("The approval with exceptions is proposed. A supervisor must confirm it."),
+        "approval_exception",
+    )
+
+
+@staff_required
+@require_POST
+def confirm_approval(request, reference):
+    return _act(
+        request,
+        reference,
+        VersionForm(request.POST),
+        lambda app, d: approval.approval_confirm(
+            actor=request.user, application=app, version=d["version"]
+        ),
+        _("The approval is confirmed and the card is issued."),
+        "confirm_approval",
+    )
+
+
+@staff_required
+@require_POST
+def return_approval(request, reference):
+    return _act(
+        request,
+        reference,
+        ApprovalReturnForm(request.POST),
+        lambda app, d: approval.approval_return(
+            actor=request.user, application=app, reason=d["reason"], version=d["version"]
+        ),
+        _("The approval is returned to review."),
+        "approval_return",
     )
 
 
@@ -596,3 +674,64 @@ def what_if(request):
         {"form": form, "result": result},
         status=400 if form.errors else 200,
     )
+
+
+# --- changes of identity details ---------------------------------------------------------------
+
+
+@staff_required
+def identity_changes_queue(request):
+    from relocard.cases.models import IdentityChangeStatus
+
+    if not access.can_see_cards_at_risk(request.user):  # caseworkers and supervisors
+        raise Http404(access.NOT_FOUND)
+    pending = (
+        access.identity_change_requests(request.user)
+        .filter(status=IdentityChangeStatus.REQUESTED)
+        .select_related("application")
+        .order_by("requested_at")
+    )
+    return render(request, "console/identity_changes.html", {"requests": pending})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def identity_change_detail(request, request_id):
+    from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
+    from relocard.console.forms import IdentityChangeDecisionForm
+
+    change = access.get_identity_change(request.user, request_id)
+    form = IdentityChangeDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_change_decide(
+                actor=request.user,
+                request=change,
+                approve=form.cleaned_data["outcome"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except RelocardError as exc:
+            form.add_error("note" if exc.field == "note" else None, exc.message)
+        else:
+            messages.success(request, _("The change of identity details is decided."))
+            return redirect("console:identity_change", request_id=change.pk)
+    if request.method == "GET":
+        identity_change_viewed(actor=request.user, request=change, file=False)
+    rows = [
+        (name, change.previous.get(name, ""), change.changes.get(name)) for name in change.previous
+    ]
+    return render(
+        request,
+        "console/identity_change.html",
+        {"change": change, "rows": rows, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def identity_change_file(request, request_id):
+    from relocard.cases.identity_changes import identity_change_viewed
+
+    change = access.get_identity_change(request.user, request_id)
+    identity_change_viewed(actor=request.user, request=change, file=True)
+    return _file_response(change, download=request.GET.get("download") == "1")

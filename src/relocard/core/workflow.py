@@ -29,6 +29,7 @@ __all__ = [
 
 DRAFT, SUBMITTED, IN_REVIEW = "draft", "submitted", "in_review"
 CORRECTION, REFUSAL_PROPOSED = "correction_requested", "refusal_proposed"
+APPROVAL_PROPOSED = "approval_proposed"
 APPROVED, REFUSED, WITHDRAWN = "approved", "refused", "withdrawn"
 
 
@@ -47,6 +48,11 @@ ACTIONS: dict[str, Move] = {
         Move("request_correction", frozenset({IN_REVIEW}), CORRECTION),
         Move("resubmit", frozenset({CORRECTION}), IN_REVIEW),
         Move("approve", frozenset({IN_REVIEW}), APPROVED),
+        # An approval against the pre-check (a recorded exception per criterion) needs four
+        # eyes, like a refusal: a supervisor other than the proposer confirms or returns it.
+        Move("propose_approval", frozenset({IN_REVIEW}), APPROVAL_PROPOSED),
+        Move("confirm_approval", frozenset({APPROVAL_PROPOSED}), APPROVED),
+        Move("return_approval", frozenset({APPROVAL_PROPOSED}), IN_REVIEW),
         Move("propose_refusal", frozenset({IN_REVIEW}), REFUSAL_PROPOSED),
         Move("confirm_refusal", frozenset({REFUSAL_PROPOSED}), REFUSED),
         Move("return_refusal", frozenset({REFUSAL_PROPOSED}), IN_REVIEW),

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
+from relocard.accounts.forms import DateInput, ProfileForm
 from relocard.cases.facts import EXPIRING_KINDS
-from relocard.cases.models import EvidenceKind
+from relocard.cases.models import EvidenceKind, IdentityChangeKind
 from relocard.common.forms import Form
 from relocard.reference.models import MemberState
 
@@ -131,3 +131,30 @@ class TransferForm(Form):
             "by one of the new country when they accept."
         ),
     )
+
+
+class IdentityChangeForm(ProfileForm):
+    """A change of identity details: the new values, and the document that shows them."""
+
+    kind = forms.ChoiceField(
+        label=_("Which document shows the new details?"),
+        choices=IdentityChangeKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the document that shows the new details.")},
+    )
+    file = forms.FileField(
+        label=_("Upload the document"),
+        help_text=_(
+            "The new passport's photo page, or the name-change document with your passport: "
+            "a PDF, PNG or JPEG, at most 10 MB."
+        ),
+        error_messages={
+            "required": _("Choose a file to upload."),
+            "empty": _("The file is empty. Choose the scan or photo again."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("safe_mode", None)
+        self.fields["file"].widget.attrs["accept"] = "application/pdf,image/png,image/jpeg"

@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("profile/identity/", views.identity_change, name="identity_change"),
     path("start/", views.start, name="start"),
     path("walk-in/<str:token>/", views.walkin_link, name="walkin_link"),
     path("my-data/relocard-my-data.json", data_views.my_data_json, name="my_data_json"),

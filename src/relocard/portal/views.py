@@ -25,7 +25,7 @@ from relocard.accounts.models import Applicant, Role
 from relocard.cases import duplicates, selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
-from relocard.cases.models import CaseState, EvidenceKind, Stage
+from relocard.cases.models import PENDING_STATES, CaseState, EvidenceKind, Stage
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.core.privacy import member_states_with_notice, privacy_notice
@@ -139,7 +139,7 @@ def dashboard(request):
     estimates = {
         a.member_state_id: selectors.processing_estimate(member_state_code=a.member_state_id)
         for a in applications
-        if a.state in (CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.REFUSAL_PROPOSED)
+        if a.state in PENDING_STATES
     }
     cards = (
         list(request.user.applicant.cards.select_related("member_state").order_by("-issued_at"))
@@ -180,6 +180,10 @@ def profile(request):
         else {"safe_mode": True}
     )
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    frozen = account_services.identity_frozen(applicant)
+    if frozen:  # verified: shown read-only; changes go through a reviewed request
+        for name in account_services.IDENTITY_FIELDS:
+            form.fields[name].disabled = True
     if request.method == "POST" and (wait := account_throttle.profile_wait(request)) is not None:
         form.is_valid()
         form.add_error(None, account_throttle.wait_message(wait))
@@ -194,7 +198,59 @@ def profile(request):
             messages.success(request, _("Your personal details are saved."))
             return redirect("portal:start" if applicant is None else "portal:dashboard")
     return render(
-        request, "portal/profile.html", {"form": form, "applicant": applicant}, status=_status(form)
+        request,
+        "portal/profile.html",
+        {"form": form, "applicant": applicant, "frozen": frozen},
+        status=_status(form),
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def identity_change(request):
+    """File a change of identity details with its document; see the requests filed."""
+    from relocard.cases.identity_changes import identity_change_request
+    from relocard.portal.forms import IdentityChangeForm
+
+    applicant = Applicant.objects.filter(user=request.user).first()
+    if not account_services.identity_frozen(applicant):
+        return redirect("portal:profile")
+    fields = account_services.IDENTITY_FIELDS
+    form = IdentityChangeForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial={f: getattr(applicant, f) for f in fields},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_change_request(
+                actor=request.user,
+                applicant=applicant,
+                kind=form.cleaned_data["kind"],
+                data={f: form.cleaned_data[f] for f in fields},
+                upload=form.cleaned_data["file"],
+            )
+        except RelocardError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request is sent. A caseworker checks the document; until then your "
+                    "card keeps your verified details."
+                ),
+            )
+            return redirect("portal:identity_change")
+    requests = applicant.identity_changes.order_by("-requested_at")
+    return render(
+        request,
+        "portal/identity_change.html",
+        {
+            "form": form,
+            "requests": requests,
+            "open_request": next((r for r in requests if r.status == "requested"), None),
+        },
+        status=_status(form),
     )
 
 
@@ -279,7 +335,9 @@ def _explanation(application):
     there is one; before that, the live pre-check (nothing is verified in a draft)."""
     decision = selectors.final_decision(application)
     if decision is not None and decision.evaluation:
-        return decision.evaluation
+        from relocard.cases.approval import decision_explanation
+
+        return decision_explanation(decision)
     if application.state == CaseState.DRAFT:
         return None
     return selectors.case_precheck(application=application).to_dict()

@@ -37,6 +37,7 @@ PENDING_RENEWAL_STATES = (
     CaseState.IN_REVIEW,
     CaseState.CORRECTION_REQUESTED,
     CaseState.REFUSAL_PROPOSED,
+    CaseState.APPROVAL_PROPOSED,
 )
 
 #: One row of the binary COPY of trips (see :func:`load_trips`).

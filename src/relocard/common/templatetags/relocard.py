@@ -54,6 +54,8 @@ RESULT_LABELS = {
     "eligible": _("All criteria met"),
     "not_eligible": _("Some criteria not met"),
     "undetermined": _("Not yet decidable"),
+    "exception": _("Accepted by exception"),
+    "approved_with_exception": _("Approved with a recorded exception"),
     "on_track": _("On track"),
     "at_risk": _("At risk"),
 }

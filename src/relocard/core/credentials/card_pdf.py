@@ -50,9 +50,14 @@ class CardFace:
     valid_until: date
     kind: Kind = "card"
     issuing_authority: str = ""
+    #: What sets the last valid day, printed beside it: "passport" (the passport's expiry
+    #: comes before the card year's end) or "" (the card year).
+    valid_until_reason: str = ""
 
     @classmethod
-    def from_claims(cls, claims: CardClaims, issuing_authority: str = "") -> CardFace:
+    def from_claims(
+        cls, claims: CardClaims, issuing_authority: str = "", valid_until_reason: str = ""
+    ) -> CardFace:
         return cls(
             card_number=claims.card_number,
             family_name=claims.family_name,
@@ -63,6 +68,7 @@ class CardFace:
             valid_until=claims.valid_until,
             kind=claims.kind,
             issuing_authority=issuing_authority,
+            valid_until_reason=valid_until_reason,
         )
 
 
@@ -103,7 +109,11 @@ def _fields(face: CardFace) -> list[tuple[str, str]]:
         ("Card number", face.card_number),
         ("Member state", f"{face.member_state} - {state}"),
         ("Valid from", face.valid_from.isoformat()),
-        ("Valid until", face.valid_until.isoformat()),
+        (
+            "Valid until",
+            face.valid_until.isoformat()
+            + (" (passport expiry)" if face.valid_until_reason == "passport" else ""),
+        ),
     ]
     if face.issuing_authority:
         rows.append(("Issued by", _latin1(face.issuing_authority, "issuing authority")))
