@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relocard.accounts.models import Applicant, User
+from relocard.accounts.models import Applicant, Role, User
+from relocard.accounts.services import applicant_profile_save
 from relocard.audit.services import audit_record
+from relocard.cards.services import card_issue
 from relocard.cases.facts import EXPIRING_KINDS, FACT_FORMS, clean_facts
 from relocard.cases.models import (
     Application,
-    CaseFacts,
     CaseState,
     CaseTransition,
     Channel,
@@ -35,80 +35,23 @@ from relocard.cases.models import (
     EvidenceStatus,
     Stage,
 )
+from relocard.cases.renewal import interim_after_decision, interim_after_submission
+from relocard.cases.selectors import case_precheck, renewal_card
+from relocard.cases.steps import case_facts_refresh, local_today
+from relocard.cases.steps import case_lock as _lock
+from relocard.cases.steps import case_move as _move
+from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
 from relocard.common.files import check_evidence_file
-from relocard.common.notifications import notify
+from relocard.common.notifications import notify, send_password_setup
 from relocard.core import workflow
 from relocard.core.identifiers import new_case_reference
+from relocard.presence.models import Trip, TripSource
 from relocard.reference.models import MemberState
 
 #: States in which the applicant may add evidence.
 EVIDENCE_OPEN_STATES = (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED)
-
-
-def local_today(member_state: MemberState) -> date:
-    """Today's date in the member state's time zone: deadlines are local calendar dates."""
-    return timezone.localdate(timezone.now(), ZoneInfo(member_state.timezone))
-
-
-def _lock(application: Application, version: int | None = None) -> Application:
-    """Re-read the case with its row locked; refuse if the form was loaded before a change."""
-    locked = (
-        Application.objects.select_for_update()
-        .select_related("member_state", "applicant", "applicant__user")
-        .get(pk=application.pk)
-    )
-    if version is not None and locked.version != version:
-        raise StaleObject(
-            _(
-                "This case was changed by someone else since you opened it. "
-                "Nothing was saved: read its current state below and act again if still needed."
-            )
-        )
-    return locked
-
-
-def _move(application: Application, action: str, *, actor: User | None, reason: str = "") -> None:
-    """Apply one workflow move to a locked case: state, version, history row and audit event."""
-    old = application.state
-    try:
-        new = workflow.next_state(old, action)
-    except workflow.TransitionError as exc:
-        raise InvalidState(
-            _("This is not possible while the case is “%(state)s”.")
-            % {"state": CaseState(old).label}
-        ) from exc
-    application.state = new
-    application.version += 1
-    application.save(update_fields=["state", "version", *_touched(application, action)])
-    CaseTransition.objects.create(
-        application=application,
-        cycle=application.cycle,
-        from_state=old,
-        to_state=new,
-        actor=actor,
-        at=timezone.now(),
-        reason=reason,
-    )
-    audit_record(
-        actor=actor,
-        action=f"case.{action}",
-        obj=application,
-        member_state=application.member_state_id,
-        data={"from": old, "to": new, "cycle": application.cycle},
-    )
-
-
-def _touched(application: Application, action: str) -> list[str]:
-    return {
-        "submit": ["submitted_at", "decision_due", "last_submission_token"],
-        "request_correction": ["clock_paused_at"],
-        "resubmit": ["clock_paused_at", "decision_due", "last_submission_token"],
-        "approve": ["decided_at"],
-        "confirm_refusal": ["decided_at"],
-        "withdraw": ["clock_paused_at"],
-    }.get(action, [])
 
 
 # --- applicant side ------------------------------------------------------------------------
@@ -299,8 +242,6 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
         app.last_submission_token = token
         _move(app, "submit", actor=actor)
         if app.stage == Stage.RENEWAL:
-            from relocard.cases.renewal import interim_after_submission
-
             interim_after_submission(app)
     return app
 
@@ -320,7 +261,7 @@ def application_resubmit(
         request = app.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
         now = timezone.now()
         if app.decision_due and app.clock_paused_at:
-            paused_on = timezone.localdate(app.clock_paused_at, ZoneInfo(app.member_state.timezone))
+            paused_on = app.member_state.local_date(app.clock_paused_at)
             app.decision_due = workflow.extend_for_pause(
                 app.decision_due, paused_on, local_today(app.member_state)
             )
@@ -344,57 +285,7 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
     return app
 
 
-# --- facts kept flat for bulk runs ------------------------------------------------------------
-
-
-def case_facts_refresh(*, application: Application, cycle: int) -> CaseFacts:
-    """Recompute the flat facts row of a case's cycle from its verified evidence.
-
-    Expired evidence is included here (the row carries the earliest expiry, so that the nightly
-    run can tell the holder to renew it); the live pre-check leaves expired evidence out.
-    """
-    from relocard.core.evidence import VerifiedEvidence, facts_from_evidence
-
-    items = list(
-        application.evidence.filter(status=EvidenceStatus.VERIFIED, cycle=cycle).order_by(
-            "uploaded_at", "id"
-        )
-    )
-    facts = facts_from_evidence(
-        (
-            VerifiedEvidence(kind=i.kind, facts=i.verified_facts, order=n)
-            for n, i in enumerate(items)
-        ),
-        on=date.min,
-    )
-    languages = facts.get("languages")
-    housing = facts.get("housing", {})
-    expiries = [i.expires_on for i in items if i.expires_on is not None]
-    row, _created = CaseFacts.objects.update_or_create(
-        application=application,
-        cycle=cycle,
-        defaults={
-            "nationality": facts.get("nationality", ""),
-            "isced_level": facts.get("education", {}).get("isced_level"),
-            "languages": ""
-            if languages is None
-            else ";".join(f"{x['language']}:{x['cefr']}" for x in languages),
-            "employment": facts.get("employment", ""),
-            "housing_tenure": housing.get("tenure", ""),
-            "housing_country": housing.get("country", ""),
-            "liquid_assets_eur": facts.get("liquid_assets_eur"),
-            "expires_on": min(expiries) if expiries else None,
-        },
-    )
-    return row
-
-
 # --- caseworker side -----------------------------------------------------------------------
-
-
-def _require_reviewer(actor: User, application: Application) -> None:
-    if not access.can_review(actor, application):
-        raise NotAllowed(_("Only a caseworker or supervisor of this member state can do this."))
 
 
 def application_start_review(*, actor: User, application: Application, version: int) -> Application:
@@ -440,8 +331,6 @@ def evidence_review(
         )
         case_facts_refresh(application=app, cycle=item.cycle)
         if item.kind == EvidenceKind.TRAVEL:
-            from relocard.presence.models import Trip, TripSource
-
             verified = status == EvidenceStatus.VERIFIED
             source = TripSource.EVIDENCE if verified else TripSource.DECLARED
             Trip.objects.filter(evidence=item).update(source=source)
@@ -486,8 +375,6 @@ def correction_request(
 
 
 def _evaluation_snapshot(application: Application) -> dict:
-    from relocard.cases.selectors import case_precheck
-
     precheck = case_precheck(application=application)
     return precheck.to_dict() if precheck is not None else {}
 
@@ -496,8 +383,6 @@ def application_approve(
     *, actor: User, application: Application, version: int, summary: str = ""
 ) -> Decision:
     """Approve the case and issue the card. One caseworker's approval suffices."""
-    from relocard.cards.services import card_issue
-
     _require_reviewer(actor, application)
     with transaction.atomic():
         app = _lock(application, version)
@@ -526,8 +411,6 @@ def application_approve(
         )
         valid_from = local_today(app.member_state)
         if app.stage == Stage.RENEWAL:
-            from relocard.cases.renewal import interim_after_decision, renewal_card
-
             previous = renewal_card(app)
             if previous is not None:
                 # The new year starts the day after the old card ends (no gap, no overlap).
@@ -610,8 +493,6 @@ def refusal_confirm(*, actor: User, application: Application, version: int) -> D
         app.decided_at = now
         _move(app, "confirm_refusal", actor=actor)
         if app.stage == Stage.RENEWAL:
-            from relocard.cases.renewal import interim_after_decision
-
             interim_after_decision(app)
         audit_record(
             actor=actor,
@@ -687,10 +568,6 @@ def embassy_case_open(*, actor: User, email: str, profile: dict) -> Application:
     A new applicant gets an account without a password and an e-mail with a link to set one,
     so that they can follow the case online; an existing applicant's data are not changed.
     """
-    from relocard.accounts.models import Role
-    from relocard.accounts.services import applicant_profile_save
-    from relocard.common.notifications import send_password_setup
-
     if not access.can_open_embassy_case(actor):
         raise NotAllowed(_("Only a consular officer can open a case at an embassy."))
     email = email.strip().lower()

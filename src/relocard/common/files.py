@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pypdfium2
 from django.conf import settings
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -96,3 +97,20 @@ def check_evidence_file(upload) -> CheckedFile:
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
+
+
+def evidence_file_response(item, *, download: bool) -> FileResponse:
+    """Serve an evidence file: never cached, never sniffed, never rendered as HTML."""
+    extension = item.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=download,
+        filename=f"{item.application.reference}-{item.kind}-{item.pk}.{extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
+    return response

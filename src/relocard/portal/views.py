@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -18,14 +18,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.accounts import services as account_services
 from relocard.accounts import throttle as account_throttle
+from relocard.accounts.decorators import applicant_required
 from relocard.accounts.forms import ProfileForm
-from relocard.accounts.models import Applicant, Role
-from relocard.cases import selectors
+from relocard.accounts.models import Role
+from relocard.cards.compliance import holder_advice
+from relocard.cards.credentials import interim_current
+from relocard.cards.selectors import compliance_by_user
+from relocard.cases import appeals, renewal, selectors, transfers
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import CaseState, EvidenceKind
 from relocard.common import access
 from relocard.common.errors import RelocardError
+from relocard.common.files import evidence_file_response as _file_response
 from relocard.portal.forms import (
     AppealForm,
     CorrectionAnswerForm,
@@ -38,21 +43,6 @@ from relocard.portal.forms import (
     WithdrawForm,
 )
 from relocard.reference.models import MemberState
-
-
-def applicant_required(view):
-    """Signed-in applicants only; staff are sent to the console."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.role == Role.VERIFIER:
-            return redirect("verification:home")
-        if request.user.role != Role.APPLICANT:
-            return redirect("console:queue")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def case_user_required(view):
@@ -98,7 +88,7 @@ def privacy(request):
 
 @applicant_required
 def dashboard(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     applications = list(
         access.applicant_cases(request.user).select_related("member_state").order_by("-created_at")
     )
@@ -127,9 +117,6 @@ def dashboard(request):
 
 def _compliance(user):
     """The nightly run's verdict on the holder's active card, with what to do about it."""
-    from relocard.cards.compliance import holder_advice
-    from relocard.cards.selectors import compliance_by_user
-
     row = compliance_by_user([user.pk]).get(user.pk)
     if row is None:
         return None
@@ -139,7 +126,7 @@ def _compliance(user):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     initial = (
         {f: getattr(applicant, f) for f in account_services.PROFILE_FIELDS}
         if applicant
@@ -167,7 +154,7 @@ def profile(request):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def start(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     if applicant is None:
         messages.info(request, _("First enter your personal details as in your passport."))
         return redirect("portal:profile")
@@ -215,9 +202,6 @@ def case_detail(request, reference):
 
 def _trial_year(user, application) -> dict:
     """What the holder can do in the trial year: renew, appeal, move, print the interim."""
-    from relocard.cards.credentials import interim_current
-    from relocard.cases import appeals, renewal
-
     if not access.is_applicant(user):
         return {}
     card = renewal.card_in_force(application)
@@ -313,23 +297,6 @@ def evidence_file(request, reference, evidence_id):
     application = _case_for_actor(request, reference)
     item = access.get_evidence(request.user, application.reference, evidence_id)
     return _file_response(item, download=request.GET.get("download") == "1")
-
-
-def _file_response(item, *, download: bool):
-    """Serve an evidence file: never cached, never sniffed, never rendered as HTML."""
-    extension = item.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        item.file.open("rb"),
-        content_type=item.content_type,
-        as_attachment=download,
-        filename=f"{item.application.reference}-{item.kind}-{item.pk}.{extension}",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    )
-    return response
 
 
 @case_user_required
@@ -465,8 +432,6 @@ def _own_case(request, reference):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def renew(request, reference):
-    from relocard.cases import renewal
-
     application = _own_case(request, reference)
     card = renewal.card_in_force(application)
     form = RenewForm(request.POST if request.method == "POST" else None)
@@ -509,8 +474,6 @@ def renew(request, reference):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def appeal(request, reference):
-    from relocard.cases import appeals
-
     application = _own_case(request, reference)
     options = appeals.appealable(application)
     labels = {
@@ -566,8 +529,6 @@ def appeal(request, reference):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def transfer(request, reference):
-    from relocard.cases import transfers
-
     application = _own_case(request, reference)
     form = TransferForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

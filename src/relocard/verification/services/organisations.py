@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relocard.accounts.emails import send_signup_email
 from relocard.accounts.models import Role
 from relocard.accounts.services import AccountExists, account_create
 from relocard.audit.services import audit_record
@@ -124,7 +125,6 @@ def member_add(*, actor, email: str):
         except AccountExists:
             # No oracle: the manager reads the same answer as for a new address; the
             # address's holder is told that it already has an account.
-            from relocard.accounts.emails import send_signup_email
 
             send_signup_email.enqueue(email, "en")
             return None
