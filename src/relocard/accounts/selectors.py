@@ -6,7 +6,9 @@ from __future__ import annotations
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-__all__ = ["has_factor"]
+from relocard.accounts.models import User
+
+__all__ = ["account_exists", "has_factor", "unconfirmed_app"]
 
 
 def has_factor(user) -> bool:
@@ -15,3 +17,14 @@ def has_factor(user) -> bool:
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
     )
+
+
+def account_exists(email: str) -> bool:
+    """Whether an account has this e-mail address (for its owner's sign-up link only: never
+    answer a stranger with it)."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def unconfirmed_app(user, device_id: int) -> TOTPDevice | None:
+    """The authenticator app this user started to add and has not confirmed yet."""
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()

@@ -42,7 +42,7 @@ from relocard.portal.forms import (
     TransferForm,
     WithdrawForm,
 )
-from relocard.reference.models import MemberState
+from relocard.reference.selectors import programme_member_states
 
 
 def case_user_required(view):
@@ -78,7 +78,7 @@ def home(request):
         if request.user.role == Role.VERIFIER:
             return redirect("verification:home")
         return redirect("console:queue")
-    enabled = MemberState.objects.filter(programme_enabled=True).order_by("code")
+    enabled = programme_member_states()
     return render(request, "portal/home.html", {"enabled_member_states": enabled})
 
 
