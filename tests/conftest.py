@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import os
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from fpdf import FPDF
@@ -286,6 +288,23 @@ def make_case(make_applicant, staff):
         return app
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    """``RELOCARD_TEST_CLOCK=HH:MM`` runs every test from that UTC time of today (the clock
+    ticks): e.g. ``23:30``, when Paris is already on tomorrow's date, finds code that takes a
+    UTC or Brussels date for a member state's."""
+    value = os.environ.get("RELOCARD_TEST_CLOCK")
+    if not value:
+        yield
+        return
+    try:
+        at = time.fromisoformat(value)
+    except ValueError:
+        pytest.exit(f"RELOCARD_TEST_CLOCK={value!r} is not a time of day (HH:MM)", returncode=4)
+    with time_machine.travel(datetime.combine(datetime.now(UTC).date(), at, UTC), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

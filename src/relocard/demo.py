@@ -14,7 +14,6 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,12 +24,35 @@ from faker import Faker
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
+from relocard.accounts.factors import totp_secret
 from relocard.accounts.models import Applicant, Role, User
 from relocard.accounts.services import applicant_profile_save, staff_user_create
+from relocard.cards.credentials import credentials_issue
+from relocard.cards.models import Card, CardCredential
+from relocard.cards.services import card_status_confirm, card_status_propose, card_validity
 from relocard.cases import services as cs
-from relocard.cases.models import Application, CaseState, EvidenceStatus
+from relocard.cases.appeals import appeal_lodge
+from relocard.cases.models import (
+    Application,
+    CaseState,
+    CaseTransition,
+    CorrectionRequest,
+    Decision,
+    EvidenceItem,
+    EvidenceStatus,
+)
+from relocard.cases.selectors import case_precheck, refusal_reasons
+from relocard.cases.transfers import transfer_request
 from relocard.core.translit import icao_transliterate
+from relocard.presence.services import trip_save
 from relocard.reference.eu27 import PROGRAMME_LAUNCH
+from relocard.verification.models import VerifierMembership, VerifierOrganisation
+from relocard.verification.services import (
+    check_by_share_code,
+    organisation_decide,
+    organisation_register,
+    share_code_create,
+)
 
 DEMO_DOMAIN = "demo.relocard.test"
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -78,8 +100,6 @@ def _upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:
 def _demo_totp(user: User) -> str:
     """A confirmed authenticator-app key for a demo staff user; its base32 text (printed and
     kept in the 0600 credentials file, so that a newcomer can add it to an app)."""
-    from relocard.accounts.factors import totp_secret
-
     device = TOTPDevice.objects.create(user=user, name="Demo authenticator app", confirmed=True)
     return totp_secret(device).replace(" ", "")
 
@@ -114,9 +134,6 @@ def _staff(rng_password: Callable[[], str]) -> tuple[dict, list[tuple[str, ...]]
     make(Role.CONSULAR_OFFICER, "FR")
     make(Role.AUDITOR, "FR")
     # A bank that checks cards (an approved verifier organisation).
-    from relocard.verification.models import VerifierOrganisation
-    from relocard.verification.services import organisation_decide, organisation_register
-
     password = rng_password()
     bank = organisation_register(
         email=f"checks@bank.{DEMO_DOMAIN}",
@@ -242,7 +259,6 @@ def _drive(app: Application, target: str, staff: dict, user: User) -> None:
         cs.application_approve(actor=caseworker, application=app, version=app.version)
         return
     # As the refusal form does: one reason per criterion the pre-check finds not met.
-    from relocard.cases.selectors import case_precheck, refusal_reasons
 
     reasons = refusal_reasons(case_precheck(application=app), "en")
     cs.refusal_propose(
@@ -263,10 +279,6 @@ def _backdate(rnd: random.Random) -> None:
     months ago, so that the renewal is open); its credentials are signed again for those
     dates, so that the printed QR says what the card page says.
     """
-    from relocard.cards.credentials import credentials_issue
-    from relocard.cards.models import Card, CardCredential
-    from relocard.cards.services import card_validity
-
     now = timezone.now()
     cards = {card.application_id: card for card in Card.objects.order_by("id")}
     card_days = {app_id: 310 if n == 0 else rnd.randint(5, 300) for n, app_id in enumerate(cards)}
@@ -294,7 +306,7 @@ def _backdate(rnd: random.Random) -> None:
         )
         card = cards.get(app.pk)
         if card is not None:
-            valid_from = timezone.localdate(decided, ZoneInfo(app.member_state.timezone))
+            valid_from = app.member_state.local_date(decided)
             Card.objects.filter(pk=card.pk).update(
                 issued_at=decided,
                 valid_from=valid_from,
@@ -308,8 +320,6 @@ def _backdate(rnd: random.Random) -> None:
 def _timeline(app: Application, *, begun, submitted, until):
     """Move every time stamp of ``app`` onto [begun, until], keeping their order: what happened
     before filing onto [begun, submitted], the rest onto [submitted, until]."""
-    from relocard.cases.models import CaseTransition, CorrectionRequest, Decision, EvidenceItem
-
     rows = [
         (
             Application,
@@ -361,12 +371,6 @@ def _timeline(app: Application, *, begun, submitted, until):
 def _trial_year(staff: dict, rnd: random.Random) -> None:
     """Give the demo's cards a trial year to look at: trips, a card near expiry, a revocation
     with an appeal, and a transfer request (through the services, except card dates)."""
-    from relocard.cards.models import Card
-    from relocard.cards.services import card_status_confirm, card_status_propose
-    from relocard.cases.appeals import appeal_lodge
-    from relocard.cases.transfers import transfer_request
-    from relocard.presence.services import trip_save
-
     today = timezone.localdate()
     cards = list(Card.objects.select_related("applicant__user", "application").order_by("id"))
     for card in cards:
@@ -412,10 +416,6 @@ def _trial_year(staff: dict, rnd: random.Random) -> None:
 def _bank_check() -> None:
     """The demo bank checks the signed-in holder's card with a share code, so that both of
     them have a check to look at (through the services, like any check)."""
-    from relocard.cards.models import Card
-    from relocard.verification.models import VerifierMembership
-    from relocard.verification.services import check_by_share_code, share_code_create
-
     card = Card.objects.select_related("applicant__user").get(
         applicant__user__email=f"applicant0@{DEMO_DOMAIN}"
     )

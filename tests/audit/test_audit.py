@@ -167,7 +167,7 @@ def test_worker_schedules_the_sealer_once(settings):
     from django.tasks import task_backends
     from django_tasks_db.models import DBTaskResult
 
-    from relocard.common.schedule import ensure_recurring_tasks
+    from relocard.cli.schedule import ensure_recurring_tasks
 
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}

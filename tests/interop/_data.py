@@ -1,7 +1,10 @@
-"""Where the shared public test vectors are, and what to do when they are missing.
+"""Where the shared public test vectors are, and what happens when they are missing.
 
-Locally a missing folder skips the tests with the reason; under ``CI=true`` it fails, so that
-a CI run never passes by silently testing nothing.
+A missing folder fails the run, locally as in CI: each suite has a guard test that needs its
+vectors (``test_the_suite_is_there_and_mostly_run``, ``test_suite_is_not_empty``,
+``test_vectors_are_present``), so that a run never passes by silently testing nothing. The
+tests of single vectors then skip with the reason locally (one failure says it, not hundreds)
+and fail under ``CI=true``. Point the environment variable a suite names at another copy.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.views.decorators.cache import never_cache
 
 from relocard.accounts.models import User
+from relocard.accounts.sessions import sessions_end
 from relocard.common.admin import AuditedAdmin
 
 
@@ -59,8 +60,6 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
     @admin.action(description="Sign the selected users out everywhere")
     def end_sessions(self, request, queryset):
-        from relocard.accounts.sessions import sessions_end
-
         ended = sum(sessions_end(actor=request.user, user=user) for user in queryset)
         self.message_user(request, f"{ended} session(s) ended.")
 

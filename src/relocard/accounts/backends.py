@@ -10,6 +10,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from relocard.accounts import throttle
+from relocard.accounts.emails import send_lockout_notice
+from relocard.accounts.models import User
+from relocard.accounts.security import auth_event
 
 #: Password checks running at once in this process. A hash (Argon2) costs tens of
 #: milliseconds of CPU and 100 MB of memory: past this many at once, further attempts are
@@ -52,10 +55,6 @@ class ThrottledModelBackend(ModelBackend):
 
 def account_locked(request, email: str) -> None:
     """Record a lockout and tell the holder of the account (if the address has one)."""
-    from relocard.accounts.emails import send_lockout_notice
-    from relocard.accounts.models import User
-    from relocard.accounts.security import auth_event
-
     user = User.objects.filter(email__iexact=email.strip()).first()
     auth_event("auth.locked", user=user, request=request)
     if user is not None:

@@ -13,14 +13,16 @@ import functools
 from urllib.parse import urlencode
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from relocard.accounts import factors, sessions, throttle
 from relocard.accounts.forms import ReauthForm
 from relocard.accounts.security import auth_event
+from relocard.common import access
 from relocard.common.errors import RelocardError
 
 FIELDS = ("reauth_password", "reauth_code")
@@ -91,5 +93,20 @@ def reauth_required(view):
             },
             status=400 if form.errors else 403,
         )
+
+    return wrapper
+
+
+def applicant_required(view):
+    """Signed-in applicants only; staff are sent to the console."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if access.is_verifier(request.user):
+            return redirect("verification:home")
+        if not access.is_applicant(request.user):
+            return redirect("console:queue")
+        return view(request, *args, **kwargs)
 
     return wrapper

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from relocard.accounts import sessions
+from relocard.accounts.security import auth_event
 from relocard.common.access import needs_second_factor
 
 API_PREFIX = "/api/"
@@ -50,8 +51,6 @@ class SessionPolicyMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             if sessions.expired(request):
-                from relocard.accounts.security import auth_event
-
                 auth_event("auth.session_expired", user=user, request=request)
                 logout(request)
                 messages.info(request, _("Your session has ended. Sign in again."))

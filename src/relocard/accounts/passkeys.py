@@ -18,6 +18,7 @@ from rest_framework.exceptions import PermissionDenied
 from relocard.accounts import sessions, throttle
 from relocard.accounts.middleware import verified
 from relocard.accounts.security import auth_event
+from relocard.accounts.selectors import has_factor
 
 
 class Helper(WebAuthnHelper):
@@ -53,8 +54,6 @@ class CompleteRegistration(views.CompleteCredentialRegistrationView):
 
 
 def _may_register(request) -> None:
-    from relocard.accounts.factors import has_factor
-
     user = request.user
     if not user.is_authenticated:
         raise PermissionDenied()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relocard.accounts.emails import send_signup_email
 from relocard.accounts.models import Applicant, Role, User
 from relocard.audit.services import audit_record
 from relocard.common.errors import InvalidInput
@@ -60,8 +61,6 @@ def signup_request(*, email: str, language: str = "en") -> None:
     The task sends a link to create the account, or, for a known address, a note that it has
     one. Nothing else happens here, so the answer takes the same time either way.
     """
-    from relocard.accounts.emails import send_signup_email
-
     send_signup_email.enqueue(email.strip().lower(), language)
 
 

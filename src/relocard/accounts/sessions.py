@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from relocard.accounts.models import SessionRecord
 from relocard.accounts.security import auth_event, client_address, keyed_hash
+from relocard.accounts.selectors import has_factor
+from relocard.common.access import needs_second_factor
 
 STARTED = "relocard_started"
 LAST_SEEN = "relocard_last_seen"
@@ -72,8 +74,6 @@ def browser_label(user_agent: str) -> str:
 
 def session_started(request, user) -> None:
     """Called at every sign-in (the session key has just been cycled)."""
-    from relocard.accounts.factors import has_factor
-
     now = time.time()
     session = request.session
     session[STARTED] = now
@@ -110,8 +110,6 @@ def session_ended(session_key: str | None) -> None:
 
 
 def idle_limit(user) -> int:
-    from relocard.common.access import needs_second_factor
-
     if needs_second_factor(user):
         return settings.RELOCARD_SESSION_IDLE_STAFF
     return settings.RELOCARD_SESSION_IDLE
@@ -162,8 +160,6 @@ def reauthenticated_recently(request) -> bool:
     session = request.session
     if now - session.get(PASSWORD_AT, 0) > window:
         return False
-    from relocard.common.access import needs_second_factor
-
     if needs_second_factor(request.user) or session.get(FACTOR_PENDING):
         return now - session.get(FACTOR_AT, 0) <= window
     return True

@@ -17,21 +17,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from relocard.accounts import factors, services, sessions, throttle
-from relocard.accounts.decorators import reauth_required
+from relocard.accounts import selectors as account_selectors
+from relocard.accounts.backends import account_locked
+from relocard.accounts.decorators import reauth_form_check, reauth_required
 from relocard.accounts.emails import send_password_reset, signup_email_from_token
 from relocard.accounts.forms import (
     FactorResetForm,
     NewPasswordForm,
+    ReauthForm,
     SecondFactorForm,
     SigninForm,
     SignupForm,
     TotpSetupForm,
 )
-from relocard.accounts.middleware import verified
-from relocard.accounts.models import User
+from relocard.accounts.middleware import second_factor_pending, verified
 from relocard.accounts.security import auth_event
 from relocard.common import access
 from relocard.common.errors import RelocardError
@@ -84,7 +85,7 @@ def signup_confirm(request, token: str):
     email = signup_email_from_token(token)
     if email is None:
         return render(request, "accounts/signup_link_invalid.html", status=400)
-    if User.objects.filter(email__iexact=email).exists():
+    if account_selectors.account_exists(email):
         messages.info(request, _("Your account already exists. Sign in."))
         return redirect("accounts:login")
     form = NewPasswordForm(request.POST if request.method == "POST" else None)
@@ -132,7 +133,6 @@ class SigninView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        from relocard.accounts.middleware import second_factor_pending
 
         if second_factor_pending(self.request):
             return HttpResponseRedirect(
@@ -218,7 +218,7 @@ def totp_setup(request):
     device = None
     device_id = request.session.get(SETUP_DEVICE)
     if device_id is not None:
-        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+        device = account_selectors.unconfirmed_app(user, device_id)
     if device is None:
         device = factors.totp_start(user=user)
         request.session[SETUP_DEVICE] = device.pk
@@ -322,9 +322,6 @@ def factor_remove(request):
 @require_http_methods(["GET", "POST"])
 def reauth(request):
     """Confirm it is you: password and second factor, then back to where you were."""
-    from relocard.accounts.decorators import reauth_form_check
-    from relocard.accounts.forms import ReauthForm
-
     next_url = _safe_next(request, reverse("accounts:security"))
     form = ReauthForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and reauth_form_check(request, form):
@@ -363,8 +360,6 @@ def password_change(request):
             messages.success(request, _("Your password is changed. Other sessions are signed out."))
             return redirect("accounts:security")
         elif "old_password" in form.errors and throttle.signin_failed(request, request.user.email):
-            from relocard.accounts.backends import account_locked
-
             account_locked(request, request.user.email)
     return render(
         request,

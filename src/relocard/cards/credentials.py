@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from relocard.cards.models import Card, CardCredential, CardStatus, CredentialFormat
+from relocard.cards.models import Card, CardCredential, CardStatus, CredentialFormat, StatusSlot
 from relocard.core.credentials import (
     INVALID,
     SUSPENDED,
@@ -33,11 +36,30 @@ from relocard.core.credentials import (
     status_list_from_jwt,
     verify,
 )
+from relocard.reference.models import MemberState
 
 #: Seconds a verifier may cache a status list (published as ``ttl`` and in Cache-Control).
 STATUS_LIST_TTL = 300
 STATUS_LIST_ID = "1"
 TRUST_LIST_CACHE_SECONDS = 3600
+
+#: Entries per member-state status list. Indexes are drawn at random (not in issuing order),
+#: as the Token Status List draft recommends, so that a card's index tells nothing about when
+#: it was issued or which cards were issued together.
+STATUS_LIST_SIZE = getattr(settings, "RELOCARD_STATUS_LIST_SIZE", 1 << 20)
+
+
+def allocate_status_slot(member_state_code: str) -> int:
+    """Reserve a random free index in the member state's status list (inside a transaction)."""
+    for _attempt in range(50):
+        index = secrets.randbelow(STATUS_LIST_SIZE)
+        try:
+            with transaction.atomic():
+                StatusSlot.objects.create(member_state_id=member_state_code, index=index)
+        except IntegrityError:
+            continue  # taken: draw again
+        return index
+    raise RuntimeError("no free status-list slot found; enlarge RELOCARD_STATUS_LIST_SIZE")
 
 
 @functools.cache
@@ -107,11 +129,9 @@ def interim_issue(card: Card, *, valid_until) -> CardCredential:
     It states the same facts as the card, with kind ``interim`` and its own validity (until
     the renewal's decision is due); it is withdrawn at the decision.
     """
-    from relocard.cards.services import allocate_status_slot
-
     signer = keystore().ensure_member_state(card.member_state_id)
     index = allocate_status_slot(card.member_state_id)
-    today = timezone.localdate()
+    today = card.member_state.today()
     claims = CardClaims(
         card_number=card.number,
         family_name=card.applicant.surname_latin,
@@ -161,7 +181,7 @@ def interim_pdf(credential: CardCredential) -> bytes:
         given_name=card.applicant.given_names_latin,
         date_of_birth=card.applicant.date_of_birth.isoformat(),
         member_state=card.member_state_id,
-        valid_from=timezone.localdate(credential.issued_at),
+        valid_from=card.member_state.local_date(credential.issued_at),
         valid_until=credential.valid_until,
         kind="interim",
         issuing_authority=card.member_state.name_en,
@@ -237,8 +257,6 @@ def status_list_jwt(member_state: str, *, versions: dict[str, str] | None = None
 
 
 def _build_status_list(member_state: str) -> str:
-    from relocard.cards.services import STATUS_LIST_SIZE
-
     status_list = StatusList(STATUS_LIST_SIZE, bits=2)
     rows = Card.objects.filter(
         member_state_id=member_state, status__in=[CardStatus.REVOKED, CardStatus.SUSPENDED]
@@ -286,14 +304,10 @@ def trust_list_jws() -> str:
 
 def trust_anchor_pem() -> bytes:
     """The programme's certificate: verifiers pin it to check the trust list offline."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return keystore().ensure_programme().certificate.public_bytes(Encoding.PEM)
 
 
 def _enabled_member_states() -> list[str]:
-    from relocard.reference.models import MemberState
-
     return list(MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True))
 
 

@@ -2,48 +2,31 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
-from relocard.cards.credentials import credentials_issue
+from relocard.cards.credentials import (
+    allocate_status_slot,
+    credentials_issue,
+)
 from relocard.cards.models import (
     Card,
     CardAction,
     CardStatus,
     CardStatusChange,
-    StatusSlot,
     ValidityLimit,
 )
+from relocard.cases.models import EvidenceKind, EvidenceStatus
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify
 from relocard.core import rules
 from relocard.core.calendar import card_validity_end, validity_limit
 from relocard.core.identifiers import new_card_number
-
-#: Entries per member-state status list. Indexes are drawn at random (not in issuing order),
-#: as the Token Status List draft recommends, so that a card's index tells nothing about when
-#: it was issued or which cards were issued together.
-STATUS_LIST_SIZE = getattr(settings, "RELOCARD_STATUS_LIST_SIZE", 1 << 20)
-
-
-def allocate_status_slot(member_state_code: str) -> int:
-    """Reserve a random free index in the member state's status list (inside a transaction)."""
-    for _attempt in range(50):
-        index = secrets.randbelow(STATUS_LIST_SIZE)
-        try:
-            with transaction.atomic():
-                StatusSlot.objects.create(member_state_id=member_state_code, index=index)
-        except IntegrityError:
-            continue  # taken: draw again
-        return index
-    raise RuntimeError("no free status-list slot found; enlarge RELOCARD_STATUS_LIST_SIZE")
 
 
 def card_validity(member_state_code: str, valid_from: date) -> date:
@@ -56,7 +39,6 @@ def card_validity(member_state_code: str, valid_from: date) -> date:
 def passport_expiry(application) -> date | None:
     """The verified passport's expiry: the earlier of the identity's expiry date and that of
     the passport evidence verified for the case's card year."""
-    from relocard.cases.models import EvidenceKind, EvidenceStatus
 
     dates = [application.applicant.passport_expiry]
     dates += application.evidence.filter(

@@ -15,11 +15,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from relocard.cards import credentials as creds
 from relocard.cards import services as card_services
-from relocard.cards.models import CardAction, CardCredential, CardStatusChange, CredentialFormat
+from relocard.cards.compliance import explain
+from relocard.cards.models import (
+    CardAction,
+    CardCredential,
+    CardStatusChange,
+    ComplianceRun,
+    ComplianceStatus,
+    CredentialFormat,
+)
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.common.forms import Form
 from relocard.core.credentials import CredentialError, render_qr_png
+from relocard.reference.models import MemberState
 
 
 class HolderKeyForm(Form):
@@ -205,7 +214,6 @@ def card_action_decide(request, reference, card_id, change_id, decision):
 def status_list(request, member_state, list_id):
     if list_id != creds.STATUS_LIST_ID or not member_state.isalpha() or len(member_state) != 2:
         raise Http404("No such status list.")
-    from relocard.reference.models import MemberState
 
     if not MemberState.objects.filter(code=member_state.upper(), programme_enabled=True).exists():
         raise Http404("No such status list.")
@@ -262,9 +270,6 @@ AT_RISK_PAGE_SIZE = 50
 def cards_at_risk(request):
     """Active cards of the member state that are at risk or failing, with the reasons why."""
     from django.core.paginator import Paginator
-
-    from relocard.cards.compliance import explain
-    from relocard.cards.models import ComplianceRun, ComplianceStatus
 
     if not access.can_see_cards_at_risk(request.user):
         raise Http404(access.NOT_FOUND)

@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relocard.accounts.models import Role
 from relocard.audit.services import audit_record
 from relocard.cards.models import CardAction, CardStatus, CardStatusChange
 from relocard.cases.models import (
@@ -25,14 +24,17 @@ from relocard.cases.models import (
     DecisionOutcome,
     DecisionStatus,
 )
-from relocard.cases.services import _lock, _move, local_today
+from relocard.cases.steps import case_lock as _lock
+from relocard.cases.steps import case_move as _move
+from relocard.cases.steps import local_today
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify
+from relocard.core.workflow import decision_due
 
 
 def revocation_appeal_deadline(change: CardStatusChange):
-    return timezone.localdate(change.confirmed_at) + timedelta(
+    return change.card.member_state.local_date(change.confirmed_at) + timedelta(
         days=change.card.member_state.appeal_days
     )
 
@@ -112,16 +114,6 @@ def appeal_lodge(
     return appeal
 
 
-def _may_decide(actor, appeal: Appeal) -> bool:
-    """A supervisor of the member state who took no part in the contested decision."""
-    application = appeal.application
-    if not access.can_review(actor, application) or actor.role != Role.SUPERVISOR:
-        return False
-    if appeal.decision is not None:
-        return actor.pk not in (appeal.decision.proposed_by_id, appeal.decision.confirmed_by_id)
-    return actor.pk not in (appeal.card_change.proposed_by_id, appeal.card_change.confirmed_by_id)
-
-
 def appeal_decide(*, actor, appeal: Appeal, upheld: bool, reason: str) -> Appeal:
     reason = reason.strip()
     if not reason:
@@ -134,7 +126,7 @@ def appeal_decide(*, actor, appeal: Appeal, upheld: bool, reason: str) -> Appeal
         )
         if appeal.status != AppealStatus.LODGED:
             raise InvalidState(_("This appeal is already decided."))
-        if not _may_decide(actor, appeal):
+        if not access.can_decide_appeal(actor, appeal):
             raise NotAllowed(
                 _(
                     "A supervisor of this member state who took no part in the contested decision decides the appeal."
@@ -147,7 +139,6 @@ def appeal_decide(*, actor, appeal: Appeal, upheld: bool, reason: str) -> Appeal
         if upheld and appeal.decision is not None:
             Decision.objects.filter(pk=appeal.decision_id).update(status=DecisionStatus.OVERTURNED)
             app.decided_at = None
-            from relocard.core.workflow import decision_due
 
             app.decision_due = decision_due(
                 local_today(app.member_state), app.member_state.decision_days

@@ -41,7 +41,9 @@ from django.utils.translation import gettext as _
 
 from relocard.accounts.models import User
 from relocard.audit.services import audit_record
+from relocard.cards.services import passport_expiry
 from relocard.cases.duplicates import is_held
+from relocard.cases.issuing import identity_snapshot, issue_on_approval
 from relocard.cases.models import (
     Application,
     Decision,
@@ -50,6 +52,11 @@ from relocard.cases.models import (
     EvidenceKind,
     EvidenceStatus,
 )
+from relocard.cases.selectors import case_precheck
+from relocard.cases.steps import case_lock as _lock
+from relocard.cases.steps import case_move as _move
+from relocard.cases.steps import local_today
+from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
 from relocard.core.rules import Evaluation, Result
@@ -97,8 +104,6 @@ def approval_blockers(
 ) -> list[ApprovalBlocker]:
     """Every reason the case cannot be approved now (empty: one caseworker may approve)."""
     if evaluation is None:
-        from relocard.cases.selectors import case_precheck
-
         evaluation = case_precheck(application=application)
     return [blocker for check in _CHECKS for blocker in check(application, evaluation)]
 
@@ -135,9 +140,6 @@ def passport_not_verified(application: Application, evaluation: Evaluation):
 
 @register_approval_blocker
 def passport_expired(application: Application, evaluation: Evaluation):
-    from relocard.cards.services import passport_expiry
-    from relocard.cases.services import local_today
-
     expiry = passport_expiry(application)
     if expiry is not None and expiry <= local_today(application.member_state):
         yield ApprovalBlocker(
@@ -182,8 +184,6 @@ def _describe(blockers: Iterable[ApprovalBlocker]) -> str:
 
 def require_approvable(application: Application) -> Evaluation:
     """The pre-check of a locked case that one caseworker may approve; else InvalidState."""
-    from relocard.cases.selectors import case_precheck
-
     evaluation = case_precheck(application=application)
     blockers = approval_blockers(application, evaluation)
     if blockers:
@@ -216,14 +216,10 @@ def approval_propose(
 ) -> Decision:
     """A caseworker proposes to approve against the pre-check: a reason for every criterion
     not met on verified evidence; every other blocker must be gone. A supervisor confirms."""
-    from relocard.cases.services import _lock, _move, _require_reviewer
-
     _require_reviewer(actor, application)
     exceptions = {k: v.strip() for k, v in exceptions.items() if v and v.strip()}
     with transaction.atomic():
         app = _lock(application, version)
-        from relocard.cases.selectors import case_precheck
-
         evaluation = case_precheck(application=app)
         blockers = approval_blockers(app, evaluation)
         hard = [b for b in blockers if not b.waivable]
@@ -292,9 +288,6 @@ def _pending(app: Application) -> Decision:
 def approval_confirm(*, actor: User, application: Application, version: int) -> Decision:
     """A supervisor, who did not propose it, confirms the approval with its exceptions; the
     card is issued. The gate is checked again: anything new that blocks fails it."""
-    from relocard.cases.selectors import case_precheck
-    from relocard.cases.services import _lock, _move, identity_snapshot, issue_on_approval
-
     with transaction.atomic():
         app = _lock(application, version)
         decision = _pending(app)
@@ -345,8 +338,6 @@ def approval_return(
     *, actor: User, application: Application, reason: str, version: int
 ) -> Decision:
     """The supervisor sends a proposed approval back to review, saying why."""
-    from relocard.cases.services import _lock, _move
-
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Say why the approval goes back to review."), field="reason")

@@ -33,7 +33,9 @@ from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Applicant
 from relocard.audit.services import audit_record
+from relocard.cards.models import Card, CardStatus
 from relocard.cases.models import (
+    Application,
     CaseState,
     DecisionOutcome,
     DecisionStatus,
@@ -105,8 +107,6 @@ def duplicate_scan(application) -> list[DuplicateHit]:
     Call inside the transaction of the submission, with the case locked. Returns the hits
     recorded on this case.
     """
-    from relocard.cards.models import Card, CardStatus
-    from relocard.cases.models import Application
 
     if application.stage != Stage.ISSUANCE:
         return []

@@ -30,16 +30,20 @@ from django.utils.translation import gettext as _
 from relocard.accounts.models import Applicant, User
 from relocard.accounts.services import IDENTITY_FIELDS
 from relocard.audit.services import audit_record
+from relocard.cards.models import CardStatus
+from relocard.cards.services import card_issue, card_validity
 from relocard.cases.models import (
     Application,
     IdentityChangeKind,
     IdentityChangeRequest,
     IdentityChangeStatus,
 )
+from relocard.cases.steps import local_today
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.files import check_evidence_file
 from relocard.common.notifications import notify
+from relocard.core.calendar import validity_limit
 
 _DATES = {"date_of_birth", "passport_expiry"}
 
@@ -149,11 +153,6 @@ def identity_change_decide(
 ) -> IdentityChangeRequest:
     """A caseworker of the case's member state approves (identity changes, cards re-issued,
     old ones revoked) or refuses (with a reason the holder reads) a change request."""
-    from relocard.cards.models import CardStatus
-    from relocard.cards.services import card_issue, card_validity
-    from relocard.cases.services import local_today
-    from relocard.core.calendar import validity_limit
-
     note = note.strip()
     if not approve and not note:
         raise InvalidInput(_("Say why the change is refused: the holder reads it."), field="note")

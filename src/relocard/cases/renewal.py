@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
+from relocard.cards.credentials import interim_issue, interim_withdraw
 from relocard.cards.models import Card, CardStatus
 from relocard.cases.models import (
     AcceptedException,
@@ -29,7 +30,11 @@ from relocard.cases.models import (
     ExceptionKind,
     Stage,
 )
-from relocard.cases.services import _lock, _move, _require_reviewer, case_facts_refresh, local_today
+from relocard.cases.selectors import renewal_card
+from relocard.cases.steps import case_facts_refresh, local_today
+from relocard.cases.steps import case_lock as _lock
+from relocard.cases.steps import case_move as _move
+from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.core import rules
@@ -40,15 +45,6 @@ def card_in_force(application: Application) -> Card | None:
     return (
         application.cards.filter(status__in=[CardStatus.ACTIVE, CardStatus.SUSPENDED])
         .order_by("-valid_from", "-id")
-        .first()
-    )
-
-
-def renewal_card(application: Application) -> Card | None:
-    """The card a renewal cycle renews: the newest card of an earlier cycle."""
-    return (
-        application.cards.filter(cycle__lt=application.cycle)
-        .order_by("-cycle", "-valid_from")
         .first()
     )
 
@@ -178,8 +174,6 @@ def renewal_withdraw(app: Application, *, actor, reason: str = "") -> Applicatio
     run reads the card's year again). Documents uploaded for the renewal stay with its year, so
     a renewal started again in the window finds them.
     """
-    from relocard.cases.services import _move
-
     card = card_kept_on_withdrawal(app)
     if card is None:
         raise InvalidState(_("There is no renewal to withdraw on this case."))
@@ -240,8 +234,6 @@ def expired_evidence(application: Application) -> list[EvidenceItem]:
 
 def interim_after_submission(application: Application) -> None:
     """Issue the interim certificate when a renewal is filed before the card expires."""
-    from relocard.cards.credentials import interim_issue
-
     if application.stage != Stage.RENEWAL:
         return
     card = renewal_card(application)
@@ -260,8 +252,6 @@ def interim_after_submission(application: Application) -> None:
 
 
 def interim_after_decision(application: Application) -> None:
-    from relocard.cards.credentials import interim_withdraw
-
     card = renewal_card(application)
     if card is not None and interim_withdraw(card):
         audit_record(
@@ -309,19 +299,3 @@ def exception_accept(
             data={"case": app.reference, "days": days, "kind": kind},
         )
     return exception
-
-
-def rules_exceptions(application: Application) -> list[rules.AcceptedException]:
-    """The cycle's accepted exceptions in the rules engine's terms (named in explanations)."""
-    return [
-        rules.AcceptedException(
-            kind=e.kind,
-            days=e.days,
-            accepted_by=e.accepted_by.email,
-            reason=e.reason,
-            accepted_on=e.accepted_at.date(),
-        )
-        for e in application.exceptions.filter(cycle=application.cycle).select_related(
-            "accepted_by"
-        )
-    ]

@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from relocard.cards.models import Card
 from relocard.cases.models import (
     PENDING_STATES,
     Application,
@@ -26,6 +27,7 @@ from relocard.core import rules
 from relocard.core.evidence import CRITERION_KINDS, VerifiedEvidence, facts_from_evidence
 from relocard.core.rules import Evaluation
 from relocard.core.workflow import percentile
+from relocard.presence.selectors import presence_for_card, residence_facts
 
 #: The queue flags cases whose deadline is this close (days) or past.
 DEADLINE_WARNING_DAYS = 14
@@ -160,17 +162,12 @@ def case_precheck(*, application: Application, on: date | None = None) -> Evalua
     presence over the card year (worst case, planned trips included) and the exceptions a
     caseworker accepted feed the residence criterion.
     """
-    from relocard.cases.renewal import renewal_card, rules_exceptions
-    from relocard.cases.services import local_today
-
-    day = on or local_today(application.member_state)
+    day = on or application.member_state.today()
     facts = verified_facts(application, on=day)
     exceptions = []
     if application.stage == Stage.RENEWAL:
         card = renewal_card(application)
         if card is not None:
-            from relocard.presence.selectors import presence_for_card, residence_facts
-
             facts.update(residence_facts(presence_for_card(card, as_of=day)))
         exceptions = rules_exceptions(application)
     return rules.evaluate(
@@ -229,10 +226,36 @@ def document_checklist(
 
 def criteria_labels(application: Application) -> list[tuple[str, str]]:
     """The criteria of the case's stage with titles in the current language (refusal form)."""
-    from relocard.cases.services import local_today
-
     lang = 1 if (get_language() or "en").startswith("ru") else 0
     criteria = rules.criteria_for(
-        application.member_state_id, application.stage, on=local_today(application.member_state)
+        application.member_state_id, application.stage, on=application.member_state.today()
     )
     return [(c.id, c.title[lang]) for c in criteria]
+
+
+# --- renewal reads (used by the renewal services and the pre-check) -------------------------
+
+
+def renewal_card(application: Application) -> Card | None:
+    """The card a renewal cycle renews: the newest card of an earlier cycle."""
+    return (
+        application.cards.filter(cycle__lt=application.cycle)
+        .order_by("-cycle", "-valid_from")
+        .first()
+    )
+
+
+def rules_exceptions(application: Application) -> list[rules.AcceptedException]:
+    """The cycle's accepted exceptions in the rules engine's terms (named in explanations)."""
+    return [
+        rules.AcceptedException(
+            kind=e.kind,
+            days=e.days,
+            accepted_by=e.accepted_by.email,
+            reason=e.reason,
+            accepted_on=e.accepted_at.date(),
+        )
+        for e in application.exceptions.filter(cycle=application.cycle).select_related(
+            "accepted_by"
+        )
+    ]

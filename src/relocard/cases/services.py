@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -19,10 +18,13 @@ from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Applicant, User
 from relocard.audit.services import audit_record
+from relocard.cases import renewal
+from relocard.cases.approval import require_approvable
+from relocard.cases.duplicates import duplicate_scan
 from relocard.cases.facts import EXPIRING_KINDS, FACT_FORMS, clean_facts
+from relocard.cases.issuing import identity_snapshot, issue_on_approval
 from relocard.cases.models import (
     Application,
-    CaseFacts,
     CaseState,
     CaseTransition,
     Channel,
@@ -35,81 +37,23 @@ from relocard.cases.models import (
     EvidenceStatus,
     Stage,
 )
+from relocard.cases.renewal import interim_after_decision, interim_after_submission
+from relocard.cases.selectors import case_precheck
+from relocard.cases.steps import case_facts_refresh, local_today
+from relocard.cases.steps import case_lock as _lock
+from relocard.cases.steps import case_move as _move
+from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
 from relocard.common.files import check_evidence_file
 from relocard.common.notifications import notify
 from relocard.core import workflow
 from relocard.core.identifiers import new_case_reference
+from relocard.presence.models import Trip, TripSource
 from relocard.reference.models import MemberState
 
 #: States in which the applicant may add evidence.
 EVIDENCE_OPEN_STATES = (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED)
-
-
-def local_today(member_state: MemberState) -> date:
-    """Today's date in the member state's time zone: deadlines are local calendar dates."""
-    return timezone.localdate(timezone.now(), ZoneInfo(member_state.timezone))
-
-
-def _lock(application: Application, version: int | None = None) -> Application:
-    """Re-read the case with its row locked; refuse if the form was loaded before a change."""
-    locked = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("member_state", "applicant", "applicant__user")
-        .get(pk=application.pk)
-    )
-    if version is not None and locked.version != version:
-        raise StaleObject(
-            _(
-                "This case was changed by someone else since you opened it. "
-                "Nothing was saved: read its current state below and act again if still needed."
-            )
-        )
-    return locked
-
-
-def _move(application: Application, action: str, *, actor: User | None, reason: str = "") -> None:
-    """Apply one workflow move to a locked case: state, version, history row and audit event."""
-    old = application.state
-    try:
-        new = workflow.next_state(old, action)
-    except workflow.TransitionError as exc:
-        raise InvalidState(
-            _("This is not possible while the case is “%(state)s”.")
-            % {"state": CaseState(old).label}
-        ) from exc
-    application.state = new
-    application.version += 1
-    application.save(update_fields=["state", "version", *_touched(application, action)])
-    CaseTransition.objects.create(
-        application=application,
-        cycle=application.cycle,
-        from_state=old,
-        to_state=new,
-        actor=actor,
-        at=timezone.now(),
-        reason=reason,
-    )
-    audit_record(
-        actor=actor,
-        action=f"case.{action}",
-        obj=application,
-        member_state=application.member_state_id,
-        data={"from": old, "to": new, "cycle": application.cycle},
-    )
-
-
-def _touched(application: Application, action: str) -> list[str]:
-    return {
-        "submit": ["submitted_at", "decision_due", "last_submission_token"],
-        "request_correction": ["clock_paused_at"],
-        "resubmit": ["clock_paused_at", "decision_due", "last_submission_token"],
-        "approve": ["decided_at"],
-        "confirm_refusal": ["decided_at"],
-        "withdraw": ["clock_paused_at"],
-        "withdraw_renewal": ["clock_paused_at"],
-    }.get(action, [])
 
 
 # --- applicant side ------------------------------------------------------------------------
@@ -341,12 +285,8 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
         app.last_submission_token = token
         _move(app, "submit", actor=actor)
         if app.stage == Stage.ISSUANCE:
-            from relocard.cases.duplicates import duplicate_scan
-
             duplicate_scan(app)
         if app.stage == Stage.RENEWAL:
-            from relocard.cases.renewal import interim_after_submission
-
             interim_after_submission(app)
     return app
 
@@ -374,7 +314,7 @@ def application_resubmit(
                 )
         now = timezone.now()
         if app.decision_due and app.clock_paused_at:
-            paused_on = timezone.localdate(app.clock_paused_at, ZoneInfo(app.member_state.timezone))
+            paused_on = app.member_state.local_date(app.clock_paused_at)
             app.decision_due = workflow.extend_for_pause(
                 app.decision_due, paused_on, local_today(app.member_state)
             )
@@ -401,8 +341,6 @@ def correction_missing_kinds(application: Application, request: CorrectionReques
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     """Withdraw the application; a renewal withdrawn while its card is in force withdraws the
     renewal only (see :func:`relocard.cases.renewal.renewal_withdraw`)."""
-    from relocard.cases import renewal
-
     if not access.can_act_for_applicant(actor, application):
         raise NotAllowed(_("You cannot withdraw this application."))
     with transaction.atomic():
@@ -415,57 +353,7 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
     return app
 
 
-# --- facts kept flat for bulk runs ------------------------------------------------------------
-
-
-def case_facts_refresh(*, application: Application, cycle: int) -> CaseFacts:
-    """Recompute the flat facts row of a case's cycle from its verified evidence.
-
-    Expired evidence is included here (the row carries the earliest expiry, so that the nightly
-    run can tell the holder to renew it); the live pre-check leaves expired evidence out.
-    """
-    from relocard.core.evidence import VerifiedEvidence, facts_from_evidence
-
-    items = list(
-        application.evidence.filter(status=EvidenceStatus.VERIFIED, cycle=cycle).order_by(
-            "uploaded_at", "id"
-        )
-    )
-    facts = facts_from_evidence(
-        (
-            VerifiedEvidence(kind=i.kind, facts=i.verified_facts, order=n)
-            for n, i in enumerate(items)
-        ),
-        on=date.min,
-    )
-    languages = facts.get("languages")
-    housing = facts.get("housing", {})
-    expiries = [i.expires_on for i in items if i.expires_on is not None]
-    row, _created = CaseFacts.objects.update_or_create(
-        application=application,
-        cycle=cycle,
-        defaults={
-            "nationality": facts.get("nationality", ""),
-            "isced_level": facts.get("education", {}).get("isced_level"),
-            "languages": ""
-            if languages is None
-            else ";".join(f"{x['language']}:{x['cefr']}" for x in languages),
-            "employment": facts.get("employment", ""),
-            "housing_tenure": housing.get("tenure", ""),
-            "housing_country": housing.get("country", ""),
-            "liquid_assets_eur": facts.get("liquid_assets_eur"),
-            "expires_on": min(expiries) if expiries else None,
-        },
-    )
-    return row
-
-
 # --- caseworker side -----------------------------------------------------------------------
-
-
-def _require_reviewer(actor: User, application: Application) -> None:
-    if not access.can_review(actor, application):
-        raise NotAllowed(_("Only a caseworker or supervisor of this member state can do this."))
 
 
 def application_start_review(*, actor: User, application: Application, version: int) -> Application:
@@ -511,8 +399,6 @@ def evidence_review(
         )
         case_facts_refresh(application=app, cycle=item.cycle)
         if item.kind == EvidenceKind.TRAVEL:
-            from relocard.presence.models import Trip, TripSource
-
             verified = status == EvidenceStatus.VERIFIED
             source = TripSource.EVIDENCE if verified else TripSource.DECLARED
             Trip.objects.filter(evidence=item).update(source=source)
@@ -556,16 +442,7 @@ def correction_request(
     return request
 
 
-def identity_snapshot(application: Application) -> dict:
-    """The verified identity a decision rests on, kept with it (dates as ISO strings)."""
-    from relocard.cases.identity_changes import identity_of
-
-    return identity_of(application.applicant)
-
-
 def _evaluation_snapshot(application: Application) -> dict:
-    from relocard.cases.selectors import case_precheck
-
     precheck = case_precheck(application=application)
     return precheck.to_dict() if precheck is not None else {}
 
@@ -576,8 +453,6 @@ def application_approve(
     """Approve the case and issue the card. One caseworker's approval suffices when nothing
     blocks it (:mod:`relocard.cases.approval`: every criterion met on verified evidence);
     otherwise the approval needs an exception and a supervisor (``approval_propose``)."""
-    from relocard.cases.approval import require_approvable
-
     _require_reviewer(actor, application)
     with transaction.atomic():
         app = _lock(application, version)
@@ -608,24 +483,6 @@ def application_approve(
         )
         issue_on_approval(actor=actor, application=app, decision=decision)
     return decision
-
-
-def issue_on_approval(*, actor: User, application: Application, decision: Decision) -> None:
-    """Issue the card of an approved case (inside the approving transaction)."""
-    from relocard.cards.services import card_issue
-
-    app = application
-    valid_from = local_today(app.member_state)
-    if app.stage == Stage.RENEWAL:
-        from relocard.cases.renewal import interim_after_decision, renewal_card
-
-        previous = renewal_card(app)
-        if previous is not None:
-            # The new year starts the day after the old card ends (no gap, no overlap).
-            valid_from = max(valid_from, previous.valid_until + timedelta(days=1))
-        interim_after_decision(app)
-    card_issue(actor=actor, application=app, valid_from=valid_from)
-    notify(app.applicant.user, "approved", app.reference)
 
 
 def refusal_propose(
@@ -703,8 +560,6 @@ def refusal_confirm(*, actor: User, application: Application, version: int) -> D
         app.decided_at = now
         _move(app, "confirm_refusal", actor=actor)
         if app.stage == Stage.RENEWAL:
-            from relocard.cases.renewal import interim_after_decision
-
             interim_after_decision(app)
         audit_record(
             actor=actor,

@@ -22,7 +22,8 @@ from relocard.cases.models import (
     TransferStatus,
 )
 from relocard.cases.renewal import card_in_force
-from relocard.cases.services import _lock, local_today
+from relocard.cases.steps import case_lock as _lock
+from relocard.cases.steps import local_today
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify
@@ -70,11 +71,7 @@ def transfer_request(*, actor, application: Application, to_state_code: str) -> 
 
 
 def _require_target_staff(actor, transfer: TransferRequest) -> None:
-    if not (
-        access.is_staff_member(actor)
-        and actor.role in ("caseworker", "supervisor")
-        and actor.member_state_id == transfer.to_state_id
-    ):
+    if not access.can_decide_transfer(actor, transfer):
         raise NotAllowed(_("Caseworkers of the receiving member state decide a transfer."))
 
 

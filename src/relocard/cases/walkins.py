@@ -34,8 +34,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Applicant, Role, User
+from relocard.accounts.services import PROFILE_FIELDS, account_create
 from relocard.audit.services import audit_record
+from relocard.cards.models import Card
 from relocard.cases.models import CLOSED_STATES, Application, Channel, WalkInInvitation
+from relocard.cases.services import _lock, application_start
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.person_index import index_applicant
@@ -75,7 +78,6 @@ def invitation_from_token(token: str) -> WalkInInvitation | None:
 
 
 def _applicant_from_profile(profile: dict) -> Applicant:
-    from relocard.accounts.services import PROFILE_FIELDS
 
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
@@ -99,7 +101,6 @@ def _applicant_from_profile(profile: dict) -> Applicant:
 def embassy_case_open(*, actor: User, email: str, profile: dict) -> Application:
     """A consular officer opens a case for a walk-in applicant of their member state, and the
     applicant is invited by e-mail to link it from their own account (see the module)."""
-    from relocard.cases.services import application_start
 
     if not access.can_open_embassy_case(actor):
         raise NotAllowed(_("Only a consular officer can open a case at an embassy."))
@@ -175,8 +176,6 @@ def _same_person(a: Applicant, b: Applicant) -> bool:
 
 def walkin_link(*, actor: User, invitation: WalkInInvitation) -> Application:
     """Link an invited walk-in case to the signed-in applicant's account (see the module)."""
-    from relocard.cards.models import Card
-    from relocard.cases.services import _lock
 
     with transaction.atomic():
         app = _lock(invitation.application)
@@ -245,7 +244,6 @@ def walkin_account_create(
 
     Raises :class:`relocard.accounts.services.AccountExists` when the address has an account
     (its holder signs in instead: they hold the link, so telling them is no oracle)."""
-    from relocard.accounts.services import account_create
 
     with transaction.atomic():
         user = account_create(

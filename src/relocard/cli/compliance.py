@@ -13,6 +13,8 @@ import click
 
 from relocard.cli._common import fail
 from relocard.cli.platform import setup_django
+from relocard.core.residence import ResidenceError, parse_date
+from relocard.core.rules import RulesError
 
 
 @click.group(name="compliance")
@@ -36,9 +38,6 @@ def cli() -> None:
 )
 def run_command(on: str | None, schedule: bool) -> None:
     """Expire lapsed cards, send due renewal reminders and judge every active card now."""
-    from relocard.core.residence import ResidenceError, parse_date
-    from relocard.core.rules import RulesError
-
     day = None
     if on is not None:
         try:
@@ -46,6 +45,7 @@ def run_command(on: str | None, schedule: bool) -> None:
         except ResidenceError as exc:
             fail(str(exc))
     setup_django()
+    # Local import: the command sets Django up first; models load only after that.
     from relocard.cards.compliance import compliance_run, run_date
     from relocard.cards.tasks import SchedulingError, check_scheduling, schedule_nightly
 
@@ -56,6 +56,7 @@ def run_command(on: str | None, schedule: bool) -> None:
             fail(str(exc))
     day = day or run_date()
     started = time.perf_counter()
+    # Local import: the command sets Django up first; models load only after that.
     from relocard.common.errors import RelocardError
 
     try:
@@ -78,6 +79,7 @@ def run_command(on: str | None, schedule: bool) -> None:
     if at is None:
         click.echo("a nightly run is already scheduled")
     else:
+        # Local import: the command sets Django up first; models load only after that.
         from relocard.cards.compliance import PROGRAMME_TZ
 
         local = at.astimezone(PROGRAMME_TZ)

@@ -21,6 +21,26 @@ from typing import Any
 import click
 
 from relocard.cli._common import fail, print_json, read_json_file
+from relocard.core.credentials import (
+    INVALID,
+    SUSPENDED,
+    CardClaims,
+    CardFace,
+    ClaimsError,
+    CredentialError,
+    KeyStore,
+    StatusList,
+    StatusRef,
+    TrustList,
+    build_trust_list,
+    issue_card_vc,
+    issue_rc1,
+    kid_from_text,
+    kid_text,
+    render_card_pdf,
+    status_list_from_jwt,
+)
+from relocard.core.credentials import verify as verify_credential
 
 TRUST_ANCHOR_ENV = "RELOCARD_TRUST_ANCHOR"
 KEY_DIR_ENV = "RELOCARD_KEY_DIR"
@@ -61,8 +81,6 @@ def _parse_at(value: str | None) -> date | datetime | None:
 
 
 def _keystore(key_dir: str | None) -> Any:
-    from relocard.core.credentials import KeyStore
-
     directory = key_dir or os.environ.get(KEY_DIR_ENV)
     if not directory:
         fail(f"give --key-dir DIR (or set {KEY_DIR_ENV})")
@@ -120,13 +138,6 @@ def verify(
     PAYLOAD may be '-' to read standard input or '@FILE' to read a file. Exit code 0 for
     every verdict; 2 when an argument cannot be used.
     """
-    from relocard.core.credentials import (
-        CredentialError,
-        TrustList,
-        status_list_from_jwt,
-    )
-    from relocard.core.credentials import verify as verify_credential
-
     at = _parse_at(at_text)
     if payload == "-":
         text = sys.stdin.read()
@@ -183,8 +194,6 @@ def keys() -> None:
 )
 def keys_init(key_dir: str | None, member_states: tuple[str, ...]) -> None:
     """Create the programme key and, per member state, a CA and a first signer."""
-    from relocard.core.credentials import CredentialError
-
     store = _keystore(key_dir)
     try:
         store.ensure_programme()
@@ -199,8 +208,6 @@ def keys_init(key_dir: str | None, member_states: tuple[str, ...]) -> None:
 @click.option("--member-state", required=True, help="e.g. FR.")
 def keys_rotate(key_dir: str | None, member_state: str) -> None:
     """Make a new signer active; the old one keeps verifying until withdrawn."""
-    from relocard.core.credentials import CredentialError, kid_text
-
     try:
         kid = _keystore(key_dir).rotate(member_state.upper())
     except CredentialError as exc:
@@ -214,8 +221,6 @@ def keys_rotate(key_dir: str | None, member_state: str) -> None:
 @key_dir_option
 def keys_withdraw(kid: str, reason: str, key_dir: str | None) -> None:
     """Withdraw the signer KID at once (emergency); publish a new trust list after."""
-    from relocard.core.credentials import CredentialError, kid_from_text, kid_text
-
     try:
         new = _keystore(key_dir).withdraw(kid_from_text(kid), reason)
     except CredentialError as exc:
@@ -227,8 +232,6 @@ def keys_withdraw(kid: str, reason: str, key_dir: str | None) -> None:
 @key_dir_option
 def keys_list(key_dir: str | None) -> None:
     """List every signer with its state (no secrets)."""
-    from relocard.core.credentials import CredentialError
-
     try:
         signers = _keystore(key_dir).signers()
     except CredentialError as exc:
@@ -253,8 +256,6 @@ def trust_list(
 ) -> None:
     """Sign and print the trust list of every issuer in the key directory."""
     from cryptography.hazmat.primitives.serialization import Encoding
-
-    from relocard.core.credentials import CredentialError, build_trust_list
 
     store = _keystore(key_dir)
     try:
@@ -294,8 +295,6 @@ def status_list(
     valid_hours: int,
 ) -> None:
     """Sign a status list (the platform does this from its card table; this is for tests)."""
-    from relocard.core.credentials import INVALID, SUSPENDED, CredentialError, StatusList
-
     try:
         lst = StatusList(size, bits=2)
         for idx in revoked:
@@ -316,8 +315,6 @@ def status_list(
 
 
 def _card_from_json(data: Any) -> Any:
-    from relocard.core.credentials import CardClaims, ClaimsError, StatusRef
-
     if not isinstance(data, dict):
         fail("the claims file must hold a JSON object")
     try:
@@ -367,14 +364,6 @@ def issue(
     size: str,
 ) -> None:
     """Issue a credential for the card in CLAIMS.json (as the verifier prints claims)."""
-    from relocard.core.credentials import (
-        CardFace,
-        CredentialError,
-        issue_card_vc,
-        issue_rc1,
-        render_card_pdf,
-    )
-
     card = _card_from_json(read_json_file(claims_file))
     jwk = read_json_file(holder_jwk) if holder_jwk else None
     now = datetime.now(UTC)

@@ -25,6 +25,7 @@ def cli() -> None:
 def _storage():
     from django.core.files.storage import storages
 
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.common.storage import EncryptedFileSystemStorage
 
     storage = storages["evidence"]
@@ -37,6 +38,7 @@ def _storage():
 def status() -> None:
     """Files per key-encryption key ("clear": not yet encrypted) and the current key."""
     setup_django()
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.common.storage import evidence_keys
 
     storage = _storage()
@@ -56,7 +58,10 @@ def new_key() -> None:
     setup_django()
     from django.db import transaction
 
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.audit.services import audit_record
+
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.common.storage import evidence_keys
 
     with transaction.atomic():
@@ -71,7 +76,10 @@ def new_key() -> None:
 def encrypt() -> None:
     """Encrypt files still in clear and re-wrap every data key under the current key."""
     setup_django()
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.audit.services import audit_record
+
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.common.envelope import EnvelopeError
 
     storage = _storage()

@@ -84,6 +84,7 @@ def ocr_command(path: str) -> None:
     IMAGE is a JPEG or PNG file ("-" reads standard input). Prints the same JSON as
     "relocard identity mrz" plus "lines"; exit 2 when no zone can be read.
     """
+    # Local import: OCR and photo checks load Tesseract and OpenCV, only for the command that needs them.
     from relocard.core.identity import read_mrz
 
     data = _read_bytes(path, MAX_IMAGE_FILE_BYTES)
@@ -102,6 +103,7 @@ def photo_command(path: str) -> None:
     IMAGE is a JPEG or PNG file ("-" reads standard input). Prints the result as JSON with
     "acceptable" and the problems found; exit 2 when the file is not a usable image.
     """
+    # Local import: OCR and photo checks load Tesseract and OpenCV, only for the command that needs them.
     from relocard.core.identity import check_photo
 
     result = check_photo(_read_bytes(path, MAX_IMAGE_FILE_BYTES))

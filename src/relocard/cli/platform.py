@@ -24,6 +24,7 @@ def run_migrations(verbosity: int = 1) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    # Local import: the command sets Django up before it loads the apps.
     from relocard.common.filemodes import tighten
 
     call_command("migrate", interactive=False, verbosity=verbosity)
@@ -57,6 +58,7 @@ def serve(bind: str, workers: int | None, threads: int) -> None:
 def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
+    # Local import: the command sets Django up first; models load only after that.
     from relocard.wsgi import application
 
     workers = workers or (2 * (os.cpu_count() or 1) + 1)
@@ -116,6 +118,7 @@ def createadmin(email: str, password: str | None) -> None:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
+    # Local import: the command sets Django up first; models load only after that.
     from relocard.accounts.models import Role, User
     from relocard.accounts.services import staff_user_create
 
@@ -150,7 +153,8 @@ def worker(queue_name: str, interval: float, batch: bool) -> None:
     setup_django()
     from django.core.management import call_command
 
-    from relocard.common.schedule import ensure_recurring_tasks
+    # Local import: the command sets Django up first; models load only after that.
+    from relocard.cli.schedule import ensure_recurring_tasks
 
     ensure_recurring_tasks()
     args = ["--queue-name", queue_name, "--interval", str(interval)]
@@ -189,6 +193,7 @@ def audit() -> None:
 def audit_verify() -> None:
     """Recompute every event's and every block's hash; exit 1 naming the first problem."""
     setup_django()
+    # Local import: the command sets Django up first; models load only after that.
     from relocard.audit.selectors import audit_chain_verify
 
     report = audit_chain_verify()
@@ -211,6 +216,7 @@ def audit_seal_command() -> None:
     """Seal the events written since the last seal into the hash chain (the worker does this
     every two minutes)."""
     setup_django()
+    # Local import: the command sets Django up first; models load only after that.
     from relocard.audit.services import audit_seal
 
     click.echo(f"sealed {audit_seal()} events")
@@ -238,6 +244,7 @@ def demo(bind: str, applicants: int, no_serve: bool) -> None:
         "RELOCARD_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
     )
     setup_django()
+    # Local import: the command sets Django up first; models load only after that.
     from relocard import demo as seed
 
     run_migrations(verbosity=0)

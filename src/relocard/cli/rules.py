@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from relocard.cli._common import fail, print_json, read_json_file
+from relocard.core.rules import RulesError, default_library, evaluate, run_cases
 
 
 class _OneLineErrors(click.Command):
@@ -55,8 +56,6 @@ def _overrides(sets: Sequence[str]) -> dict[str, str]:
 
 
 def _countries() -> str:
-    from relocard.core.rules import default_library
-
     return ", ".join(default_library().countries())
 
 
@@ -108,8 +107,6 @@ def explain(
     7}, "languages": [{"language": "fr", "cefr": "B2"}], "liquid_assets_eur": 45000}; a
     missing key makes the criteria that need it unknown. Exits 0 whatever the outcome.
     """
-    from relocard.core.rules import RulesError, evaluate
-
     country = _required(country, "--country", _countries())
     stage = _required(stage, "--stage", "issuance or renewal")
     day = _on(on)
@@ -155,7 +152,7 @@ def simulate(
     fr:B2;en:C1), employment, housing_tenure, housing_country, liquid_assets_eur,
     present_days, period_days, optionally force_majeure_absence_days, and an id column.
     """
-    from relocard.core.rules import RulesError
+    # Local import: numpy and Polars (half a second to import) load only for the bulk commands.
     from relocard.core.rules.bulk import check_columns, read_population
     from relocard.core.rules.bulk import simulate as run
 
@@ -230,8 +227,6 @@ def test_command(verbose: bool, paths: tuple[str, ...]) -> None:
     Each case runs through the single-case path and the bulk path; both must give the
     expected outcome and criterion results. Exits 1 if any case fails.
     """
-    from relocard.core.rules import RulesError, default_library, run_cases
-
     try:
         default_library().validate()
         results = run_cases(paths or None)

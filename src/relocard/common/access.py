@@ -17,16 +17,47 @@ supervisor        everything a caseworker may do, and confirms or returns refusa
                   approvals with an exception (not their own proposals)
 auditor           reads cases and the audit log of their member state; changes nothing
 programme admin   reads every member state, runs the admin site; takes no case decisions
+verifier          a member of a verifier organisation (a bank, a landlord, an employer):
+                  checks cards once a programme admin approved the organisation, and sees
+                  the organisation's checks only
 ================  ===========================================================================
+
+Holders (applicants with a card) make, see and revoke their own share codes and see every
+check made with them or of their cards.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from relocard.accounts.models import Role
-from relocard.cases.models import Application, Channel, Decision, EvidenceItem
+from relocard.accounts.models import Applicant, Role
+from relocard.cards.models import (
+    Card,
+    CardCompliance,
+    CardStatus,
+    ComplianceStatus,
+)
+from relocard.cases.models import (
+    Appeal,
+    Application,
+    Channel,
+    Decision,
+    DuplicateHit,
+    EvidenceItem,
+    IdentityChangeRequest,
+    TransferRequest,
+)
+from relocard.common.errors import NotAllowed
+from relocard.presence.models import Trip
+from relocard.verification.models import (
+    ApiKey,
+    CardCheck,
+    ShareCode,
+    VerifierMembership,
+    VerifierOrganisation,
+)
 
 NOT_FOUND = "No such page, or you may not see it."
 
@@ -128,7 +159,6 @@ def duplicate_hits(user) -> QuerySet:
     """The possible duplicates recorded on the cases of the user's member state (caseworkers,
     supervisors and auditors; programme admins: all). They name the other member state and
     case reference only."""
-    from relocard.cases.models import DuplicateHit
 
     if not _active(user) or user.role not in {
         Role.CASEWORKER,
@@ -174,7 +204,6 @@ def can_decide_identity_change(user, request) -> bool:
 
 def identity_change_requests(user) -> QuerySet:
     """The change requests of the user's member state's cases (none for anyone else)."""
-    from relocard.cases.models import IdentityChangeRequest
 
     if not _active(user) or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
         return IdentityChangeRequest.objects.none()
@@ -200,6 +229,26 @@ def can_confirm_card_change(user, application: Application, change) -> bool:
     if user.role != Role.SUPERVISOR:
         return False
     return change.proposed_by_id != user.pk
+
+
+def can_decide_appeal(user, appeal: Appeal) -> bool:
+    """A supervisor of the member state who took no part in the contested decision."""
+    if not can_review(user, appeal.application):
+        return False
+    if user.role != Role.SUPERVISOR:
+        return False
+    if appeal.decision is not None:
+        return user.pk not in (appeal.decision.proposed_by_id, appeal.decision.confirmed_by_id)
+    return user.pk not in (appeal.card_change.proposed_by_id, appeal.card_change.confirmed_by_id)
+
+
+def can_decide_transfer(user, transfer: TransferRequest) -> bool:
+    """Caseworkers and supervisors of the receiving member state."""
+    if not is_staff_member(user):
+        return False
+    if user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return False
+    return user.member_state_id == transfer.to_state_id
 
 
 def can_see_statistics(user) -> bool:
@@ -275,12 +324,6 @@ def get_evidence(user, reference: str, evidence_id: int) -> EvidenceItem:
 # holder            an applicant with a card: makes, sees and revokes their own share codes,
 #                   sees every check made with them or of their cards
 
-from relocard.verification.models import (  # noqa: E402
-    CardCheck,
-    ShareCode,
-    VerifierMembership,
-)
-
 
 def is_verifier(user) -> bool:
     return _active(user) and user.role == Role.VERIFIER
@@ -344,6 +387,24 @@ def holder_checks(user) -> QuerySet[CardCheck]:
     )
 
 
+def own_applicant(user) -> Applicant | None:
+    """The signed-in applicant's own personal data, if they gave it (None otherwise)."""
+    if not is_applicant(user):
+        return None
+    return Applicant.objects.filter(user=user).first()
+
+
+def get_own_trip(user, trip_id: int) -> Trip:
+    """A trip the signed-in applicant declared; anyone else's is "not found"."""
+    if not is_applicant(user):
+        raise Http404(NOT_FOUND)
+    trip = Trip.objects.filter(pk=trip_id, applicant__user=user).select_related("applicant")
+    found = trip.first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
 def get_share_code(user, share_code_id: int) -> ShareCode:
     share_code = holder_share_codes(user).select_related("holder", "card").filter(pk=share_code_id)
     found = share_code.first()
@@ -386,8 +447,6 @@ def can_see_cards_at_risk(user) -> bool:
 
 def cards_at_risk(user) -> QuerySet:
     """The at-risk and failing active cards of the user's member state (none for anyone else)."""
-    from relocard.cards.models import CardCompliance, CardStatus, ComplianceStatus
-
     if not can_see_cards_at_risk(user):
         return CardCompliance.objects.none()
     return CardCompliance.objects.filter(
@@ -402,12 +461,6 @@ def cards_at_risk(user) -> QuerySet:
 # A check is made for an organisation by one of its people (on the web) or by one of its API
 # keys (an organisation's own system), and only once a programme admin approved it. The
 # verification pages and the API fetch their objects through the functions below only.
-
-from django.utils.translation import gettext as _  # noqa: E402
-
-from relocard.cards.models import Card  # noqa: E402
-from relocard.common.errors import NotAllowed  # noqa: E402
-from relocard.verification.models import ApiKey, VerifierOrganisation  # noqa: E402
 
 
 def can_check_with_key(api_key: ApiKey, organisation) -> bool:

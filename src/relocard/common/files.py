@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pypdfium2
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -132,3 +133,23 @@ def check_evidence_file(upload) -> CheckedFile:
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
+
+
+def evidence_file_response(item, *, download: bool) -> FileResponse:
+    """Serve an evidence file: never cached, never sniffed, never rendered as HTML."""
+    if not item.file:
+        # Erased under the retention schedule (relocard.cards.retention): the record stays.
+        raise Http404(_("This document was deleted under the retention schedule."))
+    extension = item.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=download,
+        filename=f"{item.application.reference}-{item.kind}-{item.pk}.{extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
+    return response

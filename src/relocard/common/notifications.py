@@ -4,15 +4,28 @@ Safe mode (the default) is for people inside Russia, whose mail may be read: the
 only that there is a new message in their account, nothing about the programme or the case.
 Messages are enqueued inside the transaction of the change that causes them: with the
 django-tasks-db backend the task row commits or rolls back with the change (an outbox).
+
+This module is below the domain apps and imports none of them. An app that wants an event's
+e-mail to say more (the nightly compliance run: what changed and what to do) registers a
+:class:`Details` provider for that event with :func:`register_details`, from its
+``AppConfig.ready``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMessage, mailers, send_mail
 from django.tasks import task
+from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 # Keys of the messages the platform sends; each names its subject and body below.
@@ -87,11 +100,6 @@ def notify(user, event: str, reference: str = "") -> None:
 @task()
 def send_password_setup(user_id: int) -> None:
     """Send a new account (opened at an embassy) the link to set its password."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     user = get_user_model().objects.get(pk=user_id)
     path = reverse(
         "accounts:password_reset_confirm",
@@ -114,10 +122,31 @@ def send_password_setup(user_id: int) -> None:
 BATCH_SIZE = 500
 
 
-def _batch_message(user, event: str, reference: str, compliance=None):
-    """One holder's e-mail, in their language, in safe mode when they (or staff) chose it."""
-    from django.core.mail import EmailMessage
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What a domain app adds to one event's batched e-mails.
 
+    ``load(user_ids)`` reads, once per batch, a record for each user it has one for;
+    ``lines(record)`` words one user's record as paragraphs, in the active language (it is
+    called inside the user's language).
+    """
+
+    load: Callable[[list[int]], dict[int, Any]]
+    lines: Callable[[Any], Iterable[str]]
+
+
+_DETAILS: dict[str, Details] = {}
+
+
+def register_details(event: str, details: Details) -> None:
+    """Let a domain app fill in the details of ``event``'s batched e-mails (one per event)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    _DETAILS[event] = details
+
+
+def _batch_message(user, event: str, reference: str, record=None):
+    """One holder's e-mail, in their language, in safe mode when they (or staff) chose it."""
     applicant = getattr(user, "applicant", None)
     safe = applicant is None or applicant.safe_mode
     with translation.override(user.preferred_language):
@@ -125,13 +154,12 @@ def _batch_message(user, event: str, reference: str, compliance=None):
             subject, body = safe_mode_texts()
         else:
             subject, body = _texts(event, reference)
-            if compliance is not None:
-                from relocard.cards.compliance import holder_advice
-
+            details = _DETAILS.get(event)
+            if details is not None and record is not None:
                 sign_in = _("Sign in to your account to read the details: %(url)s") % {
                     "url": settings.RELOCARD_BASE_URL + "/"
                 }
-                lines = [f"{subject}.", *holder_advice(compliance), sign_in]
+                lines = [f"{subject}.", *details.lines(record), sign_in]
                 body = "\n\n".join(lines) + "\n"
     return EmailMessage(subject, body, None, [user.email]), safe
 
@@ -143,20 +171,15 @@ def notify_users(user_ids: list[int], event: str, references: list[str]) -> dict
     Safe mode works as for :func:`notify_user`. For ``compliance_changed`` the e-mail says what
     changed and what to do, from the holder's compliance row as it is at sending time.
     """
-    from django.core.mail import mailers
-
     users = get_user_model().objects.select_related("applicant").in_bulk(user_ids)
-    compliance = {}
-    if event == "compliance_changed":
-        from relocard.cards.compliance import compliance_by_user
-
-        compliance = compliance_by_user(user_ids)
+    details = _DETAILS.get(event)
+    records = details.load(user_ids) if details is not None else {}
     messages, counts = [], {"full": 0, "safe": 0}
     for user_id, reference in zip(user_ids, references, strict=True):
         user = users.get(user_id)
         if user is None or not user.is_active:
             continue
-        message, safe = _batch_message(user, event, reference, compliance.get(user_id))
+        message, safe = _batch_message(user, event, reference, records.get(user_id))
         messages.append(message)
         counts["safe" if safe else "full"] += 1
     if messages:

@@ -9,6 +9,7 @@ from relocard.accounts.forms import ProfileForm
 from relocard.cases.models import CaseState, EvidenceKind, EvidenceStatus
 from relocard.common.forms import Form
 from relocard.common.names import country_choices
+from relocard.core.rules import parameter_specs
 
 STATE_FILTERS = [
     ("", _("Open cases")),
@@ -217,8 +218,6 @@ class TransferRefuseForm(Form):
 
 
 def _parameter_choices():
-    from relocard.core.rules import parameter_specs
-
     return [(name, f"{name} ({spec.unit})") for name, spec in sorted(parameter_specs().items())]
 
 

@@ -14,7 +14,8 @@ from datetime import timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from relocard.cards.models import Card, CardStatus
+from relocard.cards.compliance import facts_frame
+from relocard.cards.models import Card, CardCompliance, CardStatus
 from relocard.cases.models import (
     PENDING_STATES,
     Application,
@@ -23,7 +24,11 @@ from relocard.cases.models import (
     DecisionOutcome,
     DecisionStatus,
 )
+from relocard.common import access
+from relocard.core import rules
+from relocard.core.rules.bulk import TABLE_SCHEMA
 from relocard.core.workflow import percentile
+from relocard.reference.models import MemberState
 
 #: Counts below this are not shown exactly (statistical disclosure control).
 SMALL = 5
@@ -61,9 +66,6 @@ class MemberStateStats:
 def member_states_in_view(user) -> list[str]:
     """The member states whose figures a staff member sees: all where the programme runs for
     programme admins, their own for everyone else (the access checks come first)."""
-    from relocard.common import access
-    from relocard.reference.models import MemberState
-
     if access.sees_all_member_states(user):
         return list(
             MemberState.objects.filter(programme_enabled=True).values_list("code", flat=True)
@@ -145,10 +147,6 @@ def what_if(*, member_state: str, stage: str, on, overrides: dict[str, str]) -> 
     """
     import polars as pl
 
-    from relocard.cards.compliance import facts_frame
-    from relocard.cards.models import CardCompliance, CardStatus
-    from relocard.core import rules
-
     if stage == "issuance":
         ids = Application.objects.filter(
             member_state_id=member_state,
@@ -187,7 +185,6 @@ def what_if(*, member_state: str, stage: str, on, overrides: dict[str, str]) -> 
             .drop("from", "until")
         )
         table = table.join(presence, on="application_id", how="left")
-    from relocard.core.rules.bulk import TABLE_SCHEMA
 
     keep = [c for c in table.columns if c in TABLE_SCHEMA]
     return rules.simulate(

@@ -19,13 +19,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.audit.models import AuditEvent
+from relocard.cards.models import CardStatus
 from relocard.cards.views import CardActionForm
-from relocard.cases import approval, duplicates, selectors, walkins
+from relocard.cases import approval, duplicates, selectors, transfers, walkins
 from relocard.cases import services as case_services
+from relocard.cases.appeals import appeal_decide
 from relocard.cases.facts import FACT_FORMS
-from relocard.cases.models import Application, CaseState
+from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
+from relocard.cases.models import (
+    Appeal,
+    Application,
+    CaseState,
+    IdentityChangeStatus,
+    TransferRequest,
+)
+from relocard.cases.renewal import exception_accept, renewal_card
 from relocard.common import access
 from relocard.common.errors import RelocardError
+from relocard.common.files import evidence_file_response
 from relocard.console.forms import (
     AppealDecisionForm,
     ApprovalExceptionForm,
@@ -34,14 +45,19 @@ from relocard.console.forms import (
     CorrectionForm,
     EmbassyApplicantForm,
     ExceptionForm,
+    IdentityChangeDecisionForm,
     QueueFilterForm,
     RefuseForm,
     ReturnForm,
     ReviewForm,
     TransferRefuseForm,
     VersionForm,
+    WhatIfForm,
 )
-from relocard.portal.views import _file_response
+from relocard.console.selectors import WINDOW_DAYS, member_states_in_view, programme_statistics
+from relocard.console.selectors import what_if as run_what_if
+from relocard.core.rules import RulesError
+from relocard.presence.selectors import presence_for_card
 
 PAGE_SIZE = 50
 
@@ -197,12 +213,9 @@ def _error_links(forms: dict) -> list[tuple[str, str]]:
 
 def _trial_year(user, application, forms) -> dict:
     """The renewal, appeal and transfer parts of the case page."""
-    from relocard.cases.appeals import _may_decide
-    from relocard.cases.renewal import renewal_card
-
     context: dict = {
         "appeals": [
-            (a, _may_decide(user, a))
+            (a, access.can_decide_appeal(user, a))
             for a in application.appeals.select_related("decision", "card_change").order_by(
                 "lodged_at"
             )
@@ -219,8 +232,6 @@ def _trial_year(user, application, forms) -> dict:
     if application.stage == "renewal":
         card = renewal_card(application)
         if card is not None:
-            from relocard.presence.selectors import presence_for_card
-
             context["presence"] = presence_for_card(card)
         context["exception_form"] = forms.get("exception") or ExceptionForm(
             initial={"version": application.version}
@@ -233,7 +244,7 @@ def evidence_file(request, reference, evidence_id):
     item = access.get_evidence(request.user, reference, evidence_id)
     download = request.GET.get("download") == "1"
     case_services.evidence_viewed(actor=request.user, evidence=item, download=download)
-    return _file_response(item, download=download)
+    return evidence_file_response(item, download=download)
 
 
 def _act(request, reference, form, action, success_message, form_key):
@@ -490,8 +501,6 @@ def audit_log(request):
 @staff_required
 @require_POST
 def accept_exception(request, reference):
-    from relocard.cases.renewal import exception_accept
-
     return _act(
         request,
         reference,
@@ -507,9 +516,6 @@ def accept_exception(request, reference):
 @staff_required
 @require_POST
 def decide_appeal(request, reference, appeal_id):
-    from relocard.cases.appeals import appeal_decide
-    from relocard.cases.models import Appeal
-
     application = access.get_case(request.user, reference)
     appeal = Appeal.objects.filter(pk=appeal_id, application=application).first()
     if appeal is None:
@@ -529,8 +535,6 @@ def decide_appeal(request, reference, appeal_id):
 @staff_required
 @require_POST
 def decide_transfer(request, reference, decision):
-    from relocard.cases import transfers
-
     application = access.get_case(request.user, reference)
     transfer = application.transfers.filter(status="requested").first()
     if transfer is None or decision not in ("accept", "refuse"):
@@ -556,8 +560,6 @@ def decide_transfer(request, reference, decision):
 
 @staff_required
 def appeals_queue(request):
-    from relocard.cases.models import Appeal
-
     appeals = (
         Appeal.objects.filter(status="lodged", application__in=access.staff_cases(request.user))
         .select_related("application")
@@ -568,8 +570,6 @@ def appeals_queue(request):
 
 @staff_required
 def transfers_queue(request):
-    from relocard.cases.models import TransferRequest
-
     if not access.is_staff_member(request.user) or request.user.member_state_id is None:
         raise Http404(access.NOT_FOUND)
     transfers = (
@@ -620,12 +620,9 @@ def resolve_duplicate(request, reference, hit_id):
 
 @staff_required
 def statistics(request):
-    from relocard.console.selectors import WINDOW_DAYS, member_states_in_view, programme_statistics
-
     if not access.can_see_statistics(request.user):
         raise Http404(access.NOT_FOUND)
     rows = programme_statistics(member_states=member_states_in_view(request.user))
-    from relocard.cards.models import CardStatus
 
     return render(
         request,
@@ -641,11 +638,6 @@ def statistics(request):
 
 @staff_required
 def what_if(request):
-    from relocard.console.forms import WhatIfForm
-    from relocard.console.selectors import member_states_in_view
-    from relocard.console.selectors import what_if as run_what_if
-    from relocard.core.rules import RulesError
-
     if not access.can_run_what_if(request.user):
         raise Http404(access.NOT_FOUND)
     codes = member_states_in_view(request.user)
@@ -681,7 +673,6 @@ def what_if(request):
 
 @staff_required
 def identity_changes_queue(request):
-    from relocard.cases.models import IdentityChangeStatus
 
     if not access.can_see_cards_at_risk(request.user):  # caseworkers and supervisors
         raise Http404(access.NOT_FOUND)
@@ -697,8 +688,6 @@ def identity_changes_queue(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def identity_change_detail(request, request_id):
-    from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
-    from relocard.console.forms import IdentityChangeDecisionForm
 
     change = access.get_identity_change(request.user, request_id)
     form = IdentityChangeDecisionForm(request.POST if request.method == "POST" else None)
@@ -730,8 +719,7 @@ def identity_change_detail(request, request_id):
 
 @staff_required
 def identity_change_file(request, request_id):
-    from relocard.cases.identity_changes import identity_change_viewed
 
     change = access.get_identity_change(request.user, request_id)
     identity_change_viewed(actor=request.user, request=change, file=True)
-    return _file_response(change, download=request.GET.get("download") == "1")
+    return evidence_file_response(change, download=request.GET.get("download") == "1")

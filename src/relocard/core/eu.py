@@ -8,8 +8,11 @@ these tables instead of keeping copies.
 
 from __future__ import annotations
 
+import functools
+from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Final, NamedTuple
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "EFTA_STATES",
@@ -18,6 +21,9 @@ __all__ = [
     "EU_TIME_ZONES",
     "MEMBER_STATES",
     "MemberStateInfo",
+    "day_start",
+    "local_date",
+    "member_state_zone",
 ]
 
 
@@ -99,3 +105,37 @@ EU_OFFICIAL_LANGUAGES: Final[frozenset[str]] = frozenset(
         "sv",
     ]
 )
+
+
+# --- the member states' calendars -------------------------------------------------------------
+#
+# A card's dates, a deadline and "today" are calendar days of the member state concerned: a
+# date-only validity starts at 00:00 in that state's zone and ends at the next 00:00 there.
+# The issuer (the Django shell, through ``MemberState.today()``) and every verifier (the
+# offline one included) read the zones from the table above, so that they agree.
+
+
+@functools.cache
+def member_state_zone(code: str) -> ZoneInfo:
+    """The time zone of a member state's calendar; ValueError for a code that is not one."""
+    try:
+        return ZoneInfo(EU_TIME_ZONES[code])
+    except (KeyError, TypeError):
+        raise ValueError(f"{code!r} is not an EU member state code (e.g. FR)") from None
+
+
+def local_date(code: str, instant: datetime) -> date:
+    """The calendar date in member state ``code`` at an aware ``instant``."""
+    if instant.tzinfo is None:
+        raise ValueError("the instant must be timezone-aware")
+    return instant.astimezone(member_state_zone(code)).date()
+
+
+@functools.lru_cache(maxsize=4096)
+def day_start(code: str, day: date) -> datetime:
+    """00:00 of ``day`` in member state ``code``, an aware datetime (in that zone).
+
+    On a day whose midnight does not exist (a zone that moves its clocks at 00:00), zoneinfo
+    reads the wall time with the offset before the change, which is the day's first instant.
+    """
+    return datetime.combine(day, time(0), tzinfo=member_state_zone(code))

@@ -3,8 +3,11 @@
 Each card year is a cycle of the same case: ``open_renewal`` starts the next cycle from an
 approved case, and a refusal can be reopened when an appeal is upheld.
 
-Pure and small on purpose, so that the services, the pages (which buttons to show) and the
-tests all read the same table. The Django models name the states; this module names the moves.
+Pure and small on purpose: the case services move a case only through :func:`next_state`
+(``relocard.cases.steps.case_move``), and the tests read the same table. The pages do not read
+it: they choose their buttons from the access rules (``relocard.common.access``);
+:func:`actions_from` serves the tests. The Django models name the states; this module names
+the moves.
 
 Errors: :class:`TransitionError` - the action is not possible in the case's current state.
 """

@@ -11,7 +11,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import get_language
@@ -20,42 +20,36 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.accounts import services as account_services
 from relocard.accounts import throttle as account_throttle
-from relocard.accounts.forms import ProfileForm
-from relocard.accounts.models import Applicant, Role
-from relocard.cases import duplicates, selectors
+from relocard.accounts.decorators import applicant_required
+from relocard.accounts.forms import NewPasswordForm, ProfileForm
+from relocard.accounts.models import Role
+from relocard.accounts.services import AccountExists
+from relocard.cards.compliance import holder_advice
+from relocard.cards.credentials import interim_current
+from relocard.cards.selectors import compliance_by_user
+from relocard.cases import appeals, duplicates, renewal, selectors, transfers, walkins
 from relocard.cases import services as case_services
+from relocard.cases.approval import decision_explanation
 from relocard.cases.facts import FACT_FORMS
+from relocard.cases.identity_changes import identity_change_request
 from relocard.cases.models import PENDING_STATES, CaseState, EvidenceKind, Stage
 from relocard.common import access
 from relocard.common.errors import RelocardError
+from relocard.common.files import evidence_file_response as _file_response
 from relocard.core.privacy import member_states_with_notice, privacy_notice
 from relocard.portal.forms import (
     AppealForm,
     CorrectionAnswerForm,
     EvidenceFileForm,
     EvidenceKindForm,
+    IdentityChangeForm,
     RenewForm,
     StartForm,
     SubmitForm,
     TransferForm,
     WithdrawForm,
 )
-from relocard.reference.models import MemberState
-
-
-def applicant_required(view):
-    """Signed-in applicants only; staff are sent to the console."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.role == Role.VERIFIER:
-            return redirect("verification:home")
-        if request.user.role != Role.APPLICANT:
-            return redirect("console:queue")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from relocard.reference.selectors import programme_member_states
 
 
 def case_user_required(view):
@@ -91,7 +85,7 @@ def home(request):
         if request.user.role == Role.VERIFIER:
             return redirect("verification:home")
         return redirect("console:queue")
-    enabled = MemberState.objects.filter(programme_enabled=True).order_by("code")
+    enabled = programme_member_states()
     return render(request, "portal/home.html", {"enabled_member_states": enabled})
 
 
@@ -132,7 +126,7 @@ def privacy_member_state(request, code: str):
 
 @applicant_required
 def dashboard(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     applications = list(
         access.applicant_cases(request.user).select_related("member_state").order_by("-created_at")
     )
@@ -161,9 +155,6 @@ def dashboard(request):
 
 def _compliance(user):
     """The nightly run's verdict on the holder's active card, with what to do about it."""
-    from relocard.cards.compliance import holder_advice
-    from relocard.cards.selectors import compliance_by_user
-
     row = compliance_by_user([user.pk]).get(user.pk)
     if row is None:
         return None
@@ -173,7 +164,7 @@ def _compliance(user):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     initial = (
         {f: getattr(applicant, f) for f in account_services.PROFILE_FIELDS}
         if applicant
@@ -209,10 +200,7 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 def identity_change(request):
     """File a change of identity details with its document; see the requests filed."""
-    from relocard.cases.identity_changes import identity_change_request
-    from relocard.portal.forms import IdentityChangeForm
-
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     if not account_services.identity_frozen(applicant):
         return redirect("portal:profile")
     fields = account_services.IDENTITY_FIELDS
@@ -257,7 +245,7 @@ def identity_change(request):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def start(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     if applicant is None:
         messages.info(request, _("First enter your personal details as in your passport."))
         return redirect("portal:profile")
@@ -306,9 +294,6 @@ def case_detail(request, reference):
 
 def _trial_year(user, application) -> dict:
     """What the holder can do in the trial year: renew, appeal, move, print the interim."""
-    from relocard.cards.credentials import interim_current
-    from relocard.cases import appeals, renewal
-
     if not access.is_applicant(user):
         return {}
     card = renewal.card_in_force(application)
@@ -335,8 +320,6 @@ def _explanation(application):
     there is one; before that, the live pre-check (nothing is verified in a draft)."""
     decision = selectors.final_decision(application)
     if decision is not None and decision.evaluation:
-        from relocard.cases.approval import decision_explanation
-
         return decision_explanation(decision)
     if application.state == CaseState.DRAFT:
         return None
@@ -421,26 +404,6 @@ def evidence_file(request, reference, evidence_id):
     application = _case_for_actor(request, reference)
     item = access.get_evidence(request.user, application.reference, evidence_id)
     return _file_response(item, download=request.GET.get("download") == "1")
-
-
-def _file_response(item, *, download: bool):
-    """Serve an evidence file: never cached, never sniffed, never rendered as HTML."""
-    if not item.file:
-        # Erased under the retention schedule (relocard.cards.retention): the record stays.
-        raise Http404(_("This document was deleted under the retention schedule."))
-    extension = item.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        item.file.open("rb"),
-        content_type=item.content_type,
-        as_attachment=download,
-        filename=f"{item.application.reference}-{item.kind}-{item.pk}.{extension}",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    )
-    return response
 
 
 @case_user_required
@@ -557,8 +520,6 @@ def correct(request, reference):
 @case_user_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, reference):
-    from relocard.cards.credentials import interim_current
-    from relocard.cases import renewal
 
     application = _case_for_actor(request, reference)
     is_renewal = application.stage == Stage.RENEWAL
@@ -605,8 +566,6 @@ def _own_case(request, reference):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def renew(request, reference):
-    from relocard.cases import renewal
-
     application = _own_case(request, reference)
     card = renewal.card_in_force(application)
     form = RenewForm(request.POST if request.method == "POST" else None)
@@ -649,8 +608,6 @@ def renew(request, reference):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def appeal(request, reference):
-    from relocard.cases import appeals
-
     application = _own_case(request, reference)
     options = appeals.appealable(application)
     labels = {
@@ -706,8 +663,6 @@ def appeal(request, reference):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def transfer(request, reference):
-    from relocard.cases import transfers
-
     application = _own_case(request, reference)
     form = TransferForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -736,9 +691,6 @@ def transfer(request, reference):
 @require_http_methods(["GET", "POST"])
 def walkin_link(request, token):
     """The link from the invitation e-mail: sign in (or create the account) and link the case."""
-    from relocard.accounts.forms import NewPasswordForm
-    from relocard.accounts.services import AccountExists
-    from relocard.cases import walkins
 
     invitation = walkins.invitation_from_token(token)
     if invitation is None:

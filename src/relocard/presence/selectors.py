@@ -67,10 +67,8 @@ def presence_for_card(
     card: Card, *, as_of: date | None = None, trips: list[Trip] | None = None
 ) -> Presence:
     """The three-quarters rule over the card's year, as of a date (today by default)."""
-    from relocard.cases.services import local_today
-
     trips = trips if trips is not None else trips_of(card.applicant)
-    day = as_of or local_today(card.member_state)
+    day = as_of or card.member_state.today()
     day = min(max(day, card.valid_from), card.valid_until)
     inp = CheckInput(
         country=card.member_state_id,
@@ -93,10 +91,8 @@ def residence_facts(presence: Presence) -> dict:
 
 def plan(card: Card, *, leave: date, return_: date, trips: list[Trip] | None = None):
     """'If I travel from X to Y, am I still on track, and how long may I stay in Schengen?'"""
-    from relocard.cases.services import local_today
-
     trips = trips if trips is not None else trips_of(card.applicant)
-    day = min(max(local_today(card.member_state), card.valid_from), card.valid_until)
+    day = min(max(card.member_state.today(), card.valid_from), card.valid_until)
     inp = CheckInput(
         country=card.member_state_id,
         period=Period(card.valid_from, card.valid_until),

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from relocard.accounts.models import Applicant
+from relocard.accounts.decorators import applicant_required
 from relocard.common import access
 from relocard.common.errors import RelocardError
-from relocard.portal.views import applicant_required
 from relocard.presence import selectors, services
 from relocard.presence.forms import PlanForm, TripEvidenceForm, TripForm
 from relocard.presence.models import Trip
 
 
 def _holder(request):
-    applicant = Applicant.objects.filter(user=request.user).first()
+    applicant = access.own_applicant(request.user)
     card = selectors.current_card(applicant) if applicant else None
     return applicant, card
 
@@ -71,14 +69,7 @@ def trips(request):
 
 
 def _own_trip(request, trip_id) -> Trip:
-    trip = (
-        Trip.objects.filter(pk=trip_id, applicant__user=request.user)
-        .select_related("applicant")
-        .first()
-    )
-    if trip is None or not access.is_applicant(request.user):
-        raise Http404(access.NOT_FOUND)
-    return trip
+    return access.get_own_trip(request.user, trip_id)
 
 
 @applicant_required

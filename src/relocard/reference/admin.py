@@ -15,7 +15,8 @@ class MemberStateAdmin(AuditedAdmin):
     )
     list_filter = ("programme_enabled",)
     list_editable = ("programme_enabled",)
-    readonly_fields = ("code",)
+    # The zone is the core table's (relocard.core.eu): issuer and offline verifiers share it.
+    readonly_fields = ("code", "timezone")
     ordering = ("code",)
 
     def has_add_permission(self, request):

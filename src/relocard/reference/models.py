@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from relocard.core import eu
 
 
 class MemberState(models.Model):
@@ -30,3 +36,24 @@ class MemberState(models.Model):
     def __str__(self) -> str:
         """The name in the reader's language (pages show member states by name)."""
         return self.name_ru if (get_language() or "en").startswith("ru") else self.name_en
+
+    # "Today" and every date-only validity are calendar days of the member state. The zone
+    # comes from the core table (relocard.core.eu), which the offline verifier also reads, so
+    # that a card's dates mean the same instants to its issuer and to every verifier (a test
+    # checks that the rows' ``timezone`` column agrees with it).
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return eu.member_state_zone(self.code)
+
+    def today(self) -> date:
+        """Today's date in this member state: deadlines and card dates are local days."""
+        return eu.local_date(self.code, timezone.now())
+
+    def local_date(self, instant: datetime) -> date:
+        """The date in this member state at an aware ``instant``."""
+        return eu.local_date(self.code, instant)
+
+    def day_start(self, day: date) -> datetime:
+        """00:00 of ``day`` in this member state (aware)."""
+        return eu.day_start(self.code, day)

@@ -8,6 +8,7 @@ class VerificationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        # Local import: Django loads apps.py before the app registry is ready; these modules import models.
         from relocard.cards.models import Card
         from relocard.verification.services import forget_lists
 

@@ -8,12 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import DateInput
 from relocard.common.forms import Form
+from relocard.reference.models import MemberState
 from relocard.verification.models import Purpose, VerifierKind
 
 
 def country_choices():
-    from relocard.reference.models import MemberState
-
     ru = (get_language() or "en").startswith("ru")
     rows = [(ms.code, ms.name_ru if ru else ms.name_en) for ms in MemberState.objects.all()]
     return [("", _("Choose a country")), *sorted(rows, key=lambda r: r[1])]

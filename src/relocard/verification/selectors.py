@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relocard.accounts.models import User
 from relocard.cards.models import Card
 from relocard.common import access
 from relocard.verification.models import (
@@ -172,6 +173,5 @@ __all__ = [
 
 def address_has_account(email: str) -> bool:
     """Whether an account uses this address (for the sign-up link's owner only, never a stranger)."""
-    from relocard.accounts.models import User
 
     return User.objects.filter(email__iexact=email).exists()

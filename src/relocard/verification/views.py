@@ -18,18 +18,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relocard.accounts import throttle
+from relocard.accounts.decorators import applicant_required
 from relocard.accounts.forms import NewPasswordForm
 from relocard.accounts.services import AccountExists
 from relocard.accounts.views import SigninView
 from relocard.common import access
 from relocard.common.errors import RelocardError
-from relocard.portal.views import applicant_required
 from relocard.verification import ratelimit, selectors, services
 from relocard.verification.codes import CodeFormatError, display_code, normalise_check_id
 from relocard.verification.emails import registration_from_token
@@ -116,7 +115,9 @@ def share_code_new(request):
                     "share_code": share_code,
                     "code": display_code(code),
                     "card": card,
-                    "outlives_card": timezone.localdate(share_code.expires_at) > card.valid_until,
+                    "outlives_card": (
+                        card.member_state.local_date(share_code.expires_at) > card.valid_until
+                    ),
                 },
             )
             response["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import cbor2
 import pytest
@@ -56,6 +57,7 @@ from relocard.core.credentials.rc1 import (
     card_payload_fast,
     card_to_cwt,
     cbor_dumps,
+    day_end,
     day_start,
     deflate,
     encode_payload,
@@ -67,6 +69,7 @@ from relocard.core.credentials.verify import (
     _verify_rc1_fast,
     _verify_rc1_full,
 )
+from relocard.core.eu import EU_TIME_ZONES
 
 from .conftest import ISSUED, T0, URI, make_card
 
@@ -245,13 +248,28 @@ def test_claims_map_times_equal_the_datetime_ones(card: CardClaims, issued: date
     cwt = card_to_cwt(card, issued)
     assert cwt[5] == int(card.not_before.timestamp())
     assert cwt[4] == int(card.expires.timestamp())
-    assert cwt[5] == day_start(card.valid_from)
+    assert cwt[5] == day_start(card.valid_from, card.member_state)
+    assert cwt[4] == day_end(card.valid_until, card.member_state)
     assert cwt[65535] == {"status_list": card.status.to_dict()}
 
 
-@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
-def test_day_start_is_midnight_utc(day: date) -> None:
-    assert day_start(day) == int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
+@given(
+    st.dates(min_value=date(2, 1, 1), max_value=date(9998, 12, 31)),
+    st.sampled_from(sorted(EU_MEMBER_STATES)),
+)
+def test_day_start_is_midnight_in_the_member_state(day: date, member_state: str) -> None:
+    """A card's dates are days of its member state's calendar (its zone, DST included)."""
+    zone = ZoneInfo(EU_TIME_ZONES[member_state])
+    midnight = datetime.combine(day, time(0), tzinfo=zone)
+    assert day_start(day, member_state) == int(midnight.timestamp())
+    next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    assert day_end(day, member_state) == int(next_midnight.timestamp())
+
+
+@pytest.mark.parametrize("day", [date.min, date.max])
+def test_day_bounds_exist_at_the_ends_of_the_calendar(day: date) -> None:
+    """Any date a payload may carry gives bounds (no overflow for the verifier to trip on)."""
+    assert day_start(day, "FR") < day_end(day, "FR")
 
 
 @settings(max_examples=50)
@@ -280,8 +298,8 @@ def _reference(cwt) -> tuple | None:
         card.card_number,
         card.status.idx,
         card.status.uri,
-        day_start(card.valid_from),
-        day_start(card.valid_until),
+        day_start(card.valid_from, card.member_state),
+        day_end(card.valid_until, card.member_state),
     )
 
 

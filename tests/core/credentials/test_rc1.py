@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from relocard.core.credentials.rc1 import (
     inflate,
     unprefix,
 )
+from relocard.core.eu import EU_TIME_ZONES
 
 from .conftest import ISSUED, URI, make_card
 
@@ -80,7 +82,11 @@ def test_cwt_round_trip(family, given_name, start, days, idx, state, kind) -> No
     )
     cwt = card_to_cwt(card, ISSUED)
     assert card_from_cwt(cwt) == card
-    assert cwt[4] - cwt[5] == (days + 1) * 86400
+    # nbf and exp: 00:00 in the member state on valid_from and after valid_until (not UTC).
+    zone = ZoneInfo(EU_TIME_ZONES[state])
+    assert datetime.fromtimestamp(cwt[5], zone) == datetime.combine(start, time(0), zone)
+    end = datetime.combine(start + timedelta(days=days + 1), time(0), zone)
+    assert datetime.fromtimestamp(cwt[4], zone) == end
 
 
 def test_issued_payload_is_prefixed_alphanumeric_text(signer) -> None:

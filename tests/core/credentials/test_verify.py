@@ -105,7 +105,9 @@ def test_a_mapping_of_bare_lists_works(payload, trust_list) -> None:
         (date(2025, 1, 2), "valid"),  # issued 09:30 that day: valid on the day
         (datetime(2025, 1, 2, 9, 0, tzinfo=UTC), "not_yet_valid"),  # before signing
         (date(2026, 1, 1), "valid"),  # last day
-        (datetime(2026, 1, 1, 23, 59, tzinfo=UTC), "valid"),
+        # A French card's days are Paris days: its last one ends at 23:00 UTC in winter.
+        (datetime(2026, 1, 1, 22, 59, tzinfo=UTC), "valid"),
+        (datetime(2026, 1, 1, 23, 0, tzinfo=UTC), "expired"),
         (date(2026, 1, 2), "expired"),
     ],
 )

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from relocard.common import names
+from relocard.core import rules
 
 register = template.Library()
 
@@ -41,10 +42,10 @@ def country_name(code):
 @register.filter
 def criterion_label(criterion_id):
     """A rules criterion's title in the reader's language (falls back to the id)."""
-    from relocard.cases.selectors import criteria_titles
-
-    titles = criteria_titles().get(criterion_id)
-    return in_language(titles) if titles else criterion_id
+    criterion = rules.CRITERIA.get(criterion_id)
+    if criterion is None:
+        return criterion_id
+    return in_language({"en": criterion.title[0], "ru": criterion.title[1]})
 
 
 RESULT_LABELS = {

@@ -9,8 +9,8 @@ interim certificate (issued while a renewal is processed). No photo, address or 
 CWT layout (claim keys are integers, as in RFC 8392)::
 
     1 (iss)       member state, e.g. "FR"
-    4 (exp)       the day after valid_until, 00:00 UTC   (for generic CWT readers)
-    5 (nbf)       valid_from, 00:00 UTC
+    4 (exp)       the day after valid_until, 00:00 in the member state (for generic CWT readers)
+    5 (nbf)       valid_from, 00:00 in the member state
     6 (iat)       signing time
     65535         {"status_list": {"idx": 17, "uri": "https://.../status/FR/1"}}
     -65537        [1, "card", "FR-...", family name, given name, date of birth,
@@ -20,7 +20,8 @@ CWT layout (claim keys are integers, as in RFC 8392)::
 Token Status List draft registers. The card claim is an array whose first element is its
 version, not a map: it saves some 20 bytes (a smaller QR) and a third of the CBOR decoding
 time. Dates in it are ISO strings (not epoch seconds) because they are calendar days in
-law, not instants.
+law, not instants: days of the issuing member state's calendar (its zone in
+:data:`relocard.core.eu.EU_TIME_ZONES`), from 00:00 there to the next 00:00 there.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from relocard.core import eu
 from relocard.core.eu import EU_MEMBER_STATES
 
 from . import base45
@@ -222,12 +224,14 @@ class CardClaims:
 
     @property
     def not_before(self) -> datetime:
-        return datetime.combine(self.valid_from, time(0), tzinfo=UTC)
+        """The first instant of validity: ``valid_from``, 00:00 in the member state."""
+        return datetime.fromtimestamp(day_start(self.valid_from, self.member_state), UTC)
 
     @property
     def expires(self) -> datetime:
-        """The first instant after validity: the day after ``valid_until``, 00:00 UTC."""
-        return datetime.combine(self.valid_until + timedelta(days=1), time(0), tzinfo=UTC)
+        """The first instant after validity: the day after ``valid_until``, 00:00 in the
+        member state."""
+        return datetime.fromtimestamp(day_end(self.valid_until, self.member_state), UTC)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready claims, the shape the verifier reports."""
@@ -266,9 +270,27 @@ def _parse_day(value: Any, what: str) -> date:
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def day_start(day: date) -> int:
-    """00:00 UTC of a calendar day in epoch seconds: ``not_before`` without a datetime."""
-    return (day.toordinal() - _EPOCH_ORDINAL) * 86400
+def day_start(day: date, member_state: str) -> int:
+    """00:00 of a calendar day in the member state, in epoch seconds (``not_before``).
+
+    Computed from the day's ordinal and the zone's offset at that midnight, so that any date
+    a payload may carry (year 1 to 9999) gives a number, where ``datetime.timestamp()`` would
+    overflow at the ends of the calendar.
+    """
+    offset = eu.day_start(member_state, day).utcoffset()
+    return (day.toordinal() - _EPOCH_ORDINAL) * 86400 - int(offset.total_seconds())
+
+
+def day_end(day: date, member_state: str) -> int:
+    """The first instant after a calendar day in the member state (``expires``).
+
+    Not ``day_start + 86400``: the days on which clocks change last 23 or 25 hours.
+    """
+    if day == date.max:  # no next day to look up: the zone's offset at the end of this one
+        last = eu.day_start(member_state, day).replace(hour=23, minute=59, second=59)
+        offset = last.utcoffset()
+        return (day.toordinal() + 1 - _EPOCH_ORDINAL) * 86400 - int(offset.total_seconds())
+    return day_start(day + timedelta(days=1), member_state)
 
 
 def card_to_cwt(claims: CardClaims, issued_at: datetime) -> dict[int, Any]:
@@ -279,8 +301,8 @@ def card_to_cwt(claims: CardClaims, issued_at: datetime) -> dict[int, Any]:
         CWT_ISS: claims.member_state,
         CWT_IAT: int(issued_at.timestamp()),
         # Same values as claims.not_before / claims.expires, in a fifth of the time.
-        CWT_NBF: day_start(claims.valid_from),
-        CWT_EXP: day_start(claims.valid_until) + 86400,
+        CWT_NBF: day_start(claims.valid_from, claims.member_state),
+        CWT_EXP: day_end(claims.valid_until, claims.member_state),
         CWT_STATUS: {"status_list": {"idx": claims.status.idx, "uri": claims.status.uri}},
         RC1_CLAIM: [
             RC1_VERSION,
@@ -382,11 +404,15 @@ def card_payload_fast(
             date.fromisoformat(dob)
         elif len(dob) == 7 and not 1 <= int(dob[5:]) <= 12:
             return None
-        first = _iso_days.get(valid_from) or _iso_day(valid_from)
-        last = _iso_days.get(valid_until) or _iso_day(valid_until)
+        first = _iso_days.get((valid_from, member_state, False)) or _iso_day(
+            valid_from, member_state, False
+        )
+        last = _iso_days.get((valid_until, member_state, True)) or _iso_day(
+            valid_until, member_state, True
+        )
     except ValueError:
         return None
-    if last < first:
+    if valid_until < valid_from:  # both are YYYY-MM-DD: text order is date order
         return None
     kind = kind[1:]
     index = ord(idx) if len(idx) == 1 else _read_int(idx)
@@ -413,16 +439,19 @@ def card_payload_fast(
     )
 
 
-# day_start of the validity dates seen, by their text: cards issued together share them, and
-# parsing one costs ~0.3 us. Bounded; a date that does not parse is never stored.
-_iso_days: dict[str, int] = {}
+# The validity bounds seen, by date text, member state and bound: cards issued together share
+# them, and computing one costs a few microseconds. Bounded; a date that does not parse is
+# never stored.
+_iso_days: dict[tuple[str, str, bool], int] = {}
 
 
-def _iso_day(text: str) -> int:
-    """day_start of a ``YYYY-MM-DD`` date; ValueError if it is not a calendar date."""
-    seconds = day_start(date.fromisoformat(text))
+def _iso_day(text: str, member_state: str, end: bool) -> int:
+    """:func:`day_start` (or, with ``end``, :func:`day_end`) of a ``YYYY-MM-DD`` date in the
+    member state; ValueError if it is not a calendar date."""
+    day = date.fromisoformat(text)
+    seconds = day_end(day, member_state) if end else day_start(day, member_state)
     if len(_iso_days) < 4096:
-        _iso_days[text] = seconds
+        _iso_days[text, member_state, end] = seconds
     return seconds
 
 
@@ -436,8 +465,10 @@ def _read_int(item: str) -> int:
 def card_fields_fast(cwt: Any) -> tuple[dict[str, Any], str, str, int, str, int, int] | None:
     """The verifier's fast path through :func:`card_from_cwt`, for well-formed cards.
 
-    Returns ``(claims dict, kind, card number, status index, status URI, valid from,
-    valid until)``, the dates in epoch seconds (00:00 UTC), or None. It accepts a subset of
+    Returns ``(claims dict, kind, card number, status index, status URI, not before,
+    expires)``, the validity's first instant and the first instant after it in epoch seconds
+    (:func:`day_start` of valid from, :func:`day_end` of valid until, in the member state),
+    or None. It accepts a subset of
     what :func:`card_from_cwt` accepts (exact types, ASCII names) and checks the same rules
     with direct comparisons instead of building a :class:`CardClaims` and a
     :class:`StatusRef` (three validating dataclasses, ~10 us); the dict is
@@ -504,7 +535,15 @@ def card_fields_fast(cwt: Any) -> tuple[dict[str, Any], str, str, int, str, int,
         "valid_until": last.isoformat(),
         "status_list": {"idx": idx, "uri": uri},
     }
-    return claims, kind, number, idx, uri, day_start(first), day_start(last)
+    return (
+        claims,
+        kind,
+        number,
+        idx,
+        uri,
+        day_start(first, member_state),
+        day_end(last, member_state),
+    )
 
 
 # --- the generic signed-QR layers (shared with the DCC interop tests) ------------------------

@@ -13,8 +13,10 @@ shown as if it were the card's. A check's ``ok`` is ``None`` when it could not b
 (no status list given, or a stale one): the verdict then rests on the other checks and the
 detail says what to fetch.
 
-``at`` is a datetime (an instant) or a date (a whole day, UTC): a card is valid on a day
-when it is valid at some moment of that day.
+``at`` is a datetime (an instant) or a date (a whole day in the issuing member state's
+calendar, as the card's own dates are): a card is valid on a day when it is valid at some
+moment of that day. A card's dates are days of its member state: it is valid from 00:00 there
+on ``valid_from`` until 00:00 there after ``valid_until`` (:func:`~.rc1.day_start`).
 
 An ``RC1:`` payload laid out exactly as :func:`~.rc1.issue_rc1` writes it takes a fast path
 (:func:`_verify_rc1_fast`) that decodes and checks the same layers, and verifies the same
@@ -36,6 +38,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from relocard.core.eu import local_date
+
 from . import base45
 from .cose import (
     CWT_IAT,
@@ -56,6 +60,7 @@ from .rc1 import (
     card_fields_fast,
     card_from_cwt,
     card_payload_fast,
+    day_end,
     day_start,
 )
 from .sdjwt import (
@@ -178,15 +183,15 @@ class _Run:
         return Verification(status == "valid", status, self.claims, tuple(self.checks))
 
 
-def _window(at: date | datetime | None) -> tuple[float, float, str]:
-    """The moments to check, in epoch seconds: a whole UTC day for a date, else one instant."""
+def _window(at: date | datetime | None, member_state: str) -> tuple[float, float, str]:
+    """The moments to check, in epoch seconds: for a date, the whole day in the member state
+    (the card's dates are days there); else one instant."""
     if at is None:
         at = datetime.now(UTC)
     if isinstance(at, datetime):
         moment = (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
         return moment, moment, at.isoformat(timespec="seconds")
-    start = day_start(at)
-    return start, start + 86399.999999, at.isoformat()
+    return day_start(at, member_state), day_end(at, member_state) - 0.000001, at.isoformat()
 
 
 def _iso(ts: float) -> str:
@@ -249,7 +254,7 @@ _base45_checks: dict[int, Check] = {}
 _zlib_checks: dict[int, Check] = {}
 _signer_checks: dict[tuple[int, bool], tuple[TrustedSigner, Check, Check]] = {}
 _validity_checks: dict[str, Check] = {}
-_date_windows: dict[date, tuple[float, float, str]] = {}
+_date_windows: dict[tuple[date, str], tuple[float, float, str]] = {}
 
 
 def _cached(cache: dict[Any, Check], key: Any, step: str, detail: str) -> Check:
@@ -346,15 +351,15 @@ def _verify_rc1_fast(
         or not signer.not_before_ts <= iat <= signer.not_after_ts
     ):
         return None
-    window = _date_windows.get(at) if type(at) is date else None
+    window = _date_windows.get((at, member_state)) if type(at) is date else None
     if window is None:
-        window = _window(at)
+        window = _window(at, member_state)
         if type(at) is date and len(_date_windows) < _CACHE_LIMIT:
-            _date_windows[at] = window
+            _date_windows[at, member_state] = window
     first, last, label = window
-    expires = valid_until + 86400
+    expires = valid_until  # the fast readers give the first instant after validity
     if last < max(iat, valid_from) or first >= expires:
-        validity, verdict = _validity(iat, valid_from, expires, first, last, label)
+        validity, verdict = _validity(iat, valid_from, expires, first, last, label, member_state)
     else:
         validity = _validity_checks.get(label) or _cached(
             _validity_checks, label, "validity", f"valid on {label}"
@@ -487,8 +492,8 @@ def _verify_rc1_full(
         card.member_state,
         card.status,
         iat,
-        day_start(card.valid_from),
-        day_start(card.valid_until) + 86400,
+        day_start(card.valid_from, card.member_state),
+        day_end(card.valid_until, card.member_state),
         signer,
         status_lists,
         at,
@@ -536,8 +541,8 @@ def _finish(
             f"signed at {_iso(issued_at)}, outside the signer certificate's validity",
             "unknown_issuer",
         )
-    first, last, label = _window(at)
-    check, verdict = _validity(issued_at, not_before, expires, first, last, label)
+    first, last, label = _window(at, member_state)
+    check, verdict = _validity(issued_at, not_before, expires, first, last, label, member_state)
     run.checks.append(check)
     check, outcome = _status(member_state, status.idx, status.uri, status_lists, first)
     run.checks.append(check)
@@ -545,7 +550,13 @@ def _finish(
 
 
 def _validity(
-    issued_at: int, not_before: int, expires: int, first: float, last: float, label: str
+    issued_at: int,
+    not_before: int,
+    expires: int,
+    first: float,
+    last: float,
+    label: str,
+    member_state: str,
 ) -> tuple[Check, Status]:
     """Whether ``[first, last]`` meets the validity ``[max(iat, nbf), exp)``."""
     start = max(issued_at, not_before)
@@ -555,7 +566,10 @@ def _validity(
             "not_yet_valid",
         )
     if first >= expires:
-        until = datetime.fromtimestamp(expires - 86400, UTC).date().isoformat()
+        try:
+            until = local_date(member_state, datetime.fromtimestamp(expires - 1, UTC)).isoformat()
+        except (OverflowError, ValueError, OSError):  # at the calendar's end: say it in UTC
+            until = _iso(expires - 1)[:10]
         return (
             Check("validity", False, f"expired: valid until {until} (checked {label})"),
             "expired",

@@ -92,6 +92,7 @@ _LAZY = frozenset(
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
+        # Local import: numpy and Polars (half a second to import) load only when the bulk API is used.
         from relocard.core.residence import bulk
 
         return getattr(bulk, name)

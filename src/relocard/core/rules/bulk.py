@@ -59,7 +59,7 @@ from relocard.core.rules.facts import (
     country_codes,
     language_codes,
 )
-from relocard.core.rules.policy import Policy, PolicyLibrary, Stage, default_library
+from relocard.core.rules.policy import Policy, PolicyLibrary, Stage, default_library, to_json
 from relocard.core.rules.vocabulary import CEFR_RANK, Employment, Tenure
 
 LANGUAGES_DTYPE = pl.List(pl.Struct({"language": pl.String, "cefr": pl.String}))
@@ -673,8 +673,6 @@ def simulate(
 
 
 def _json(value: Any) -> Any:
-    from relocard.core.rules.policy import to_json
-
     return to_json(value)
 
 

@@ -183,6 +183,7 @@ def _against_expectation(case: Case, result: Evaluation) -> list[str]:
 
 
 def _against_bulk(case: Case, result: Evaluation, library: PolicyLibrary | None) -> list[str]:
+    # Local import: numpy and Polars (half a second to import) load only when a case is also run in bulk.
     from relocard.core.rules.bulk import evaluate_table, facts_table
 
     totals = aggregate(case.exceptions, EXCEPTION_ATTRIBUTES)

@@ -34,7 +34,7 @@ from relocard.core.rules.expr import (
     walk,
 )
 from relocard.core.rules.facts import Facts
-from relocard.core.rules.policy import Parameter, Policy
+from relocard.core.rules.policy import Parameter, Policy, to_json
 from relocard.core.rules.vocabulary import (
     CEFR_RANK,
     EU_MEMBER_STATES,
@@ -69,8 +69,6 @@ class AppliedException:
     accepted: tuple[AcceptedException, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        from relocard.core.rules.policy import to_json
-
         return {
             "kind": self.kind,
             "priority": self.priority,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relocard.accounts.emails import send_signup_email
 from relocard.accounts.models import Role
 from relocard.accounts.services import AccountExists, account_create
 from relocard.audit.services import audit_record
@@ -18,6 +19,7 @@ from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import send_password_setup
 from relocard.reference.models import MemberState
+from relocard.verification.emails import send_verifier_signup_email
 from relocard.verification.models import (
     OrganisationStatus,
     VerifierKind,
@@ -72,7 +74,6 @@ def organisation_register_request(
     (:func:`organisation_register`) to a new address, and a note to one that has an account.
     Nothing is written until the link is opened, and the answer is the same either way.
     """
-    from relocard.verification.emails import send_verifier_signup_email
 
     details = _clean_organisation(
         name=name, kind=kind, country=country, registration_number=registration_number
@@ -171,7 +172,6 @@ def member_add(*, actor, email: str):
         except AccountExists:
             # No oracle: the manager reads the same answer as for a new address; the
             # address's holder is told that it already has an account.
-            from relocard.accounts.emails import send_signup_email
 
             send_signup_email.enqueue(email, "en")
             return None

@@ -8,7 +8,6 @@ act, run in one transaction with their audit event, and raise a
 from __future__ import annotations
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -34,7 +33,7 @@ def code_digest(code: str) -> str:
 
 
 def _card_today(card: Card) -> date:
-    return timezone.localdate(timezone.now(), ZoneInfo(card.member_state.timezone))
+    return card.member_state.today()
 
 
 def card_is_valid(card: Card, *, today: date | None = None) -> bool:

@@ -1,9 +1,16 @@
 """Recurring background work. Each recurring task re-enqueues itself with ``run_after``; the
-worker (``relocard worker``) makes sure each has a pending run when it starts."""
+worker (``relocard worker``) makes sure each has a pending run when it starts.
+
+Part of the command line (it starts the domains' tasks), imported by ``relocard worker`` once
+Django is set up."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django_tasks_db.models import DBTaskResult
+
+from relocard.audit.tasks import seal_audit_log
+from relocard.cards.tasks import nightly_compliance, schedule_nightly
 
 
 def ensure_recurring_tasks() -> list[str]:
@@ -11,11 +18,6 @@ def ensure_recurring_tasks() -> list[str]:
     the audit sealer at once, the nightly compliance run at the next 02:00 Brussels time."""
     if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         return []
-    from django_tasks_db.models import DBTaskResult
-
-    from relocard.audit.tasks import seal_audit_log
-    from relocard.cards.tasks import nightly_compliance, schedule_nightly
-
     started = []
     if not DBTaskResult.objects.filter(
         task_path=seal_audit_log.module_path, status="READY"
