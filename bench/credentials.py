@@ -58,7 +58,6 @@ from relocard.core.credentials import (
 )
 from relocard.core.credentials.cose import (
     cbor_loads_strict,
-    decode_es256_fast,
     decode_sign1,
     es256_der,
     sig_structure,
@@ -67,10 +66,10 @@ from relocard.core.credentials.cose import (
 from relocard.core.credentials.rc1 import (
     MAX_INFLATED_BYTES,
     PREFIX,
-    card_fields_fast,
-    card_payload_fast,
+    card_from_cwt,
     card_to_cwt,
     cbor_dumps,
+    day_start,
     deflate,
 )
 from relocard.core.credentials.verify import _status, _validity, _window
@@ -170,9 +169,10 @@ def main() -> None:
     # Raw ES256 inputs: the exact bytes each payload's signature covers, DER-encoded.
     raw_inputs = []
     for p in payloads:
-        parts = decode_es256_fast(inflate(base45.decode(p[len(PREFIX) :])))
-        assert parts is not None
-        raw_inputs.append((es256_der(parts[3]), parts[1]))
+        message = decode_sign1(inflate(base45.decode(p[len(PREFIX) :])))
+        raw_inputs.append(
+            (es256_der(message.signature), sig_structure(message.protected, message.payload))
+        )
 
     def raw(items: Sequence[tuple[bytes, bytes]]) -> None:
         for der, tbs in items:
@@ -200,15 +200,19 @@ def main() -> None:
         for p in items:
             # COSE decoding and ES256 by python-cwt; every other step is ours, as in verify().
             payload = cose_reader.decode(inflate(base45.decode(p[len(PREFIX) :])), cwt_key)
-            fields = card_payload_fast(payload)
-            if fields is None:
-                raise SystemExit("python-cwt pipeline: claims refused")
-            claims, _, _, idx, uri, valid_from, valid_until, iat = fields
+            cwt_claims = cbor_loads_strict(payload, "claims")
+            card = card_from_cwt(cwt_claims)
+            iat = cwt_claims[6]
+            expires = day_start(card.valid_until) + 86400
             if (
-                claims["member_state"] != trusted.member_state
+                card.member_state != trusted.member_state
                 or not trusted.not_before_ts <= iat <= trusted.not_after_ts
-                or _validity(iat, valid_from, valid_until + 86400, first, last, label)[1] != "valid"
-                or _status(trusted.member_state, idx, uri, status_lists, first)[1] is not None
+                or _validity(iat, day_start(card.valid_from), expires, first, last, label)[1]
+                != "valid"
+                or _status(
+                    trusted.member_state, card.status.idx, card.status.uri, status_lists, first
+                )[1]
+                is not None
             ):
                 raise SystemExit("python-cwt pipeline: unexpected verdict")
 
@@ -279,9 +283,9 @@ def steps(
     texts = [p[len(PREFIX) :] for p in payloads]
     compressed = [base45.decode(t) for t in texts]
     coses = [inflate(c) for c in compressed]
-    parts = [decode_es256_fast(c) for c in coses]
-    ders = [(es256_der(p[3]), p[1]) for p in parts]  # type: ignore[index]
-    cwt_payloads = [p[2] for p in parts]  # type: ignore[index]
+    parts = [decode_sign1(c) for c in coses]
+    ders = [(es256_der(m.signature), sig_structure(m.protected, m.payload)) for m in parts]
+    cwt_payloads = [m.payload for m in parts]
     key = trust.signer(signer.kid).public_key  # type: ignore[union-attr]
     issued_at = T0 + timedelta(days=1)
     maps = [card_to_cwt(c, issued_at) for c in all_cards]
@@ -301,12 +305,13 @@ def steps(
     verify_steps: dict[str, Callable[[Sequence[int]], None]] = {
         "base45 decode": each(base45.decode, texts),
         "zlib inflate (limited)": each(inflate, compressed),
-        "COSE layout + Sig_structure": each(decode_es256_fast, coses),
-        "r, s to DER": each(es256_der, [p[3] for p in parts]),  # type: ignore[index]
+        "COSE decode (cbor2)": each(decode_sign1, coses),
+        "Sig_structure": each(lambda m: sig_structure(m.protected, m.payload), parts),
+        "r, s to DER": each(es256_der, [m.signature for m in parts]),
         "ES256 verify": each(lambda x: key.verify(x[0], x[1], _ECDSA_SHA256), ders),
-        "claims: regex reader": each(card_payload_fast, cwt_payloads),
-        "claims: cbor2 + dict reader": each(
-            lambda p: card_fields_fast(cbor_loads_strict(p, "claims")), cwt_payloads
+        "claims: cbor2 decode": each(lambda p: cbor_loads_strict(p, "claims"), cwt_payloads),
+        "claims: CardClaims": each(
+            lambda p: card_from_cwt(cbor_loads_strict(p, "claims")), cwt_payloads
         ),
         "whole verify()": each(
             lambda p: verify(p, trust_list=trust, status_lists=status_lists, at=AT),
