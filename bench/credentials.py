@@ -157,7 +157,11 @@ def main() -> None:
         at=T0,
     )
     status_list = StatusList(n)
-    token = status_list.to_jwt(signer, uri=URI, iat=T0, exp=T0 + timedelta(days=3650), ttl=3600)
+    # Issued at the start of the day checked, within its time-to-live (else: status unknown).
+    listed = datetime(AT.year, AT.month, AT.day, tzinfo=UTC)
+    token = status_list.to_jwt(
+        signer, uri=URI, iat=listed, exp=listed + timedelta(days=3650), ttl=86400
+    )
     status_lists = [status_list_from_jwt(token, trust.signer)]
     all_cards = cards(n)
     issued_at = T0 + timedelta(days=1)

@@ -45,6 +45,7 @@ __all__ = [
     "VALID",
     "StatusList",
     "StatusListToken",
+    "StatusListUnavailable",
     "status_list_from_jwt",
 ]
 
@@ -243,6 +244,19 @@ class StatusListToken:
 
     def is_expired(self, at: datetime) -> bool:
         return self.expires_at is not None and at >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListUnavailable:
+    """A status list the verifier needed but could not use: not fetched, or not verified.
+
+    Given to :func:`~.verify.verify` among the status lists, it turns the status check of a
+    card whose list it is (``uri``; ``None`` when the list's URI is not known, e.g. a file
+    that could not be read) into "status unknown", with ``reason`` in the check's detail.
+    """
+
+    uri: str | None
+    reason: str
 
 
 def status_list_from_jwt(

@@ -5,13 +5,19 @@ so that a failure names its own layer: bad prefix, bad Base45, bad zlib data, ba
 malformed COSE message, an unknown or withdrawn key id, a bad signature, malformed claims,
 expiry (or not yet valid), and revocation or suspension. The verdict's ``status`` is one of
 
-    valid | revoked | suspended | expired | not_yet_valid | unknown_issuer |
-    bad_signature | malformed
+    valid | revoked | suspended | expired | not_yet_valid | status_unknown |
+    unknown_issuer | bad_signature | malformed
 
 and ``claims`` are only filled in once the signature holds: unauthenticated data is never
-shown as if it were the card's. A check's ``ok`` is ``None`` when it could not be made
-(no status list given, or a stale one): the verdict then rests on the other checks and the
-detail says what to fetch.
+shown as if it were the card's.
+
+Revocation fails closed: a genuine card that is otherwise valid is ``status_unknown``
+(never ``valid``) when its revocation could not be checked: no status list was given
+(an offline check without one), its list could not be fetched or verified
+(:class:`~.statuslist.StatusListUnavailable`), is signed for another member state, has
+expired or is older than its time-to-live (``ttl``), or does not cover the card's index.
+The status check's ``ok`` is then ``None`` and its detail, which starts "status unknown:
+revocation could not be checked", says why and what to fetch.
 
 ``at`` is a datetime (an instant) or a date (a whole day, UTC): a card is valid on a day
 when it is valid at some moment of that day.
@@ -48,7 +54,14 @@ from .sdjwt import (
     verify_issuer_signature,
     verify_key_binding,
 )
-from .statuslist import INVALID, SUSPENDED, VALID, StatusList, StatusListToken
+from .statuslist import (
+    INVALID,
+    SUSPENDED,
+    VALID,
+    StatusList,
+    StatusListToken,
+    StatusListUnavailable,
+)
 from .trust import TrustedSigner, TrustList
 
 __all__ = ["STATUSES", "Check", "Status", "Verification", "verify"]
@@ -59,6 +72,7 @@ Status = Literal[
     "suspended",
     "expired",
     "not_yet_valid",
+    "status_unknown",
     "unknown_issuer",
     "bad_signature",
     "malformed",
@@ -69,12 +83,17 @@ STATUSES: tuple[str, ...] = (
     "suspended",
     "expired",
     "not_yet_valid",
+    "status_unknown",
     "unknown_issuer",
     "bad_signature",
     "malformed",
 )
 
-StatusLists = Iterable[StatusListToken] | Mapping[str, StatusListToken | StatusList] | None
+StatusLists = (
+    Iterable[StatusListToken | StatusListUnavailable]
+    | Mapping[str, StatusListToken | StatusList | StatusListUnavailable]
+    | None
+)
 
 
 # Check and Verification write their own __init__ (same signature as the generated one):
@@ -345,7 +364,9 @@ def _finish(
     run.checks.append(check)
     check, outcome = _status(member_state, status.idx, status.uri, status_lists, first)
     run.checks.append(check)
-    return run.done(verdict if outcome is None else outcome)
+    if outcome is None or (outcome == "status_unknown" and verdict != "valid"):
+        return run.done(verdict)  # an expired or not yet valid card stays so
+    return run.done(outcome)
 
 
 def _validity(
@@ -367,6 +388,14 @@ def _validity(
     return Check("validity", True, f"valid on {label}"), "valid"
 
 
+#: How a status check that could not be made begins (the platform shows it in plain words).
+STATUS_UNKNOWN_DETAIL = "status unknown: revocation could not be checked"
+
+
+def _unknown(reason: str) -> tuple[Check, Status]:
+    return Check("status", None, f"{STATUS_UNKNOWN_DETAIL}: {reason}"), "status_unknown"
+
+
 def _status(
     member_state: str,
     idx: int,
@@ -374,50 +403,55 @@ def _status(
     status_lists: StatusLists,
     at: float,
 ) -> tuple[Check, Status | None]:
-    """The status check, and the verdict it imposes (None: the others decide)."""
-    token: StatusListToken | StatusList | None = None
+    """The status check, and the verdict it imposes (None: the others decide).
+
+    Fails closed: whenever the card's entry cannot be read from a usable list, the verdict
+    is ``status_unknown``.
+    """
+    token: StatusListToken | StatusList | StatusListUnavailable | None = None
+    problems: list[str] = []
     if status_lists is None:
-        pass
-    elif type(status_lists) is not list and isinstance(status_lists, Mapping):
+        return _unknown(
+            "no status list was given (an offline check without one); fetch the list at "
+            f"{uri} and check again"
+        )
+    if type(status_lists) is not list and isinstance(status_lists, Mapping):
         token = status_lists.get(uri)
-    else:  # a list, tuple or other iterable of tokens: the first for this URI
+    else:  # a list, tuple or other iterable: the first token for this URI
         for candidate in status_lists:
+            if type(candidate) is StatusListUnavailable:
+                if candidate.uri is None or candidate.uri == uri:
+                    problems.append(candidate.reason)
+                continue
             if candidate.uri == uri:
                 token = candidate
                 break
+    if type(token) is StatusListUnavailable:
+        problems.append(token.reason)
+        token = None
     if token is None:
-        return Check("status", None, f"not checked: no status list for {uri} was given"), None
+        if problems:
+            return _unknown("; ".join(problems))
+        return _unknown(f"no status list for {uri} was given; fetch it and check again")
     if isinstance(token, StatusListToken):
         if token.member_state != member_state:
-            return (
-                Check(
-                    "status",
-                    None,
-                    f"not checked: the list for {uri} is signed by {token.member_state}, "
-                    f"not {member_state}",
-                ),
-                None,
+            return _unknown(
+                f"the list for {uri} is signed by {token.member_state}, not {member_state}"
             )
         if token.expires_ts is not None and at >= token.expires_ts:
-            return (
-                Check(
-                    "status",
-                    None,
-                    f"not checked: the status list expired at {token.expires_at.isoformat()}; "
-                    "fetch a fresh one",
-                ),
-                None,
+            return _unknown(
+                f"the status list expired at {token.expires_at.isoformat()}; fetch a fresh one"  # type: ignore[union-attr]
+            )
+        if token.ttl is not None and at >= token.issued_at.timestamp() + token.ttl:
+            return _unknown(
+                f"the status list was issued at {token.issued_at.isoformat()} and is older "
+                f"than its time-to-live of {token.ttl} s; fetch a fresh one"
             )
         lst = token.status_list
     else:
         lst = token
     if idx >= lst.size:
-        return (
-            Check(
-                "status", None, f"not checked: index {idx} is outside the list ({lst.size} entries)"
-            ),
-            None,
-        )
+        return _unknown(f"index {idx} is outside the list ({lst.size} entries)")
     value = lst.get(idx)
     if value == VALID:
         return Check("status", True, f"valid (index {idx})"), None
