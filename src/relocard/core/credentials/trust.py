@@ -93,7 +93,7 @@ class TrustedSigner:
     not_before: datetime = field(init=False, repr=False, compare=False)
     not_after: datetime = field(init=False, repr=False, compare=False)
     kid_text: str = field(init=False, repr=False, compare=False)
-    # For the verifier's fast path: whether the key is a P-256 one (ES256), and the
+    # For the verifier: whether the key is a P-256 one (ES256), and the
     # certificate's validity in epoch seconds (a datetime's timestamp() costs ~0.3 us).
     es256: bool = field(init=False, repr=False, compare=False)
     not_before_ts: float = field(init=False, repr=False, compare=False)
