@@ -103,7 +103,7 @@ def test_public_lists_verify_offline(client, card, staff):
     trust = TrustList.from_signed(client.get(reverse("cards:trust_list")).content.decode(), anchor)
     response = client.get(reverse("cards:status_list", args=["FR", "1"]))
     assert response["Content-Type"] == "application/statuslist+jwt"
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"] == f"public, max-age={creds.STATUS_LIST_CACHE_SECONDS}"
     token = status_list_from_jwt(response.content.decode(), trust.signer)
     result = verify(creds.latest(card, "rc1").payload, trust_list=trust, status_lists=[token])
     assert result.status == "suspended"

@@ -13,6 +13,7 @@ from relocard.core.credentials import (
     CardFace,
     CardRenderError,
     KeyStore,
+    StatusList,
     StatusRef,
     TrustList,
     build_trust_list,
@@ -70,7 +71,8 @@ def test_the_printed_qr_reads_back_and_verifies(issued, size, scale) -> None:
     assert found[0].format == zxingcpp.BarcodeFormat.QRCode
     assert found[0].text == payload
     assert found[0].ec_level == "Q"
-    result = verify(found[0].text, trust_list=trust, at=date(2025, 6, 1))
+    lists = {card.status.uri: StatusList(card.status.idx + 1)}  # the card's entry: valid
+    result = verify(found[0].text, trust_list=trust, status_lists=lists, at=date(2025, 6, 1))
     assert (result.status, result.claims["card_number"]) == ("valid", "CY-2025-004211")
 
 

@@ -8,6 +8,7 @@ own cards and its own status list; the programme key signs the trust list of all
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -25,8 +26,10 @@ from relocard.core.credentials import (
     SUSPENDED,
     CardClaims,
     CardFace,
+    CredentialError,
     KeyStore,
     StatusList,
+    StatusListUnavailable,
     StatusRef,
     TrustList,
     build_trust_list,
@@ -39,7 +42,10 @@ from relocard.core.credentials import (
 from relocard.reference.models import MemberState
 
 #: Seconds a verifier may cache a status list (published as ``ttl`` and in Cache-Control).
+logger = logging.getLogger(__name__)
 STATUS_LIST_TTL = 300
+#: How long a signed status list is reused before it is signed afresh (see status_list_jwt).
+STATUS_LIST_CACHE_SECONDS = STATUS_LIST_TTL // 5
 STATUS_LIST_ID = "1"
 TRUST_LIST_CACHE_SECONDS = 3600
 
@@ -246,13 +252,18 @@ def _status_versions() -> dict[str, str]:
 
 
 def status_list_jwt(member_state: str, *, versions: dict[str, str] | None = None) -> str:
-    """The member state's signed status list (cached until a card's status changes)."""
+    """The member state's signed status list (cached until a card's status changes).
+
+    Kept in the cache for a fifth of its time-to-live only: verifiers treat a list older than
+    its ``ttl`` as unusable (status unknown), so what is served must stay well within it.
+    """
     version = (versions if versions is not None else _status_versions()).get(member_state, "0")
-    key = f"statuslist:{member_state}:{version}"
+    # v2: lists signed with a low s (older cached ones are refused by the verifier).
+    key = f"statuslist:v2:{member_state}:{version}"
     token = cache.get(key)
     if token is None:
         token = _build_status_list(member_state)
-        cache.set(key, token, STATUS_LIST_TTL)
+        cache.set(key, token, STATUS_LIST_CACHE_SECONDS)
     return token
 
 
@@ -286,7 +297,7 @@ def _build_status_list(member_state: str) -> str:
 
 
 def _trust_cache_key() -> str:
-    return "trustlist"
+    return "trustlist:v2"  # v2: signed with a low s (older cached ones are refused)
 
 
 def trust_list_jws() -> str:
@@ -326,16 +337,26 @@ def _memo(key: str, text: str, parse):
 
 
 def verifier_lists() -> tuple[TrustList, dict[str, object]]:
-    """The trust list and every member state's status list, verified as a verifier would."""
+    """The trust list and every member state's status list, verified as a verifier would.
+
+    A member state's list that cannot be built or verified is given to the verifier as
+    :class:`StatusListUnavailable`, so that its cards' checks answer "status unknown"
+    (fail closed) instead of failing the request or passing unchecked.
+    """
     anchor = keystore().ensure_programme().certificate
     trust = _memo("trust", trust_list_jws(), lambda text: TrustList.from_signed(text, anchor))
-    lists = {}
+    lists: dict[str, object] = {}
     versions = _status_versions()
     for ms in _enabled_member_states():
-        token = status_list_jwt(ms, versions=versions)
-        lists[status_list_uri(ms)] = _memo(
-            f"status:{ms}", token, lambda t: status_list_from_jwt(t, trust.signer)
-        )
+        uri = status_list_uri(ms)
+        try:
+            token = status_list_jwt(ms, versions=versions)
+            lists[uri] = _memo(
+                f"status:{ms}", token, lambda t: status_list_from_jwt(t, trust.signer)
+            )
+        except CredentialError as exc:
+            logger.warning("status list of %s unusable: %s", ms, exc)
+            lists[uri] = StatusListUnavailable(uri, f"the status list of {ms} is unusable: {exc}")
     return trust, lists
 
 

@@ -219,7 +219,9 @@ def status_list(request, member_state, list_id):
         raise Http404("No such status list.")
     token = creds.status_list_jwt(member_state.upper())
     response = HttpResponse(token, content_type="application/statuslist+jwt")
-    response["Cache-Control"] = f"public, max-age={creds.STATUS_LIST_TTL}"
+    # No longer than the platform reuses a signed list, so that a verifier's copy stays within
+    # the list's time-to-live (an older one is "status unknown" to verifiers).
+    response["Cache-Control"] = f"public, max-age={creds.STATUS_LIST_CACHE_SECONDS}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

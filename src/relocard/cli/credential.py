@@ -1,7 +1,10 @@
 """``relocard credential``: verify cards, and the operator commands around keys and lists.
 
-``verify`` prints the verifier's JSON verdict and exits 0 for any verdict (a revoked card is
-an answer, not an error); arguments it cannot use (an unreadable file, a trust list whose
+``verify`` prints the verifier's JSON verdict and exits 0 when the card is valid, 1 for any
+other definite verdict (revoked, suspended, expired, not yet valid, not genuine), and 3 when
+the card is genuine but its revocation could not be checked (``status_unknown``: no status
+list given, or one that could not be read, was not verified, has expired or does not cover
+the card). Arguments it cannot use (an unreadable payload or trust list, a trust list whose
 signature fails, a malformed date) are one line on stderr and exit code 2.
 
 Keys live in ``--key-dir`` (or ``RELOCARD_KEY_DIR``); when the key files are encrypted the
@@ -30,6 +33,7 @@ from relocard.core.credentials import (
     CredentialError,
     KeyStore,
     StatusList,
+    StatusListUnavailable,
     StatusRef,
     TrustList,
     build_trust_list,
@@ -48,24 +52,43 @@ PASSPHRASE_ENV = "RELOCARD_KEY_PASSPHRASE"  # noqa: S105 (a variable name, not a
 _FETCH_TIMEOUT = 10
 _MAX_DOWNLOAD = 8 * 1024 * 1024
 
+#: ``credential verify``'s exit codes (2, arguments it cannot use, is every command's).
+EXIT_VALID = 0
+EXIT_NOT_VALID = 1
+EXIT_STATUS_UNKNOWN = 3
 
-def _read_source(source: str, what: str) -> bytes:
-    """Bytes from a file path, ``-`` (stdin) or an http(s) URL; exit 2 if unreadable."""
+
+class _Unreadable(Exception):
+    """A source that could not be read; the message says which and why."""
+
+
+def _fetch(source: str, what: str) -> bytes:
+    """Bytes from a file path, ``-`` (stdin) or an http(s) URL; :class:`_Unreadable` if not."""
     if source.startswith(("https://", "http://")):
         try:
             with urllib.request.urlopen(source, timeout=_FETCH_TIMEOUT) as response:  # noqa: S310
                 data = response.read(_MAX_DOWNLOAD + 1)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            fail(f"cannot download the {what} from {source}: {getattr(exc, 'reason', exc)}")
+            raise _Unreadable(
+                f"cannot download the {what} from {source}: {getattr(exc, 'reason', exc)}"
+            ) from None
         if len(data) > _MAX_DOWNLOAD:
-            fail(f"the {what} at {source} is larger than 8 MiB")
+            raise _Unreadable(f"the {what} at {source} is larger than 8 MiB")
         return data
     try:
         if source == "-":
             return sys.stdin.buffer.read()
         return Path(source).read_bytes()
     except OSError as exc:
-        fail(f"cannot read the {what} {source}: {exc.strerror or exc}")
+        raise _Unreadable(f"cannot read the {what} {source}: {exc.strerror or exc}") from None
+
+
+def _read_source(source: str, what: str) -> bytes:
+    """As :func:`_fetch`, but an unreadable source is an unusable argument: exit 2."""
+    try:
+        return _fetch(source, what)
+    except _Unreadable as exc:
+        fail(str(exc))
 
 
 def _parse_at(value: str | None) -> date | datetime | None:
@@ -135,8 +158,16 @@ def verify(
 ) -> None:
     """Verify PAYLOAD (an RC1: QR payload or an SD-JWT VC presentation) and print JSON.
 
-    PAYLOAD may be '-' to read standard input or '@FILE' to read a file. Exit code 0 for
-    every verdict; 2 when an argument cannot be used.
+    PAYLOAD may be '-' to read standard input or '@FILE' to read a file.
+
+    \b
+    Exit codes:
+      0  valid
+      1  not valid: revoked, suspended, expired, not yet valid, or not a genuine card
+      2  an argument cannot be used (nothing was verified)
+      3  status unknown: a genuine card whose revocation could not be checked (no
+         --status-list given, or the list could not be read, is not verified, has
+         expired or does not cover the card); never treat it as valid
     """
     at = _parse_at(at_text)
     if payload == "-":
@@ -158,25 +189,32 @@ def verify(
             )
         except CredentialError as exc:
             fail(f"trust list {trust_list_source}: {exc}")
-    status_lists = []
+    status_lists: list[Any] = []
     for source in status_sources:
         if trust_list is None:
             fail("--status-list needs --trust-list to check the list's signature")
+        # A list that cannot be read or verified is no argument error: the card's status is
+        # then unknown (fail closed), and the verdict says which list and why.
         try:
             status_lists.append(
-                status_list_from_jwt(_read_source(source, "status list"), trust_list.signer)
+                status_list_from_jwt(_fetch(source, "status list"), trust_list.signer)
             )
+        except _Unreadable as exc:
+            status_lists.append(StatusListUnavailable(None, str(exc)))
         except CredentialError as exc:
-            fail(f"status list {source}: {exc}")
+            status_lists.append(StatusListUnavailable(None, f"the status list {source}: {exc}"))
     result = verify_credential(
         text.strip(),
         trust_list=trust_list,
-        status_lists=status_lists,
+        status_lists=status_lists or None,
         at=at,
         expected_nonce=nonce,
         expected_aud=aud,
     )
     print_json(result.to_dict())
+    if result.valid:
+        sys.exit(EXIT_VALID)
+    sys.exit(EXIT_STATUS_UNKNOWN if result.status == "status_unknown" else EXIT_NOT_VALID)
 
 
 # --- keys -------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from relocard.verification.qrimage import decode_qr
 from relocard.verification.record import check_record_pdf
 
 PurposeName = Literal["work", "rent", "bank"]
-ResultName = Literal["valid", "not_valid", "no_match", "not_genuine"]
+ResultName = Literal["valid", "not_valid", "no_match", "not_genuine", "status_unknown"]
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -183,7 +183,13 @@ class Holder(Schema):
     member_state: str = Field(description="The member state that issued the card.")
     valid_until: date | None
     right: str = Field(description="The right this purpose is about, e.g. Right to rent.")
-    has_right: bool = Field(description="True when the card is valid today.")
+    has_right: bool | None = Field(
+        description=(
+            "True when the card is valid today, false when it is not; null when the card is "
+            "genuine but its revocation could not be checked (result `status_unknown`): "
+            "do not rely on the card then."
+        )
+    )
 
 
 class CheckOut(Schema):
@@ -191,7 +197,17 @@ class CheckOut(Schema):
     checked_at: datetime
     method: Literal["share_code", "qr"]
     purpose: PurposeName
-    result: ResultName
+    result: ResultName = Field(
+        description=(
+            "`valid`: the card is valid today. `not_valid`: it is not (revoked, suspended, "
+            "expired or not yet valid). `no_match`: the share code and date of birth do not "
+            "match a code in use. `not_genuine`: the QR code is not a genuine card. "
+            "`status_unknown`: a genuine card whose revocation could not be checked (its "
+            "status list could not be fetched, did not verify, is older than its "
+            "time-to-live or does not cover the card); never treat it as valid, check "
+            "again later."
+        )
+    )
     message: str
     holder: Holder | None = Field(
         description="Only when the details matched or the QR code is a genuine card."
@@ -210,7 +226,8 @@ class QrCheckOut(CheckOut):
     status: str = Field(
         description=(
             "The offline verifier's verdict: valid, revoked, suspended, expired, "
-            "not_yet_valid, unknown_issuer, bad_signature or malformed."
+            "not_yet_valid, status_unknown (revocation could not be checked), "
+            "unknown_issuer, bad_signature or malformed."
         )
     )
     steps: list[Step] = Field(description="Each layer the verifier checked, in order.")
@@ -288,6 +305,10 @@ MESSAGES = {
         "person: a code may also have expired or been revoked."
     ),
     "not_genuine": "This QR code is not a genuine relocatee card.",
+    "status_unknown": (
+        "Status unknown: revocation could not be checked. The card is genuine, but whether it "
+        "was revoked or suspended could not be checked now. Do not rely on it; check again later."
+    ),
 }
 
 
@@ -306,7 +327,7 @@ def _out(request, check: CardCheck) -> dict:
             "member_state": summary.member_state,
             "valid_until": summary.valid_until,
             "right": summary.right_label,
-            "has_right": summary.valid,
+            "has_right": summary.has_right,
         }
     base = settings.RELOCARD_BASE_URL
     return {

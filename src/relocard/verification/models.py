@@ -196,6 +196,10 @@ class CheckResult(models.TextChoices):
     NO_MATCH = "no_match", _("Details did not match")
     #: A QR code that is not a genuine card: unreadable, unknown issuer, bad signature.
     NOT_GENUINE = "not_genuine", _("Not a genuine card")
+    #: A genuine card, otherwise valid, whose revocation could not be checked (its status
+    #: list could not be fetched, was not verified, has expired or does not cover the card).
+    #: Never to be taken as valid: fail closed.
+    STATUS_UNKNOWN = "status_unknown", _("Status unknown")
 
 
 class CardCheck(models.Model):
@@ -243,4 +247,4 @@ class CardCheck(models.Model):
 
     @property
     def matched(self) -> bool:
-        return self.result in (CheckResult.VALID, CheckResult.NOT_VALID)
+        return self.result in (CheckResult.VALID, CheckResult.NOT_VALID, CheckResult.STATUS_UNKNOWN)

@@ -106,6 +106,10 @@ RESULT_TEXT = {
     "not_valid": "NOT VALID - the card is not valid today",
     "no_match": "NO MATCH - the share code and date of birth did not match a usable code",
     "not_genuine": "NOT GENUINE - the QR code is not a genuine relocatee card",
+    "status_unknown": (
+        "STATUS UNKNOWN - a genuine card, but whether it was revoked could not be checked: "
+        "do not rely on it now"
+    ),
 }
 RIGHT_TEXT = {
     "work": "Right to work",
@@ -146,7 +150,13 @@ def check_record_pdf(summary: CheckSummary, *, checked_by: str) -> bytes:
         row("Valid until", summary.valid_until.strftime("%d %B %Y") if summary.valid_until else "")
         row(
             RIGHT_TEXT.get(summary.purpose, summary.purpose),
-            f"Yes, in {summary.member_state}" if summary.valid else "No: the card is not valid",
+            f"Yes, in {summary.member_state}"
+            if summary.valid
+            else (
+                "Unknown: revocation could not be checked"
+                if summary.status_unknown
+                else "No: the card is not valid"
+            ),
         )
         if summary.method == "qr":
             row("Verifier's verdict", summary.status)

@@ -48,6 +48,16 @@ class CheckSummary:
     valid_until: date | None
 
     @property
+    def status_unknown(self) -> bool:
+        """A genuine card whose revocation could not be checked: neither valid nor not."""
+        return self.result == CheckResult.STATUS_UNKNOWN
+
+    @property
+    def has_right(self) -> bool | None:
+        """True or False when known; None when the card's status could not be checked."""
+        return None if self.status_unknown else self.valid
+
+    @property
     def right_label(self) -> str:
         return str(Purpose(self.purpose).label)
 
@@ -67,6 +77,7 @@ STATUS_LABELS = {
     "unknown_issuer": _("Unknown issuer"),
     "bad_signature": _("Signature does not hold"),
     "malformed": _("Unreadable"),
+    "status_unknown": _("Status unknown: revocation could not be checked"),
 }
 
 

@@ -14,6 +14,7 @@ from relocard.core.credentials import (
     SD,
     SdJwtError,
     SignatureError,
+    StatusList,
     issue_card_vc,
     issue_sd_jwt,
     present,
@@ -22,7 +23,7 @@ from relocard.core.credentials import (
 )
 from relocard.core.credentials.sdjwt import Disclosure, SdJwt
 
-from .conftest import ISSUED, make_card
+from .conftest import ISSUED, URI, make_card
 
 VCT = "https://relocard.example/credentials/relocatee-card/v1"
 HOLDER = ec.generate_private_key(ec.SECP256R1())
@@ -61,7 +62,14 @@ def test_every_personal_claim_is_disclosable(vc) -> None:
 
 def test_selective_presentation_with_key_binding_verifies(vc, trust_list) -> None:
     shown = present(vc, {"family_name", "given_name"}, holder_key=HOLDER, nonce="n-1", aud="bank")
-    result = verify(shown, trust_list=trust_list, at=DAY, expected_nonce="n-1", expected_aud="bank")
+    result = verify(
+        shown,
+        trust_list=trust_list,
+        status_lists={URI: StatusList(64)},
+        at=DAY,
+        expected_nonce="n-1",
+        expected_aud="bank",
+    )
     assert result.status == "valid", result.checks
     assert result.claims["family_name"] == "IVANOVA" and "date_of_birth" not in result.claims
     assert ("key_binding", True) in [(c.step, c.ok) for c in result.checks]
@@ -133,7 +141,9 @@ def test_verdicts_for_time_and_issuer(vc, trust_list, keystore) -> None:
         issuer="x",
         issued_at=ISSUED,
     )
-    assert verify(foreign, trust_list=trust_list, at=DAY).status == "valid"
+    assert verify(foreign, trust_list=trust_list, at=DAY).status == "status_unknown"
+    lists = {URI: StatusList(64)}
+    assert verify(foreign, trust_list=trust_list, status_lists=lists, at=DAY).status == "valid"
     other = issue_sd_jwt(
         {"a": 1}, private_key=keystore.signer("FR").private_key, typ="example+sd-jwt"
     )

@@ -16,6 +16,7 @@ from relocard.core.credentials import (
     STATUSES,
     SUSPENDED,
     StatusList,
+    StatusListUnavailable,
     TrustList,
     base45,
     build_trust_list,
@@ -30,6 +31,8 @@ from relocard.core.credentials.rc1 import inflate
 from .conftest import ISSUED, T0, URI, make_card
 
 DAY = date(2025, 6, 1)
+#: A verifier's own, trusted list in which every card is valid (for tests about other layers).
+ALL_VALID = {URI: StatusList(64)}
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +45,12 @@ def steps(result) -> list[tuple[str, bool | None]]:
 
 
 def test_a_good_card_is_valid_with_every_layer_checked(payload, trust_list) -> None:
-    result = verify(payload, trust_list=trust_list, at=DAY)
+    result = verify(payload, trust_list=trust_list, status_lists=ALL_VALID, at=DAY)
     assert result.valid and result.status == "valid"
     assert [s for s, ok in steps(result) if ok] == [
         "prefix", "base45", "zlib", "cbor", "cose", "kid", "signature", "claims", "validity",
+        "status",
     ]  # fmt: skip
-    assert steps(result)[-1] == ("status", None)  # no list given: not checked, and says so
     assert result.claims["family_name"] == "IVANOVA"
     assert result.claims["status_list"] == {"idx": 17, "uri": URI}
 
@@ -59,11 +62,13 @@ def test_to_dict_is_the_cli_json(payload, trust_list) -> None:
     assert json.loads(json.dumps(data)) == data
 
 
-def _statuses(signer, trust_list, value: int | None, *, exp: datetime | None = None):
+def _statuses(
+    signer, trust_list, value: int | None, *, exp: datetime | None = None, ttl: int = 10**9
+):
     lst = StatusList(64)
     if value is not None:
         lst.set(17, value)
-    token = lst.to_jwt(signer, uri=URI, iat=T0, exp=exp, ttl=3600)
+    token = lst.to_jwt(signer, uri=URI, iat=T0, exp=exp, ttl=ttl)
     return [status_list_from_jwt(token, trust_list.signer)]
 
 
@@ -82,11 +87,83 @@ def test_status_list_decides_revocation_and_suspension(
     assert steps(result)[-1] == ("status", status == "valid")
 
 
-def test_a_stale_status_list_is_not_trusted_but_said(payload, signer, trust_list) -> None:
-    lists = _statuses(signer, trust_list, INVALID, exp=datetime(2025, 2, 1, tzinfo=UTC))
-    result = verify(payload, trust_list=trust_list, status_lists=lists, at=DAY)
+def _status_unknown(result) -> str:
+    """The status check's detail of a status-unknown verdict, checked."""
+    assert (result.valid, result.status) == (False, "status_unknown")
     assert steps(result)[-1] == ("status", None)
-    assert "fetch a fresh one" in result.checks[-1].detail
+    assert result.claims["card_number"] == "FR-2025-000123"  # a genuine card, said so
+    detail = result.checks[-1].detail
+    assert detail.startswith("status unknown: revocation could not be checked: ")
+    return detail
+
+
+def test_an_expired_status_list_is_status_unknown(payload, signer, trust_list) -> None:
+    lists = _statuses(signer, trust_list, None, exp=datetime(2025, 2, 1, tzinfo=UTC))
+    result = verify(payload, trust_list=trust_list, status_lists=lists, at=DAY)
+    assert "expired" in _status_unknown(result) and "fetch a fresh one" in result.checks[-1].detail
+
+
+def test_a_status_list_older_than_its_ttl_is_status_unknown(payload, signer, trust_list) -> None:
+    lists = _statuses(signer, trust_list, None, ttl=3600)  # issued at T0, checked months later
+    detail = _status_unknown(verify(payload, trust_list=trust_list, status_lists=lists, at=DAY))
+    assert "older than its time-to-live of 3600 s" in detail
+    # Within the time-to-live the same list decides.
+    within = datetime(2025, 1, 2, 10, 0, tzinfo=UTC)
+    lists = _statuses(signer, trust_list, None, ttl=int((within - T0).total_seconds()) + 60)
+    assert verify(payload, trust_list=trust_list, status_lists=lists, at=within).valid
+
+
+def test_offline_without_a_status_list_is_status_unknown(payload, trust_list) -> None:
+    detail = _status_unknown(verify(payload, trust_list=trust_list, at=DAY))
+    assert "no status list was given" in detail and URI in detail
+    for empty in ([], {}):
+        detail = _status_unknown(verify(payload, trust_list=trust_list, status_lists=empty, at=DAY))
+        assert f"no status list for {URI}" in detail
+
+
+def test_another_lists_uri_is_status_unknown(payload, trust_list) -> None:
+    lists = {"https://relocard.example/status/FR/2": StatusList(64)}
+    assert f"no status list for {URI}" in _status_unknown(
+        verify(payload, trust_list=trust_list, status_lists=lists, at=DAY)
+    )
+
+
+def test_a_list_that_could_not_be_fetched_or_verified_is_status_unknown(
+    payload, trust_list
+) -> None:
+    down = StatusListUnavailable(URI, "the list could not be downloaded: connection refused")
+    other = StatusListUnavailable("https://elsewhere.example/1", "not ours")
+    for lists in ([other, down], {URI: down}, [StatusListUnavailable(None, "file x unreadable")]):
+        detail = _status_unknown(verify(payload, trust_list=trust_list, status_lists=lists, at=DAY))
+        assert "not ours" not in detail
+    assert "connection refused" in _status_unknown(
+        verify(payload, trust_list=trust_list, status_lists=[down], at=DAY)
+    )
+    # A usable list for the card's URI decides, whatever else could not be fetched.
+    assert verify(
+        payload, trust_list=trust_list, status_lists={**ALL_VALID, "x": other}, at=DAY
+    ).valid
+
+
+def test_a_list_signed_for_another_member_state_is_status_unknown(
+    payload, keystore, trust_list
+) -> None:
+    lists = _statuses(keystore.signer("DE"), trust_list, None)
+    detail = _status_unknown(verify(payload, trust_list=trust_list, status_lists=lists, at=DAY))
+    assert "signed by DE, not FR" in detail
+
+
+def test_a_list_that_does_not_cover_the_index_is_status_unknown(payload, trust_list) -> None:
+    short = {URI: StatusList(17)}  # indices 0-16; the card's is 17
+    detail = _status_unknown(verify(payload, trust_list=trust_list, status_lists=short, at=DAY))
+    assert "index 17 is outside the list (17 entries)" in detail
+
+
+def test_status_unknown_never_hides_a_definite_verdict(payload, signer, trust_list) -> None:
+    assert verify(payload, trust_list=trust_list, at=date(2027, 1, 1)).status == "expired"
+    assert verify(payload, trust_list=trust_list, at=date(2024, 1, 1)).status == "not_yet_valid"
+    revoked = _statuses(signer, trust_list, INVALID)
+    assert verify(payload, trust_list=trust_list, status_lists=revoked, at=DAY).status == "revoked"
 
 
 def test_a_mapping_of_bare_lists_works(payload, trust_list) -> None:
@@ -112,7 +189,7 @@ def test_a_mapping_of_bare_lists_works(payload, trust_list) -> None:
     ],
 )
 def test_validity_boundaries(payload, trust_list, at, status) -> None:
-    assert verify(payload, trust_list=trust_list, at=at).status == status
+    assert verify(payload, trust_list=trust_list, status_lists=ALL_VALID, at=at).status == status
 
 
 def test_expired_and_revoked_reports_revoked_and_both_checks(payload, signer, trust_list) -> None:
@@ -188,7 +265,7 @@ def test_rotation_keeps_old_cards_valid_and_withdrawal_ends_them(tmp_path) -> No
             signed, store.programme_certificate(), at=T0 + timedelta(days=2)
         )
 
-    assert verify(old_card, trust_list=current(), at=DAY).status == "valid"
+    assert verify(old_card, trust_list=current(), status_lists=ALL_VALID, at=DAY).status == "valid"
     assert "retired" in verify(old_card, trust_list=current(), at=DAY).checks[5].detail
     store.withdraw(old.kid, "key compromise", now=T0 + timedelta(days=2))
     result = verify(old_card, trust_list=current(), at=DAY)
@@ -230,7 +307,7 @@ def test_truncated_or_mutated_payloads_never_raise_or_pass(payload, trust_list, 
     char = data.draw(st.sampled_from(base45.ALPHABET + "abc~{"))
     variants = [payload[:cut], payload[:pos] + char + payload[pos + 1 :]]
     for variant in variants:
-        result = verify(variant, trust_list=trust_list, at=DAY)
+        result = verify(variant, trust_list=trust_list, status_lists=ALL_VALID, at=DAY)
         assert result.status in STATUSES
         if result.valid:
             # Only a change that the transport layers ignore may pass: the unused bits of
@@ -264,8 +341,8 @@ def test_deflate_padding_bits_are_not_signed_and_change_nothing(signer, trust_li
     flipped[last] ^= 1 << padding[-1]
     variant = "RC1:" + base45.encode(bytes(flipped))
     assert variant != original
-    a = verify(original, trust_list=trust_list, at=DAY)
-    b = verify(variant, trust_list=trust_list, at=DAY)
+    a = verify(original, trust_list=trust_list, status_lists=ALL_VALID, at=DAY)
+    b = verify(variant, trust_list=trust_list, status_lists=ALL_VALID, at=DAY)
     assert a.valid and b.valid and a.claims == b.claims
 
 

@@ -52,6 +52,7 @@ from .statuslist import (
     VALID,
     StatusList,
     StatusListToken,
+    StatusListUnavailable,
     status_list_from_jwt,
 )
 from .trust import TrustedSigner, TrustList, build_trust_list, load_certificate
@@ -88,6 +89,7 @@ __all__ = [
     "StatusList",
     "StatusListError",
     "StatusListToken",
+    "StatusListUnavailable",
     "StatusRef",
     "TrustList",
     "TrustListError",

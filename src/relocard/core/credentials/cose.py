@@ -6,6 +6,14 @@ versions, and a verifier that must never raise on hostile input is easier to rea
 when every step is ours. Only what the formats need is here: one signer, ES256 to sign,
 ES256 and PS256 to verify (the EU DCC test vectors use both).
 
+ES256 signatures are written with a low ``s`` (``s <= n/2``, n the order of P-256): an
+ECDSA signature ``(r, s)`` stays valid as ``(r, n - s)``, so without that rule anyone can
+make a second, different signature for the same message (malleability), which matters
+wherever a signature's bytes could serve as an identifier. :func:`verify_sign1` refuses a
+high ``s`` unless the caller says the message comes from another issuer
+(``allow_high_s=True``: the EU DCC test vectors, whose issuers do not normalise ``s``, as
+RFC 9052 does not require it). See docs/credentials.md, "Low-s signatures".
+
 Decoding is strict: one CBOR item and nothing after it, a 4-element array (tagged 18,
 optionally inside the CWT tag 61, or untagged), a protected header that is a serialized map,
 an unprotected map, a byte-string payload and signature. Anything else is a
@@ -41,9 +49,12 @@ __all__ = [
     "CWT_SUB",
     "HEADER_ALG",
     "HEADER_KID",
+    "P256_ORDER",
     "Sign1",
     "cbor_loads_strict",
     "decode_sign1",
+    "es256_is_low_s",
+    "es256_low_s",
     "kid_for_certificate",
     "sig_structure",
     "sign1",
@@ -65,6 +76,12 @@ CWT_IAT = 6
 #: Token Status List reference claim (draft-ietf-oauth-status-list), ``{"status_list": ...}``.
 CWT_STATUS = 65535
 
+#: The order n of the P-256 group; a low-s ES256 signature has ``s <= n // 2``.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+# n // 2 as 32 big-endian bytes: for two 32-byte strings, byte order is number order, so a
+# raw signature's s half is compared with it directly, without converting it to an int.
+_HALF_ORDER = (P256_ORDER // 2).to_bytes(32, "big")
+
 _TAG_SIGN1 = 18
 _TAG_CWT = 61
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
@@ -74,8 +91,6 @@ _PSS_SHA256 = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 # because cbor2.dumps of the whole structure costs more than the concatenation.
 _SIG1_PREFIX = b"\x84\x6aSignature1"
 _OUR_PROTECTED = b"\xa2\x01\x26\x04\x48"
-# What sign1 writes after the optional tags: array(4), bstr(13) {1: -7, 4: bstr(8) ...}.
-_OUR_HEAD = b"\x84\x4d\xa2\x01\x26\x04\x48"
 
 
 def cbor_loads_strict(data: bytes, what: str) -> Any:
@@ -135,7 +150,7 @@ def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Sign1:
     """A decoded, not yet verified COSE_Sign1 message."""
 
@@ -146,6 +161,27 @@ class Sign1:
     signature: bytes
     tagged_cwt: bool = False
     _claims: list[Mapping[Any, Any]] = field(default_factory=list, repr=False, compare=False)
+
+    # Written out (the generated one's signature): the generated __init__ of a frozen
+    # dataclass sets each field through object.__setattr__ by name, a third of what
+    # decoding our messages costs beside the CBOR decoder; the slot descriptors are direct.
+    def __init__(
+        self,
+        protected: bytes,
+        protected_header: Mapping[Any, Any],
+        unprotected_header: Mapping[Any, Any],
+        payload: bytes,
+        signature: bytes,
+        tagged_cwt: bool = False,
+        _claims: list[Mapping[Any, Any]] | None = None,
+    ) -> None:
+        _SIGN1_SLOTS[0](self, protected)
+        _SIGN1_SLOTS[1](self, protected_header)
+        _SIGN1_SLOTS[2](self, unprotected_header)
+        _SIGN1_SLOTS[3](self, payload)
+        _SIGN1_SLOTS[4](self, signature)
+        _SIGN1_SLOTS[5](self, tagged_cwt)
+        _SIGN1_SLOTS[6](self, [] if _claims is None else _claims)
 
     @property
     def kid(self) -> bytes | None:
@@ -170,10 +206,24 @@ class Sign1:
         """The payload as a CWT claims map (decoded once, then cached)."""
         if not self._claims:
             value = cbor_loads_strict(self.payload, "the CWT payload")
-            if not isinstance(value, Mapping):
+            if type(value) is not dict and not isinstance(value, Mapping):
                 raise CoseError("the CWT payload is not a CBOR map of claims")
             self._claims.append(value)
         return self._claims[0]
+
+
+_SIGN1_SLOTS = tuple(
+    getattr(Sign1, name).__set__
+    for name in (
+        "protected",
+        "protected_header",
+        "unprotected_header",
+        "payload",
+        "signature",
+        "tagged_cwt",
+        "_claims",
+    )
+)
 
 
 def decode_sign1(data: bytes) -> Sign1:
@@ -193,7 +243,7 @@ def decode_sign1(data: bytes) -> Sign1:
     protected, unprotected, payload, signature = item
     if not isinstance(protected, bytes):
         raise CoseError("the COSE protected header is not a byte string")
-    if not isinstance(unprotected, Mapping):
+    if type(unprotected) is not dict and not isinstance(unprotected, Mapping):
         raise CoseError("the COSE unprotected header is not a map")
     if not isinstance(payload, bytes):
         raise CoseError("the COSE payload is not a byte string (detached payloads are not used)")
@@ -210,51 +260,6 @@ def decode_sign1(data: bytes) -> Sign1:
     else:
         header = {}
     return Sign1(protected, header, unprotected, payload, signature, tagged_cwt)
-
-
-def decode_es256_fast(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
-    """``(kid, to_be_signed, payload, signature)`` if ``data`` is laid out as :func:`sign1` writes it.
-
-    The verifier's fast path: the byte layout of our own messages (tag 18, optionally inside
-    the CWT tag 61, or untagged; the 13-byte protected header ``{1: -7, 4: h'<8-byte kid>'}``;
-    an empty unprotected map; a byte-string payload; a 64-byte signature; nothing after it)
-    is recognised with a few slice comparisons instead of a CBOR decoder run (~3 us, a tenth
-    of the verifier's budget beside ES256 itself), and the Sig_structure is cut from the
-    message rather than re-encoded. Every byte is checked against that layout, so whatever
-    matches decodes to exactly what :func:`decode_sign1` would return; anything else, even
-    valid COSE, returns None and goes through :func:`decode_sign1` and its precise errors.
-    """
-    i = 0
-    if data[:2] == b"\xd8\x3d":  # CWT tag 61
-        i = 2
-    if data[i : i + 1] == b"\xd2":  # COSE_Sign1 tag 18
-        i += 1
-    if data[i : i + 7] != _OUR_HEAD or data[i + 15 : i + 16] != b"\xa0":
-        return None
-    head = data[i + 16 : i + 17]
-    if not head:
-        return None
-    start = i + 17
-    n = head[0]
-    # The payload's bstr head, in its shortest form only (the Sig_structure re-encodes it
-    # that way, so a longer head that CBOR allows would be signed differently).
-    if 0x40 <= n < 0x58:
-        n -= 0x40
-    elif n == 0x58 and start < len(data) and data[start] >= 24:
-        n = data[start]
-        start += 1
-    elif n == 0x59 and start + 2 <= len(data) and data[start]:
-        n = data[start] << 8 | data[start + 1]
-        start += 2
-    else:
-        return None
-    end = start + n
-    if end + 66 != len(data) or data[end : end + 2] != b"\x58\x40":
-        return None
-    # Sig_structure: ["Signature1", protected, external_aad h'', payload], with the
-    # protected bstr and the payload bstr (heads included) copied from the message.
-    tbs = b"".join((_SIG1_PREFIX, data[i + 1 : i + 15], b"\x40", data[i + 16 : end]))
-    return data[i + 7 : i + 15], tbs, data[start:end], data[end + 2 :]
 
 
 def es256_der(signature: bytes) -> bytes:
@@ -287,6 +292,18 @@ _DER_HEADS = (
 )
 
 
+def es256_is_low_s(signature: bytes) -> bool:
+    """Whether a 64-byte ``r || s`` ES256 signature has ``s <= n/2`` (False for other lengths)."""
+    return len(signature) == 64 and signature[32:] <= _HALF_ORDER
+
+
+def es256_low_s(r: bytes, s: bytes) -> bytes:
+    """The 64-byte ``r || s`` signature with ``s`` replaced by ``n - s`` when it is high."""
+    if s > _HALF_ORDER:
+        s = (P256_ORDER - int.from_bytes(s, "big")).to_bytes(32, "big")
+    return r + s
+
+
 def sign1(
     payload: bytes,
     private_key: ec.EllipticCurvePrivateKey,
@@ -294,7 +311,7 @@ def sign1(
     *,
     tag: bool = True,
 ) -> bytes:
-    """Sign ``payload`` as a COSE_Sign1 with ES256, the key id in the protected header."""
+    """Sign ``payload`` as a COSE_Sign1 with ES256 (low s), the key id in the protected header."""
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
         private_key.curve, ec.SECP256R1
     ):
@@ -307,9 +324,9 @@ def sign1(
     der = private_key.sign(
         b"".join((_SIG1_PREFIX, protected, b"\x40", payload_bstr)), _ECDSA_SHA256
     )
-    r, s = _der_to_raw(der)
     head = b"\xd2\x84" if tag else b"\x84"
-    return b"".join((head, protected, b"\xa0", payload_bstr, b"\x58\x40", r, s))
+    signature = es256_low_s(*_der_to_raw(der))
+    return b"".join((head, protected, b"\xa0", payload_bstr, b"\x58\x40", signature))
 
 
 def _protected_bstr(kid: bytes) -> bytes:
@@ -337,11 +354,13 @@ def _der_to_raw(der: bytes) -> tuple[bytes, bytes]:
     return der[4:end_r][-32:].rjust(32, b"\0"), der[end_r + 2 :][-32:].rjust(32, b"\0")
 
 
-def verify_sign1(message: Sign1, public_key: Any) -> None:
+def verify_sign1(message: Sign1, public_key: Any, *, allow_high_s: bool = False) -> None:
     """Check the signature with ``public_key``; :class:`SignatureError` if it does not hold.
 
     The algorithm comes from the header and must match the key type: ES256 with a P-256
     key, PS256 with an RSA key. Any other algorithm is refused (no "none", no downgrade).
+    An ES256 signature with a high ``s`` is refused unless ``allow_high_s`` (for messages of
+    other issuers, which need not normalise it; ours always do).
     """
     alg = message.alg
     tbs = sig_structure(message.protected, message.payload)
@@ -354,6 +373,8 @@ def verify_sign1(message: Sign1, public_key: Any) -> None:
                 raise SignatureError("ES256 needs a P-256 key; the signer's key is not one")
             if len(sig) != 64:
                 raise SignatureError(f"an ES256 signature has 64 bytes, this one {len(sig)}")
+            if not allow_high_s and sig[32:] > _HALF_ORDER:
+                raise SignatureError(HIGH_S)
             public_key.verify(es256_der(sig), tbs, _ECDSA_SHA256)
         elif alg == ALG_PS256:
             if not isinstance(public_key, rsa.RSAPublicKey):
@@ -365,6 +386,13 @@ def verify_sign1(message: Sign1, public_key: Any) -> None:
             )
     except InvalidSignature:
         raise SignatureError("the signature does not match the signed data") from None
+
+
+#: The refusal of a high-s ES256 signature (also used by the JWS checks).
+HIGH_S = (
+    "the ES256 signature has a high s (s > n/2): a malleable form that our issuers never "
+    "write, so it was altered"
+)
 
 
 def alg_name(alg: int | None) -> str:

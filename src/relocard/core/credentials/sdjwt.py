@@ -34,6 +34,7 @@ from joserfc import jws
 from joserfc.errors import InvalidHeaderValueError, JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 
+from ._jose import low_s_jws, require_low_s_jws
 from .errors import SdJwtError, SignatureError
 from .keystore import kid_text
 from .rc1 import CardClaims, SigningKey
@@ -207,7 +208,7 @@ def issue_sd_jwt(
     header.update(extra_header or {})
     key = private_key if isinstance(private_key, ECKey) else ECKey.import_key(private_key)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    token = jws.serialize_compact(header, body, key, algorithms=_ISSUER_ALGS)
+    token = low_s_jws(jws.serialize_compact(header, body, key, algorithms=_ISSUER_ALGS))
     return "~".join([token, *(d.encoded for d in disclosures), ""])
 
 
@@ -361,8 +362,12 @@ def _import_key(key: Any) -> Any:
         raise SdJwtError("the key cannot be used (not a valid public JWK or EC key)") from None
 
 
-def verify_issuer_signature(sd: SdJwt, public_key: Any) -> None:
-    """Check the issuer's JWS signature (ES256); :class:`SignatureError` if it fails."""
+def verify_issuer_signature(sd: SdJwt, public_key: Any, *, allow_high_s: bool = False) -> None:
+    """Check the issuer's JWS signature (ES256); :class:`SignatureError` if it fails.
+
+    A signature with a high ``s`` is refused unless ``allow_high_s`` (for SD-JWTs of other
+    issuers; ours are always signed with a low one, see :mod:`._jose`).
+    """
     alg = sd.header.get("alg")
     if alg not in _ISSUER_ALGS:
         raise SignatureError(f"issuer signature algorithm {alg!r} is not accepted (ES256)")
@@ -372,6 +377,8 @@ def verify_issuer_signature(sd: SdJwt, public_key: Any) -> None:
         raise SdJwtError(f"the issuer-signed JWT's header is invalid: {exc.description}") from None
     except (JoseError, ValueError, TypeError):
         raise SignatureError("the issuer's signature does not match the SD-JWT") from None
+    if not allow_high_s:
+        require_low_s_jws(sd.jwt)
 
 
 def unpack_claims(sd: SdJwt) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -518,6 +525,7 @@ def verify_sd_jwt(
     expected_nonce: str | None = None,
     expected_aud: str | None = None,
     at: datetime | None = None,
+    allow_high_s: bool = False,
 ) -> VerifiedSdJwt:
     """Verify an SD-JWT or presentation end to end (signature, disclosures, key binding).
 
@@ -529,7 +537,7 @@ def verify_sd_jwt(
     if expected_typ is not None and sd.header.get("typ") != expected_typ:
         raise SdJwtError(f"typ is {sd.header.get('typ')!r}, expected {expected_typ!r}")
     key = issuer_key(sd.header, sd.payload) if callable(issuer_key) else issuer_key
-    verify_issuer_signature(sd, key)
+    verify_issuer_signature(sd, key, allow_high_s=allow_high_s)
     claims, disclosed = unpack_claims(sd)
     kb = None
     if sd.kb_jwt is not None or require_key_binding or expected_nonce or expected_aud:

@@ -32,8 +32,9 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from ._jose import LARGE_DOCUMENTS
-from .errors import EncodingError, KeyStoreError, StatusListError
+from ._jose import LARGE_DOCUMENTS, low_s_jws, require_low_s_jws
+from .cose import HIGH_S
+from .errors import EncodingError, KeyStoreError, SignatureError, StatusListError
 from .keystore import kid_from_text, kid_text
 from .rc1 import SigningKey, inflate
 
@@ -44,6 +45,7 @@ __all__ = [
     "VALID",
     "StatusList",
     "StatusListToken",
+    "StatusListUnavailable",
     "status_list_from_jwt",
 ]
 
@@ -206,11 +208,13 @@ class StatusList:
         if iss is not None:
             claims["iss"] = iss
         header = {"alg": "ES256", "kid": kid_text(signer.kid), "typ": STATUS_LIST_TYP}
-        return jws.serialize_compact(
-            header,
-            status_list_payload(claims),
-            ECKey.import_key(signer.private_key),
-            registry=LARGE_DOCUMENTS,
+        return low_s_jws(
+            jws.serialize_compact(
+                header,
+                status_list_payload(claims),
+                ECKey.import_key(signer.private_key),
+                registry=LARGE_DOCUMENTS,
+            )
         )
 
 
@@ -240,6 +244,19 @@ class StatusListToken:
 
     def is_expired(self, at: datetime) -> bool:
         return self.expires_at is not None and at >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListUnavailable:
+    """A status list the verifier needed but could not use: not fetched, or not verified.
+
+    Given to :func:`~.verify.verify` among the status lists, it turns the status check of a
+    card whose list it is (``uri``; ``None`` when the list's URI is not known, e.g. a file
+    that could not be read) into "status unknown", with ``reason`` in the check's detail.
+    """
+
+    uri: str | None
+    reason: str
 
 
 def status_list_from_jwt(
@@ -280,6 +297,10 @@ def status_list_from_jwt(
         claims = json.loads(verified.payload)
     except (JoseError, ValueError, TypeError):
         raise StatusListError("the status list's signature does not verify") from None
+    try:
+        require_low_s_jws(token)
+    except SignatureError:
+        raise StatusListError(f"the status list's signature does not verify: {HIGH_S}") from None
     if not isinstance(claims, dict):
         raise StatusListError("the status list's claims are not an object")
     uri, iat, exp, ttl = claims.get("sub"), claims.get("iat"), claims.get("exp"), claims.get("ttl")

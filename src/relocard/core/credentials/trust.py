@@ -30,9 +30,9 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from ._jose import LARGE_DOCUMENTS
-from .cose import kid_for_certificate
-from .errors import TrustListError
+from ._jose import LARGE_DOCUMENTS, low_s_jws, require_low_s_jws
+from .cose import HIGH_S, kid_for_certificate
+from .errors import SignatureError, TrustListError
 from .keystore import KeyStore, SignerState, kid_from_text, kid_text
 
 __all__ = [
@@ -93,7 +93,7 @@ class TrustedSigner:
     not_before: datetime = field(init=False, repr=False, compare=False)
     not_after: datetime = field(init=False, repr=False, compare=False)
     kid_text: str = field(init=False, repr=False, compare=False)
-    # For the verifier's fast path: whether the key is a P-256 one (ES256), and the
+    # For the verifier: whether the key is a P-256 one (ES256), and the
     # certificate's validity in epoch seconds (a datetime's timestamp() costs ~0.3 us).
     es256: bool = field(init=False, repr=False, compare=False)
     not_before_ts: float = field(init=False, repr=False, compare=False)
@@ -256,6 +256,10 @@ class TrustList:
                 "the trust list's signature does not match the programme key: do not use it"
             ) from None
         try:
+            require_low_s_jws(data.strip().decode("ascii", "replace"))
+        except SignatureError:
+            raise TrustListError(f"the trust list's signature: {HIGH_S}: do not use it") from None
+        try:
             payload = json.loads(token.payload)
         except ValueError:
             raise TrustListError("the trust list's payload is not JSON") from None
@@ -379,6 +383,11 @@ def build_trust_list(
         "typ": TRUST_LIST_TYP,
         "x5c": [_b64(programme.certificate.public_bytes(serialization.Encoding.DER))],
     }
-    return jws.serialize_compact(
-        header, payload.encode(), ECKey.import_key(programme.private_key), registry=LARGE_DOCUMENTS
+    return low_s_jws(
+        jws.serialize_compact(
+            header,
+            payload.encode(),
+            ECKey.import_key(programme.private_key),
+            registry=LARGE_DOCUMENTS,
+        )
     )

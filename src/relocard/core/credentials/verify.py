@@ -5,25 +5,28 @@ so that a failure names its own layer: bad prefix, bad Base45, bad zlib data, ba
 malformed COSE message, an unknown or withdrawn key id, a bad signature, malformed claims,
 expiry (or not yet valid), and revocation or suspension. The verdict's ``status`` is one of
 
-    valid | revoked | suspended | expired | not_yet_valid | unknown_issuer |
-    bad_signature | malformed
+    valid | revoked | suspended | expired | not_yet_valid | status_unknown |
+    unknown_issuer | bad_signature | malformed
 
 and ``claims`` are only filled in once the signature holds: unauthenticated data is never
-shown as if it were the card's. A check's ``ok`` is ``None`` when it could not be made
-(no status list given, or a stale one): the verdict then rests on the other checks and the
-detail says what to fetch.
+shown as if it were the card's.
+
+Revocation fails closed: a genuine card that is otherwise valid is ``status_unknown``
+(never ``valid``) when its revocation could not be checked: no status list was given
+(an offline check without one), its list could not be fetched or verified
+(:class:`~.statuslist.StatusListUnavailable`), is signed for another member state, has
+expired or is older than its time-to-live (``ttl``), or does not cover the card's index.
+The status check's ``ok`` is then ``None`` and its detail, which starts "status unknown:
+revocation could not be checked", says why and what to fetch.
 
 ``at`` is a datetime (an instant) or a date (a whole day in the issuing member state's
 calendar, as the card's own dates are): a card is valid on a day when it is valid at some
 moment of that day. A card's dates are days of its member state: it is valid from 00:00 there
 on ``valid_from`` until 00:00 there after ``valid_until`` (:func:`~.rc1.day_start`).
 
-An ``RC1:`` payload laid out exactly as :func:`~.rc1.issue_rc1` writes it takes a fast path
-(:func:`_verify_rc1_fast`) that decodes and checks the same layers, and verifies the same
-signature, with fewer general-purpose steps; anything it does not recognise, and every
-failure but a bad signature or undecodable signed claims, goes through the full path,
-which names the failing layer. Both give the same verdict: the tests compare them on valid,
-mutated and fuzzed payloads.
+There is one parser and verifier per format (:func:`_verify_rc1`, :func:`_verify_sd_jwt`):
+a second, faster path for the same untrusted input would be a parser differential waiting
+to happen, so the one path is made fast in place (bench/credentials.py, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -34,32 +37,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from relocard.core.eu import local_date
 
 from . import base45
-from .cose import (
-    CWT_IAT,
-    cbor_loads_strict,
-    decode_es256_fast,
-    decode_sign1,
-    es256_der,
-    verify_sign1,
-)
+from .cose import CWT_IAT, decode_sign1, verify_sign1
 from .errors import ClaimsError, CredentialError, EncodingError, SdJwtError, SignatureError
 from .keystore import kid_from_text, kid_text
 from .rc1 import (
-    _MAPS,
     MAX_INFLATED_BYTES,
     MAX_PAYLOAD_CHARS,
     PREFIX,
     StatusRef,
-    card_fields_fast,
     card_from_cwt,
-    card_payload_fast,
     day_end,
     day_start,
 )
@@ -70,7 +59,14 @@ from .sdjwt import (
     verify_issuer_signature,
     verify_key_binding,
 )
-from .statuslist import INVALID, SUSPENDED, VALID, StatusList, StatusListToken
+from .statuslist import (
+    INVALID,
+    SUSPENDED,
+    VALID,
+    StatusList,
+    StatusListToken,
+    StatusListUnavailable,
+)
 from .trust import TrustedSigner, TrustList
 
 __all__ = ["STATUSES", "Check", "Status", "Verification", "verify"]
@@ -81,6 +77,7 @@ Status = Literal[
     "suspended",
     "expired",
     "not_yet_valid",
+    "status_unknown",
     "unknown_issuer",
     "bad_signature",
     "malformed",
@@ -91,12 +88,17 @@ STATUSES: tuple[str, ...] = (
     "suspended",
     "expired",
     "not_yet_valid",
+    "status_unknown",
     "unknown_issuer",
     "bad_signature",
     "malformed",
 )
 
-StatusLists = Iterable[StatusListToken] | Mapping[str, StatusListToken | StatusList] | None
+StatusLists = (
+    Iterable[StatusListToken | StatusListUnavailable]
+    | Mapping[str, StatusListToken | StatusList | StatusListUnavailable]
+    | None
+)
 
 
 # Check and Verification write their own __init__ (same signature as the generated one):
@@ -214,15 +216,6 @@ def verify(
     bare :class:`~.statuslist.StatusList`. ``expected_nonce``/``expected_aud`` demand a
     key-bound SD-JWT presentation made for this verifier.
     """
-    if type(payload) is str:
-        text = payload.strip()
-        if text.startswith(PREFIX):
-            try:
-                verdict = _verify_rc1_fast(text, trust_list, status_lists, at)
-            except Exception:  # whatever it is, the full path will meet it and report it
-                verdict = None
-            if verdict is not None:
-                return verdict
     run = _Run()
     try:
         if not isinstance(payload, str):
@@ -232,206 +225,33 @@ def verify(
             return _verify_sd_jwt(
                 run, text, trust_list, status_lists, at, expected_nonce, expected_aud
             )
-        return _verify_rc1_full(run, text, trust_list, status_lists, at)
+        return _verify_rc1(run, text, trust_list, status_lists, at)
     except Exception as exc:  # the contract is "never raises": report, do not crash
         return run.fail("internal", f"unexpected {type(exc).__name__} while verifying", "malformed")
 
 
 # --- RC1 --------------------------------------------------------------------------------------
 
-
+# Passed checks whose detail never changes: values, built once.
 _C_PREFIX = Check("prefix", True, "RC1 payload")
 _C_CBOR = Check("cbor", True, "one CBOR item")
 _C_COSE = Check("cose", True, "COSE_Sign1")
-_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
-
-# Passed checks whose detail repeats from payload to payload ("244 bytes", the signer's
-# key id, "valid on 2025-06-01"), shared instead of rebuilt: a Check is an immutable value,
-# and one is only picked after this payload's own check has passed. Bounded, so that hostile
-# input cannot grow them. The same for the check window of a calendar day.
-_CACHE_LIMIT = 1024
-_base45_checks: dict[int, Check] = {}
-_zlib_checks: dict[int, Check] = {}
-_signer_checks: dict[tuple[int, bool], tuple[TrustedSigner, Check, Check]] = {}
-_validity_checks: dict[str, Check] = {}
-_date_windows: dict[tuple[date, str], tuple[float, float, str]] = {}
 
 
-def _cached(cache: dict[Any, Check], key: Any, step: str, detail: str) -> Check:
-    check = cache.get(key)
-    if check is None:
-        check = Check(step, True, detail)
-        if len(cache) < _CACHE_LIMIT:
-            cache[key] = check
-    return check
-
-
-def _signer_passed(signer: TrustedSigner, pinned: bool) -> tuple[TrustedSigner, Check, Check]:
-    """The signer and its passed "kid" and "signature" checks (as :func:`_find_signer`).
-
-    Cached by the signer's identity (a signer is frozen, and the entry holds it, so that its
-    id cannot be reused by another object while the entry exists).
-    """
-    entry = (signer, *_signer_check_pair(signer, pinned))
-    if len(_signer_checks) < _CACHE_LIMIT:
-        _signer_checks[id(signer), pinned] = entry
-    return entry
-
-
-def _signer_check_pair(signer: TrustedSigner, pinned: bool) -> tuple[Check, Check]:
-    note = "" if pinned else "; trust list not pinned to a programme certificate"
-    return (
-        Check("kid", True, f"{signer.kid_text} ({signer.member_state}, {signer.state}){note}"),
-        Check("signature", True, f"ES256 by {signer.member_state} signer {signer.kid_text}"),
-    )
-
-
-def _verify_rc1_fast(
-    text: str,
-    trust_list: TrustList | None,
-    status_lists: StatusLists,
-    at: date | datetime | None,
-) -> Verification | None:
-    """The same verdict as :func:`_verify_rc1_full` for ``RC1:`` payloads as we issue them, or None.
-
-    Every layer is still decoded and checked, and the signature really verified, on each
-    payload; what is left out is generality that our own payloads do not need, at ~2-10 us
-    a layer beside ES256's ~80: COSE is recognised by its exact byte layout
-    (:func:`decode_es256_fast`) instead of a CBOR decoder run, the claims are checked with
-    direct comparisons (:func:`card_fields_fast`) instead of validating dataclasses, and the
-    checks are built in one go. Anything unusual -- an error in any layer except the
-    signature, a PS256 or withdrawn key, a card outside the fast checks -- returns None,
-    and the full path decides and names the fault. A Hypothesis test compares the two
-    paths' verdicts on valid, mutated and truncated payloads.
-    """
-    if trust_list is None or len(text) > MAX_PAYLOAD_CHARS:
-        return None
-    try:
-        compressed = base45.decode(text[4:])
-    except EncodingError:
-        return None
-    inflater = zlib.decompressobj()
-    try:
-        cose = inflater.decompress(compressed, MAX_INFLATED_BYTES)
-    except zlib.error:
-        return None
-    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
-        return None
-    parts = decode_es256_fast(cose)
-    if parts is None:
-        return None
-    kid, to_be_signed, payload, signature = parts
-    signer = trust_list.signer(kid)
-    if signer is None or signer.state == "withdrawn" or not signer.es256:
-        return None
-    entry = _signer_checks.get((id(signer), trust_list.pinned))
-    if entry is None or entry[0] is not signer:
-        entry = _signer_passed(signer, trust_list.pinned)
-    _, kid_check, signature_check = entry
-    n, m = len(compressed), len(cose)
-    base45_check = _base45_checks.get(n) or _cached(_base45_checks, n, "base45", f"{n} bytes")
-    zlib_check = _zlib_checks.get(m) or _cached(_zlib_checks, m, "zlib", f"{m} bytes")
-    try:
-        signer.public_key.verify(es256_der(signature), to_be_signed, _ECDSA_SHA256)
-    except InvalidSignature:
-        checks = (_C_PREFIX, base45_check, zlib_check, _C_CBOR, _C_COSE, kid_check)
-        failed = Check("signature", False, "the signature does not match the signed data")
-        return Verification(False, "bad_signature", {}, (*checks, failed))
-    fields = card_payload_fast(payload) or _card_from_cbor(payload)
-    if type(fields) is not tuple:
-        if fields is None:
-            return None
-        checks = (_C_PREFIX, base45_check, zlib_check, _C_CBOR, _C_COSE, kid_check)
-        failed = Check("claims", False, fields)
-        return Verification(False, "malformed", {}, (*checks, signature_check, failed))
-    claims, kind, number, idx, uri, valid_from, valid_until, iat = fields
-    member_state = claims["member_state"]
-    if (
-        member_state != signer.member_state
-        or not signer.not_before_ts <= iat <= signer.not_after_ts
-    ):
-        return None
-    window = _date_windows.get((at, member_state)) if type(at) is date else None
-    if window is None:
-        window = _window(at, member_state)
-        if type(at) is date and len(_date_windows) < _CACHE_LIMIT:
-            _date_windows[at, member_state] = window
-    first, last, label = window
-    expires = valid_until  # the fast readers give the first instant after validity
-    if last < max(iat, valid_from) or first >= expires:
-        validity, verdict = _validity(iat, valid_from, expires, first, last, label, member_state)
-    else:
-        validity = _validity_checks.get(label) or _cached(
-            _validity_checks, label, "validity", f"valid on {label}"
-        )
-        verdict = "valid"
-    # The status: the common case (a list of tokens, the one for this URI fresh, signed by
-    # this member state, the card's entry valid) inline, as _status decides it; the rest there.
-    status = None
-    if type(status_lists) is list:
-        token = None
-        for candidate in status_lists:
-            if candidate.uri == uri:
-                token = candidate
-                break
-        if (
-            type(token) is StatusListToken
-            and token.member_state == member_state
-            and (token.expires_ts is None or first < token.expires_ts)
-            and idx < token.status_list.size
-            and token.status_list.get(idx) == VALID
-        ):
-            status = Check("status", True, f"valid (index {idx})")
-    if status is None:
-        status, outcome = _status(member_state, idx, uri, status_lists, first)
-        if outcome is not None:
-            verdict = outcome
-    checks = (
-        _C_PREFIX,
-        base45_check,
-        zlib_check,
-        _C_CBOR,
-        _C_COSE,
-        kid_check,
-        signature_check,
-        Check("claims", True, f"{kind} {number} of {member_state}"),
-        validity,
-        status,
-    )
-    return Verification(verdict == "valid", verdict, claims, checks)
-
-
-def _card_from_cbor(
-    payload: bytes,
-) -> tuple[dict[str, Any], str, str, int, str, int, int, int] | str | None:
-    """The fast path's second reader (cbor2, then direct checks), for any key order.
-
-    Returns the fields, or None (the full path decides), or the "claims" check's detail
-    when the payload is not a CBOR map: exactly what the full path would report, given here
-    so that a payload is not run through the CBOR decoder twice (cbor2 5.9's C decoder
-    leaks the exception objects of some decoding errors).
-    """
-    try:
-        cwt = cbor_loads_strict(payload, "the CWT payload")
-    except EncodingError as exc:
-        return str(exc)
-    if not isinstance(cwt, Mapping):
-        return "the CWT payload is not a CBOR map of claims"  # as Sign1.claims()
-    fields = card_fields_fast(cwt) if type(cwt) in _MAPS else None
-    iat = cwt.get(CWT_IAT) if fields is not None else None
-    if type(iat) is not int:
-        return None
-    return (*fields, iat)  # type: ignore[misc]
-
-
-def _verify_rc1_full(
+def _verify_rc1(
     run: _Run,
     text: str,
     trust_list: TrustList | None,
     status_lists: StatusLists,
     at: date | datetime | None,
 ) -> Verification:
-    """Every layer in its general form, each failure named: the reference verdict."""
+    """The one parser and verifier of ``RC1:`` payloads: every layer, each failure named.
+
+    Kept fast in place (bench/credentials.py measures it against the bare ES256 check):
+    the COSE message and the claims are each decoded by one cbor2 run, the Sig_structure is
+    concatenated rather than encoded, the claims are validated once by :class:`CardClaims`,
+    and the checks that never change are shared values.
+    """
     if len(text) > MAX_PAYLOAD_CHARS:
         return run.fail(
             "prefix", f"the payload is longer than {MAX_PAYLOAD_CHARS} characters", "malformed"
@@ -442,27 +262,28 @@ def _verify_rc1_full(
             f"expected the prefix {PREFIX!r} (or an SD-JWT presentation), got {text[:4]!r}",
             "malformed",
         )
-    run.ok("prefix", "RC1 payload")
+    checks = run.checks
+    checks.append(_C_PREFIX)
     try:
-        compressed = base45.decode(text[len(PREFIX) :])
+        compressed = base45.decode(text[4:])
     except EncodingError as exc:
         return run.fail("base45", str(exc), "malformed")
-    run.ok("base45", f"{len(compressed)} bytes")
+    checks.append(Check("base45", True, f"{len(compressed)} bytes"))
+    inflater = zlib.decompressobj()
     try:
-        d = zlib.decompressobj()
-        cose = d.decompress(compressed, MAX_INFLATED_BYTES)
-        if d.unconsumed_tail or not d.eof or d.unused_data:
+        cose = inflater.decompress(compressed, MAX_INFLATED_BYTES)
+        if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
             raise zlib.error("truncated, oversized or followed by extra bytes")
     except zlib.error as exc:
         return run.fail("zlib", f"the data is not one valid zlib stream: {exc}", "malformed")
-    run.ok("zlib", f"{len(cose)} bytes")
+    checks.append(Check("zlib", True, f"{len(cose)} bytes"))
     try:
         message = decode_sign1(cose)
     except EncodingError as exc:
         step = "cbor" if "not valid CBOR" in str(exc) or "unexpected bytes" in str(exc) else "cose"
         return run.fail(step, str(exc), "malformed")
-    run.ok("cbor", "one CBOR item")
-    run.ok("cose", "COSE_Sign1")
+    checks.append(_C_CBOR)
+    checks.append(_C_COSE)
     signer = _find_signer(run, message.kid, trust_list)
     if isinstance(signer, Verification):
         return signer
@@ -470,12 +291,14 @@ def _verify_rc1_full(
         verify_sign1(message, signer.public_key)
     except SignatureError as exc:
         return run.fail("signature", str(exc), "bad_signature")
-    run.ok("signature", f"ES256 by {signer.member_state} signer {signer.kid_text}")
+    checks.append(
+        Check("signature", True, f"ES256 by {signer.member_state} signer {signer.kid_text}")
+    )
     try:
         cwt = message.claims()
         card = card_from_cwt(cwt)
         iat = cwt.get(CWT_IAT)
-        if not isinstance(iat, int) or isinstance(iat, bool):
+        if type(iat) is not int:  # not a bool either
             raise ClaimsError("the payload has no issue time (iat)")
     except CredentialError as exc:
         return run.fail("claims", str(exc), "malformed")
@@ -486,7 +309,7 @@ def _verify_rc1_full(
             "unknown_issuer",
         )
     run.claims = card.to_dict()
-    run.ok("claims", f"{card.kind} {card.card_number} of {card.member_state}")
+    checks.append(Check("claims", True, f"{card.kind} {card.card_number} of {card.member_state}"))
     return _finish(
         run,
         card.member_state,
@@ -546,7 +369,9 @@ def _finish(
     run.checks.append(check)
     check, outcome = _status(member_state, status.idx, status.uri, status_lists, first)
     run.checks.append(check)
-    return run.done(verdict if outcome is None else outcome)
+    if outcome is None or (outcome == "status_unknown" and verdict != "valid"):
+        return run.done(verdict)  # an expired or not yet valid card stays so
+    return run.done(outcome)
 
 
 def _validity(
@@ -577,6 +402,14 @@ def _validity(
     return Check("validity", True, f"valid on {label}"), "valid"
 
 
+#: How a status check that could not be made begins (the platform shows it in plain words).
+STATUS_UNKNOWN_DETAIL = "status unknown: revocation could not be checked"
+
+
+def _unknown(reason: str) -> tuple[Check, Status]:
+    return Check("status", None, f"{STATUS_UNKNOWN_DETAIL}: {reason}"), "status_unknown"
+
+
 def _status(
     member_state: str,
     idx: int,
@@ -584,50 +417,55 @@ def _status(
     status_lists: StatusLists,
     at: float,
 ) -> tuple[Check, Status | None]:
-    """The status check, and the verdict it imposes (None: the others decide)."""
-    token: StatusListToken | StatusList | None = None
+    """The status check, and the verdict it imposes (None: the others decide).
+
+    Fails closed: whenever the card's entry cannot be read from a usable list, the verdict
+    is ``status_unknown``.
+    """
+    token: StatusListToken | StatusList | StatusListUnavailable | None = None
+    problems: list[str] = []
     if status_lists is None:
-        pass
-    elif type(status_lists) is not list and isinstance(status_lists, Mapping):
+        return _unknown(
+            "no status list was given (an offline check without one); fetch the list at "
+            f"{uri} and check again"
+        )
+    if type(status_lists) is not list and isinstance(status_lists, Mapping):
         token = status_lists.get(uri)
-    else:  # a list, tuple or other iterable of tokens: the first for this URI
+    else:  # a list, tuple or other iterable: the first token for this URI
         for candidate in status_lists:
+            if type(candidate) is StatusListUnavailable:
+                if candidate.uri is None or candidate.uri == uri:
+                    problems.append(candidate.reason)
+                continue
             if candidate.uri == uri:
                 token = candidate
                 break
+    if type(token) is StatusListUnavailable:
+        problems.append(token.reason)
+        token = None
     if token is None:
-        return Check("status", None, f"not checked: no status list for {uri} was given"), None
+        if problems:
+            return _unknown("; ".join(problems))
+        return _unknown(f"no status list for {uri} was given; fetch it and check again")
     if isinstance(token, StatusListToken):
         if token.member_state != member_state:
-            return (
-                Check(
-                    "status",
-                    None,
-                    f"not checked: the list for {uri} is signed by {token.member_state}, "
-                    f"not {member_state}",
-                ),
-                None,
+            return _unknown(
+                f"the list for {uri} is signed by {token.member_state}, not {member_state}"
             )
         if token.expires_ts is not None and at >= token.expires_ts:
-            return (
-                Check(
-                    "status",
-                    None,
-                    f"not checked: the status list expired at {token.expires_at.isoformat()}; "
-                    "fetch a fresh one",
-                ),
-                None,
+            return _unknown(
+                f"the status list expired at {token.expires_at.isoformat()}; fetch a fresh one"  # type: ignore[union-attr]
+            )
+        if token.ttl is not None and at >= token.issued_at.timestamp() + token.ttl:
+            return _unknown(
+                f"the status list was issued at {token.issued_at.isoformat()} and is older "
+                f"than its time-to-live of {token.ttl} s; fetch a fresh one"
             )
         lst = token.status_list
     else:
         lst = token
     if idx >= lst.size:
-        return (
-            Check(
-                "status", None, f"not checked: index {idx} is outside the list ({lst.size} entries)"
-            ),
-            None,
-        )
+        return _unknown(f"index {idx} is outside the list ({lst.size} entries)")
     value = lst.get(idx)
     if value == VALID:
         return Check("status", True, f"valid (index {idx})"), None

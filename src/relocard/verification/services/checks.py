@@ -246,6 +246,8 @@ QR_RESULTS = {
     "suspended": CheckResult.NOT_VALID,
     "expired": CheckResult.NOT_VALID,
     "not_yet_valid": CheckResult.NOT_VALID,
+    # Genuine, but its revocation could not be checked: never "valid" (fail closed).
+    "status_unknown": CheckResult.STATUS_UNKNOWN,
 }
 
 
@@ -261,7 +263,8 @@ def check_by_qr(
     """Verify a card's QR payload (offline verification, revocation by the status list).
 
     Returns the recorded check and the verifier's verdict (whose claims are filled in only
-    when the signature holds).
+    when the signature holds). A genuine card whose status list could not be fetched or used
+    is recorded as ``status_unknown``, never as valid.
     """
     access.require_checker(organisation, user=user, api_key=api_key)
     reason = _clean_reason(reason)
