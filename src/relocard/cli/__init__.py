@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "worker": "platform:worker",
     "audit": "platform:audit",
     "waitlist": "waitlist",
+    "backup": "ops:backup",
+    "restore": "ops:restore",
 }
 
 
