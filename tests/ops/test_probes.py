@@ -234,3 +234,21 @@ def test_metrics_count_queues_decisions_checks_tasks_and_lists(
     assert _value(text, "relocard_info", version=__import__("relocard").__version__) == 1
     assert applicant_case.reference not in text
     assert "IVANOVA" not in text and "Иванова" not in text
+
+
+@pytest.mark.django_db
+def test_metrics_cost_a_fixed_number_of_queries(client, keys, make_case):
+    """Grouped counts only: the number of queries does not grow with the programme."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_case("approved")
+    _metrics(client)  # status lists built and cached once
+    with CaptureQueriesContext(connection) as small:
+        assert _metrics(client).status_code == 200
+    for state in ("approved", "in_review", "refused", "submitted"):
+        make_case(state)
+    _metrics(client)
+    with CaptureQueriesContext(connection) as larger:
+        assert _metrics(client).status_code == 200
+    assert len(larger) == len(small), [q["sql"] for q in larger.captured_queries]
