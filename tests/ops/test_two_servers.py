@@ -198,6 +198,10 @@ def system(tmp_path_factory):
         RELOCARD_ALLOWED_HOSTS="127.0.0.1,localhost",
     )
     inst.run("migrate")
+    # The key ceremony, as the operations guide says, before the servers start.
+    inst.run(
+        "credential", "keys", "init", "--key-dir", str(inst.var / "keys"), "--member-state", "FR"
+    )
     data = inst.script(SEED)
     servers = [
         Server(inst, root / "a.log"),
