@@ -77,7 +77,11 @@ class Heartbeat(threading.Thread):
             self._stopped.wait(self.interval)
 
     def stop(self) -> None:
+        """Stop beating, wait for a beat in progress to end, then remove the row (a beat that
+        finished after the removal would bring the row back)."""
         self._stopped.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout=self.interval + 30)
         try:
             forget(self.worker_id)
         except Exception:
