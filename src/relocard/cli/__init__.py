@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "audit": "platform:audit",
     "evidence": "evidence",
     "waitlist": "waitlist",
+    "backup": "ops:backup",
+    "restore": "ops:restore",
 }
 
 

@@ -56,6 +56,7 @@ def serve(bind: str, workers: int | None, threads: int) -> None:
 
 
 def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
+    from django.conf import settings
     from gunicorn.app.base import BaseApplication
 
     # Local import: the command sets Django up first; models load only after that.
@@ -73,7 +74,12 @@ def _gunicorn(*, bind: str, workers: int | None, threads: int) -> None:
             # Paths only: query strings may carry search terms; names never appear in paths.
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms')
             # Every field escaped: a URL with %0a cannot forge a log line.
-            self.cfg.set("logger_class", "relocard.common.accesslog.EscapingLogger")
+            self.cfg.set(
+                "logger_class",
+                "relocard.ops.logs.JsonGunicornLogger"
+                if settings.RELOCARD_LOG_FORMAT == "json"
+                else "relocard.common.accesslog.EscapingLogger",
+            )
             self.cfg.set("timeout", 60)
             # No runtime control socket (gunicorn 25.1+ opens one in the home directory by
             # default): a second server on the machine would take it over, and nothing here
@@ -155,12 +161,21 @@ def worker(queue_name: str, interval: float, batch: bool) -> None:
 
     # Local import: the command sets Django up first; models load only after that.
     from relocard.cli.schedule import ensure_recurring_tasks
+    from relocard.ops.heartbeat import Heartbeat, new_worker_id
 
     ensure_recurring_tasks()
-    args = ["--queue-name", queue_name, "--interval", str(interval)]
+    # The worker's id is its heartbeat's (host:pid:random), so that the tasks it ran
+    # (django-tasks-db records worker ids) and its heartbeat name the same process.
+    worker_id = new_worker_id()
+    args = ["--queue-name", queue_name, "--interval", str(interval), "--worker-id", worker_id]
     if batch:
         args.append("--batch")
-    call_command(_quiet_db_worker(), *args)
+    heartbeat = Heartbeat(worker_id)
+    heartbeat.start()
+    try:
+        call_command(_quiet_db_worker(), *args)
+    finally:
+        heartbeat.stop()
 
 
 def _quiet_db_worker():

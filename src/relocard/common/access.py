@@ -615,3 +615,30 @@ def can_confirm_factor_reset(actor, reset) -> bool:
     if not can_reset_second_factor(actor, reset.user):
         return False
     return reset.proposed_by_id != actor.pk
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def can_read_metrics(*, authorization: str, remote_addr: str, forwarded: bool) -> bool:
+    """``/metrics``: with ``RELOCARD_METRICS_TOKEN`` set, only ``Authorization: Bearer <it>``
+    (compared in constant time); without it, only a direct connection from this machine
+    (loopback, and no proxy's forwarding header: a proxy on the same host would otherwise
+    make every visitor look local)."""
+    import hmac
+    import ipaddress
+
+    from django.conf import settings
+
+    token = settings.RELOCARD_METRICS_TOKEN
+    if token:
+        scheme, _, given = authorization.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        )
+    if forwarded:
+        return False
+    try:
+        return ipaddress.ip_address(remote_addr).is_loopback
+    except ValueError:
+        return False

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "relocard.portal",
     "relocard.console",
     "relocard.verification",
+    "relocard.ops",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
@@ -359,13 +360,31 @@ if os.environ.get("RELOCARD_REDIS_URL"):
         "LOCATION": os.environ["RELOCARD_REDIS_URL"],
     }
 
+#: ``plain`` (one line of text per event) or ``json`` (one JSON object per line, for a log
+#: pipeline); gunicorn's access and error logs follow it. Neither carries personal data.
+RELOCARD_LOG_FORMAT = os.environ.get("RELOCARD_LOG_FORMAT", "plain").strip().lower()
+if RELOCARD_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("RELOCARD_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "relocard.ops.logs.formatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": RELOCARD_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("RELOCARD_LOG_LEVEL", "INFO")},
 }
+
+# --- operations (relocard.ops) ---------------------------------------------------------------
+#: Bearer token for ``/metrics``; unset: only direct connections from this machine may read it.
+RELOCARD_METRICS_TOKEN = os.environ.get("RELOCARD_METRICS_TOKEN", "").strip()
+#: How often ``relocard worker`` records its heartbeat, and after how long without one
+#: ``/readyz`` reports the workers gone (seconds).
+RELOCARD_HEARTBEAT_SECONDS = float(os.environ.get("RELOCARD_HEARTBEAT_SECONDS", 10))
+RELOCARD_WORKER_STALE_SECONDS = int(os.environ.get("RELOCARD_WORKER_STALE_SECONDS", 120))
+#: Probes speak plain http to the server behind the TLS proxy: never redirect them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- checking a card (relocard.verification) ---------------------------------------------------
 #: Days a share code stays valid, and how many a holder may have in use at once.
