@@ -172,7 +172,15 @@ def make_applicant(make_user):
 
     def make(**overrides):
         user = make_user()
-        data = {**PROFILE, "passport_number": f"75{next(_counter):07d}", **overrides}
+        n = next(_counter)
+        # A different person each time: a passport number and a date of birth of their own
+        # (the same name and date of birth would be one person to duplicate detection).
+        data = {
+            **PROFILE,
+            "passport_number": f"75{n:07d}",
+            "date_of_birth": PROFILE["date_of_birth"] + timedelta(days=n % 3000),
+            **overrides,
+        }
         return applicant_profile_save(actor=user, user=user, data=data)
 
     return make

@@ -224,7 +224,7 @@ def test_adding_a_colleague_says_nothing_about_existing_accounts(client, make_us
 
 
 def test_the_embassy_form_does_not_say_an_address_is_staff(staff, make_user):
-    from relocard.cases import services as cs
+    from relocard.cases import walkins as cs
 
     with pytest.raises(Exception) as exc:
         cs.embassy_case_open(

@@ -85,6 +85,13 @@ def test_decision_deadline_is_paused_during_a_correction(make_case, staff, time_
         clock_paused_at=timezone.now() - timedelta(days=10)
     )
     app.refresh_from_db()
+    cs.evidence_add(
+        actor=app.applicant.user,
+        application=app,
+        kind="lease_or_deed",
+        upload=upload(),
+        facts_data={"lease_or_deed-tenure": "tenant", "lease_or_deed-country": "FR"},
+    )
     cs.application_resubmit(
         actor=app.applicant.user, application=app, answer="Lease added.", token="r1"
     )
@@ -304,19 +311,19 @@ def test_withdrawal_is_final(make_case):
         cs.application_withdraw(actor=app.applicant.user, application=app)
 
 
-def test_embassy_case_creates_account_and_sends_password_link(staff):
+def test_embassy_case_invites_the_applicant_without_creating_an_account(staff):
     from tests.conftest import PROFILE
 
+    from relocard.cases.walkins import embassy_case_open
+
     data = {**PROFILE, "passport_number": "751112223"}
-    app = cs.embassy_case_open(
+    app = embassy_case_open(
         actor=staff["consular_officer"], email="walkin@example.test", profile=data
     )
     assert app.channel == "embassy" and app.member_state_id == "FR"
     assert app.created_by == staff["consular_officer"]
-    assert not app.applicant.user.has_usable_password()
-    assert any("/accounts/password-reset/" in m.body for m in mail.outbox)
-    with pytest.raises(NotAllowed):
-        cs.embassy_case_open(actor=staff["caseworker"], email="x@example.test", profile=data)
+    assert app.applicant.user is None
+    assert any("/apply/walk-in/" in m.body for m in mail.outbox)
 
 
 def test_safe_mode_mail_says_nothing_about_the_case(make_case, staff):

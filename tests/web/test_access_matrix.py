@@ -68,6 +68,7 @@ CONSOLE_PAGES = [
     "console:embassy_new",
     "console:appeals",
     "console:transfers",
+    "console:duplicates",
 ]
 PORTAL_PAGES = [
     "portal:dashboard",
@@ -86,6 +87,7 @@ LISTS = {
     "console:embassy_new",
     "console:appeals",
     "console:transfers",
+    "console:duplicates",
     "portal:dashboard",
     "presence:trips",
 }
@@ -96,6 +98,8 @@ def expected_page(view: str, role: str, own: bool, channel: str) -> bool:
         return role in STAFF_READERS | {"consular_officer"}
     if view == "console:transfers":  # incoming transfers: staff who belong to a member state
         return role in (STAFF_READERS | {"consular_officer"}) - {"programme_admin"}
+    if view == "console:duplicates":  # the possible duplicates of the user's member state
+        return role in STAFF_READERS
     if view == "console:audit":
         return role in {"auditor", "supervisor", "programme_admin"}
     if view == "console:embassy_new":
@@ -190,3 +194,65 @@ def test_action_effect(client, make_case, actors, view, role, own):
     if not may:
         assert app.state == before
         assert response.status_code in (302, 400, 403, 404)
+
+
+# --- walk-in invitations (issue 11, finding 5) ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", [*ROLES, "invited"])
+def test_walkin_link_is_used_only_by_the_invited_address(client, staff, actors, role):
+    """Anyone holding the link sees the page; only the applicant account of the invited
+    address links the case (the others: an error, nothing changes)."""
+    from django.core import mail
+    from tests.conftest import PROFILE
+
+    from relocard.cases import walkins
+    from relocard.cases.models import WalkInInvitation
+
+    app = walkins.embassy_case_open(
+        actor=staff["consular_officer"],
+        email="invited@example.test",
+        profile={**PROFILE, "passport_number": "771234567"},
+    )
+    url = next(w for w in mail.outbox[-1].body.split() if "/walk-in/" in w)
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    if role == "invited":
+        from relocard.accounts.models import Role, User
+
+        user = User.objects.create_user("invited@example.test", "a-long-pass", role=Role.APPLICANT)
+    else:
+        user = actors(role, "FR", app.applicant.user)
+    _client(client, user)
+    assert client.get(path).status_code == 200
+    client.post(path)
+    linked = WalkInInvitation.objects.get(application=app).linked_at is not None
+    assert linked == (role == "invited")
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+def test_resolving_a_possible_duplicate(client, make_case, actors, role, own):
+    """Only caseworkers and supervisors of the case's member state resolve its hits."""
+    from relocard.cases import services as cs
+    from relocard.cases.models import DuplicateHit
+
+    app = make_case("submitted")
+    other = cs.application_start(
+        actor=app.applicant.user, applicant=app.applicant, member_state_code="DE"
+    )
+    hit = DuplicateHit.objects.create(
+        application=app,
+        kind="open_case",
+        matched_on="passport",
+        other_application=other,
+        other_member_state_id="DE",
+        other_reference=other.reference,
+        found_at=app.submitted_at,
+    )
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).post(
+        reverse("console:resolve_duplicate", args=[app.reference, hit.pk]), {"reason": "Checked."}
+    )
+    hit.refresh_from_db()
+    may = role in {"caseworker", "supervisor"} and own
+    assert (hit.resolved_at is not None) == may, response.status_code

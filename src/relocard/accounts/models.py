@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
+from relocard.common.encrypted_fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
@@ -106,7 +108,11 @@ class Applicant(models.Model):
     the machine-readable zone. Nothing here records views, religion, ethnicity or health.
     """
 
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="applicant")
+    #: The account; none for a walk-in opened at an embassy until its holder links the case
+    #: from their own account (:mod:`relocard.cases.walkins`).
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="applicant", null=True, blank=True
+    )
     surname_cyrillic = models.CharField(_("surname (Cyrillic)"), max_length=80)
     given_names_cyrillic = models.CharField(_("given names (Cyrillic)"), max_length=120)
     surname_latin = models.CharField(_("surname (Latin, as in the passport)"), max_length=80)
@@ -117,8 +123,15 @@ class Applicant(models.Model):
     nationality = models.CharField(
         _("nationality"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. RU")
     )
-    passport_number = models.CharField(_("passport number"), max_length=20)
+    #: Encrypted at rest (AES-GCM, keys from the key store); found through ``passport_index``.
+    passport_number = EncryptedTextField(
+        _("passport number"), purpose="accounts.applicant.passport_number", plain_max_length=20
+    )
     passport_expiry = models.DateField(_("passport expiry date"))
+    #: Keyed look-up keys of the person (:mod:`relocard.common.person_index`): passport number
+    #: and nationality; Latin name and date of birth. For duplicate detection, never shown.
+    passport_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     #: Safe mode: e-mails carry no content, only "you have a new message in your account".
     safe_mode = models.BooleanField(
         _("safe mode"),
@@ -131,11 +144,8 @@ class Applicant(models.Model):
     class Meta:
         verbose_name = _("applicant")
         verbose_name_plural = _("applicants")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["nationality", "passport_number"], name="unique_passport_per_nationality"
-            )
-        ]
+        # No unique passport number: a number already in use is accepted and flagged to
+        # caseworkers as a possible duplicate, never reported to the person typing it.
 
     def __str__(self) -> str:
         # Never the name: __str__ ends up in logs and admin change messages.

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from relocard.accounts.models import Applicant, Role, User
 from relocard.audit.services import audit_record
 from relocard.common.errors import InvalidInput
+from relocard.common.person_index import index_applicant
 
 #: Applicant fields that the profile form may set.
 PROFILE_FIELDS = (
@@ -126,15 +127,17 @@ def applicant_profile_save(*, actor: User, user: User, data: dict) -> Applicant:
             if field in data:
                 setattr(applicant, field, data[field])
         applicant.full_clean(exclude=["user"])
+        # The keyed person index: a passport number in use elsewhere is accepted and flagged
+        # to caseworkers at submission (relocard.cases.duplicates), never reported here.
+        index_applicant(applicant)
         try:
             with transaction.atomic():
                 applicant.save()
         except IntegrityError as exc:
+            # Only a second profile of the same account, saved at the same moment, lands here
+            # (a passport number in use elsewhere is accepted and flagged to caseworkers).
             raise InvalidInput(
-                _(
-                    "Another account already uses this passport. Contact the programme if this is your passport."
-                ),
-                field="passport_number",
+                _("Your details were saved at the same moment elsewhere. Reload the page.")
             ) from exc
         audit_record(
             actor=actor,

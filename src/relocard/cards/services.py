@@ -86,7 +86,7 @@ ACTION_EFFECT = {
 
 def _lock_card(card: Card) -> Card:
     return (
-        Card.objects.select_for_update()
+        Card.objects.select_for_update(of=("self",))
         .select_related("application", "applicant__user")
         .get(pk=card.pk)
     )

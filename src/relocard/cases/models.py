@@ -8,6 +8,8 @@ States (every change writes a :class:`CaseTransition`)::
                  refusal_proposed -> in_review        (the supervisor returns it)
     draft | submitted | in_review | correction_requested -> withdrawn
     approved -> draft                                 (the next card year: a renewal cycle)
+    draft | submitted | in_review | correction_requested -> approved
+                                                      (a renewal withdrawn, its card in force)
     refused -> in_review                              (an appeal is upheld)
 
 ``refusal_proposed`` is the four-eyes step between a caseworker's refusal and a supervisor's
@@ -173,12 +175,28 @@ class EvidenceItem(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    #: The rejected document this one replaces (uploaded while a correction was open); the
+    #: rejected one stays on record, marked replaced.
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_replaced(self) -> bool:
+        try:
+            return self.replaced_by is not None
+        except EvidenceItem.DoesNotExist:
+            return False
 
 
 class CorrectionRequest(models.Model):
@@ -423,3 +441,96 @@ class TransferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Transfer #{self.pk} {self.from_state_id}->{self.to_state_id} ({self.status})"
+
+
+class WalkInInvitation(models.Model):
+    """An embassy case waiting for its applicant to link it from their own account.
+
+    A consular officer never attaches a walk-in case to an existing account: the case gets its
+    own applicant record (what the officer copied from the passport), and the address the
+    applicant gave receives a link to sign in (or create an account) and link the case, the
+    same for a new address as for one that has an account. The link is signed, single-use and
+    expires (:data:`relocard.cases.walkins.LINK_DAYS`); the address is kept only to check
+    that the account linking the case is the one invited.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="walkin_invitation"
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    linked_at = models.DateTimeField(null=True, blank=True)
+    linked_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Walk-in invitation #{self.pk}"
+
+
+class DuplicateKind(models.TextChoices):
+    OPEN_CASE = "open_case", _("Open first-card application")
+    ACTIVE_CARD = "active_card", _("Active card")
+    OTHER_ACCOUNT = "other_account", _("Another account uses this passport")
+    REFUSAL = "refusal", _("Refused before")
+
+
+class DuplicateMatch(models.TextChoices):
+    PASSPORT = "passport", _("Passport number and nationality")
+    NAME = "name", _("Latin name and date of birth")
+
+
+class DuplicateHit(models.Model):
+    """A possible duplicate of a case's person found in the keyed person index
+    (:mod:`relocard.cases.duplicates`): another member state's open first-card application,
+    active card or refusal, or another account using the same passport.
+
+    It names the other member state and case reference only: no other personal data. While a
+    hit other than a refusal is open, the case is held (it cannot be approved) until a
+    caseworker of its member state resolves it, saying why.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="duplicate_hits"
+    )
+    kind = models.CharField(max_length=16, choices=DuplicateKind.choices)
+    matched_on = models.CharField(max_length=16, choices=DuplicateMatch.choices)
+    other_application = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    other_member_state = models.ForeignKey(
+        "reference.MemberState", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    other_reference = models.CharField(max_length=20, blank=True)
+    #: For a refusal: the day it became final and the criteria refused (ids).
+    refused_on = models.DateField(null=True, blank=True)
+    refused_criteria = models.JSONField(default=list, blank=True)
+    found_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["found_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "other_reference"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_hit_per_case_and_other",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Possible duplicate #{self.pk} ({self.kind})"
+
+    @property
+    def holds(self) -> bool:
+        return self.resolved_at is None and self.kind != DuplicateKind.REFUSAL

@@ -20,7 +20,10 @@ from relocard.cards.models import Card, CardStatus
 from relocard.cases.models import (
     AcceptedException,
     Application,
+    CaseFacts,
     CaseState,
+    DecisionOutcome,
+    DecisionStatus,
     EvidenceItem,
     EvidenceStatus,
     ExceptionKind,
@@ -102,11 +105,15 @@ def renewal_open(*, actor, application: Application) -> Application:
             ]
         )
         carried = 0
+        # A renewal withdrawn and started again finds its documents still there: not doubled.
+        present = set(app.evidence.filter(cycle=app.cycle).values_list("kind", "sha256"))
         for item in app.evidence.filter(cycle=old_cycle, status=EvidenceStatus.VERIFIED).exclude(
             kind="travel"
         ):
             if _expires_within(item, card):
                 continue  # expires during the year being renewed: the holder uploads a new one
+            if (item.kind, item.sha256) in present:
+                continue
             EvidenceItem.objects.create(
                 application=app,
                 cycle=app.cycle,
@@ -137,6 +144,82 @@ def renewal_open(*, actor, application: Application) -> Application:
             member_state=app.member_state_id,
             data={"cycle": app.cycle, "carried_over": carried, "card": card.pk},
         )
+    return app
+
+
+#: States from which a renewal can be withdrawn (as the workflow's ``withdraw_renewal``).
+WITHDRAWABLE_STATES = (
+    CaseState.DRAFT,
+    CaseState.SUBMITTED,
+    CaseState.IN_REVIEW,
+    CaseState.CORRECTION_REQUESTED,
+)
+
+
+def card_kept_on_withdrawal(application: Application) -> Card | None:
+    """The card that stays in force when this renewal is withdrawn, or None when withdrawing
+    ends the whole case (not a renewal, or its card has ended)."""
+    if application.stage != Stage.RENEWAL or application.state not in WITHDRAWABLE_STATES:
+        return None
+    card = renewal_card(application)
+    if card is None or card.status not in (CardStatus.ACTIVE, CardStatus.SUSPENDED):
+        return None
+    if card.valid_until < local_today(application.member_state):
+        return None
+    return card
+
+
+def renewal_withdraw(app: Application, *, actor, reason: str = "") -> Application:
+    """Withdraw the renewal of a locked case whose card stays in force (inside the caller's
+    transaction, after its permission check).
+
+    The case becomes the approved case of the card's year again: the interim certificate is
+    withdrawn, an open correction closed, the renewal year's derived facts dropped (the nightly
+    run reads the card's year again). Documents uploaded for the renewal stay with its year, so
+    a renewal started again in the window finds them.
+    """
+    from relocard.cases.services import _move
+
+    card = card_kept_on_withdrawal(app)
+    if card is None:
+        raise InvalidState(_("There is no renewal to withdraw on this case."))
+    year = app.cycle
+    interim_after_decision(app)
+    app.corrections.filter(cycle=year, answered_at__isnull=True).update(answered_at=timezone.now())
+    CaseFacts.objects.filter(application=app, cycle=year).delete()
+    app.clock_paused_at = None
+    note = _("Renewal for year %(n)s withdrawn; the card stays valid until %(until)s.") % {
+        "n": year,
+        "until": formats.date_format(card.valid_until, "DATE_FORMAT"),
+    }
+    _move(app, "withdraw_renewal", actor=actor, reason=f"{note}\n{reason.strip()}".strip())
+    previous = year - 1
+    decision = (
+        app.decisions.filter(
+            cycle=previous, status=DecisionStatus.CONFIRMED, outcome=DecisionOutcome.APPROVE
+        )
+        .order_by("-confirmed_at")
+        .first()
+    )
+    filed = (
+        app.transitions.filter(cycle=previous, to_state=CaseState.SUBMITTED).order_by("-at").first()
+    )
+    app.cycle = previous
+    app.stage = decision.stage if decision else (Stage.ISSUANCE if previous == 1 else Stage.RENEWAL)
+    app.decided_at = decision.confirmed_at if decision else None
+    app.submitted_at = filed.at if filed else None
+    app.decision_due = None
+    app.last_submission_token = ""
+    app.save(
+        update_fields=[
+            "cycle",
+            "stage",
+            "decided_at",
+            "submitted_at",
+            "decision_due",
+            "last_submission_token",
+        ]
+    )
     return app
 
 

@@ -108,7 +108,11 @@ def case_history(application: Application):
 
 
 def case_evidence(application: Application) -> list[EvidenceItem]:
-    return list(application.evidence.select_related("reviewed_by").order_by("uploaded_at", "id"))
+    return list(
+        application.evidence.select_related("reviewed_by", "replaced_by").order_by(
+            "uploaded_at", "id"
+        )
+    )
 
 
 def cycle_evidence(application: Application) -> list[EvidenceItem]:

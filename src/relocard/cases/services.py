@@ -55,7 +55,7 @@ def local_today(member_state: MemberState) -> date:
 def _lock(application: Application, version: int | None = None) -> Application:
     """Re-read the case with its row locked; refuse if the form was loaded before a change."""
     locked = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("member_state", "applicant", "applicant__user")
         .get(pk=application.pk)
     )
@@ -108,6 +108,7 @@ def _touched(application: Application, action: str) -> list[str]:
         "approve": ["decided_at"],
         "confirm_refusal": ["decided_at"],
         "withdraw": ["clock_paused_at"],
+        "withdraw_renewal": ["clock_paused_at"],
     }.get(action, [])
 
 
@@ -182,8 +183,13 @@ def evidence_add(
     upload,
     facts_data,
     expires_on: date | None = None,
+    replaces: EvidenceItem | None = None,
 ) -> EvidenceItem:
-    """Store an uploaded document with the facts it supports (checked before anything is written)."""
+    """Store an uploaded document with the facts it supports (checked before anything is written).
+
+    ``replaces``: a rejected document of this card year that the new one replaces while a
+    correction is open (of the same kind, replaced once; the rejected one stays on record).
+    """
     if not access.can_act_for_applicant(actor, application):
         raise NotAllowed(_("You cannot add documents to this case."))
     if kind not in EvidenceKind.values:
@@ -229,7 +235,13 @@ def evidence_add(
             item.application = app
             item.cycle = app.cycle
             item.uploaded_at = timezone.now()
-            item.save()
+            if replaces is not None:
+                item.replaces = _replaceable(app, replaces, kind)
+            try:
+                with transaction.atomic():
+                    item.save()
+            except IntegrityError as exc:  # replaced at the same moment by another upload
+                raise InvalidInput(not_replaceable_message(), field="replaces") from exc
             audit_record(
                 actor=actor,
                 action="evidence.added",
@@ -240,12 +252,36 @@ def evidence_add(
                     "kind": kind,
                     "sha256": checked.sha256,
                     "size": checked.size,
+                    **({"replaces": item.replaces_id} if item.replaces_id else {}),
                 },
             )
     except BaseException:
         item.file.delete(save=False)  # nothing half-written: no file without its record
         raise
     return item
+
+
+def not_replaceable_message() -> str:
+    return _(
+        "This document cannot be replaced: only a rejected document of this application can be, "
+        "by one of the same kind, while a correction is requested."
+    )
+
+
+def _replaceable(app: Application, old: EvidenceItem, kind: str) -> EvidenceItem:
+    """The rejected document ``old`` locked for replacement, or :class:`InvalidInput`."""
+    locked = EvidenceItem.objects.select_for_update().filter(pk=old.pk).first()
+    if (
+        locked is None
+        or app.state != CaseState.CORRECTION_REQUESTED
+        or locked.application_id != app.pk
+        or locked.cycle != app.cycle
+        or locked.status != EvidenceStatus.REJECTED
+        or locked.kind != kind
+        or EvidenceItem.objects.filter(replaces=locked).exists()
+    ):
+        raise InvalidInput(not_replaceable_message(), field="replaces")
+    return locked
 
 
 def evidence_remove(*, actor: User, evidence: EvidenceItem) -> None:
@@ -255,9 +291,15 @@ def evidence_remove(*, actor: User, evidence: EvidenceItem) -> None:
         raise NotAllowed(_("You cannot remove documents from this case."))
     with transaction.atomic():
         app = _lock(application)
-        if app.state != CaseState.DRAFT:
+        if app.state != CaseState.DRAFT or evidence.cycle != app.cycle:
             raise InvalidState(
                 _("Documents can only be removed before the application is submitted.")
+            )
+        if app.transitions.filter(
+            cycle=evidence.cycle, to_state=CaseState.SUBMITTED, at__gte=evidence.uploaded_at
+        ).exists():  # filed with a renewal that was withdrawn: stays on record
+            raise InvalidState(
+                _("This document was filed with an earlier submission and stays on record.")
             )
         sha = evidence.sha256
         pk = evidence.pk
@@ -298,6 +340,10 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
         )
         app.last_submission_token = token
         _move(app, "submit", actor=actor)
+        if app.stage == Stage.ISSUANCE:
+            from relocard.cases.duplicates import duplicate_scan
+
+            duplicate_scan(app)
         if app.stage == Stage.RENEWAL:
             from relocard.cases.renewal import interim_after_submission
 
@@ -318,6 +364,14 @@ def application_resubmit(
         if app.last_submission_token == token:
             return app
         request = app.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
+        if app.state == CaseState.CORRECTION_REQUESTED and request is not None:
+            missing = correction_missing_kinds(app, request)
+            if missing:
+                raise InvalidInput(
+                    _("Upload the documents asked for before you answer: %(kinds)s.")
+                    % {"kinds": ", ".join(str(EvidenceKind(k).label) for k in missing)},
+                    field="kind",
+                )
         now = timezone.now()
         if app.decision_due and app.clock_paused_at:
             paused_on = timezone.localdate(app.clock_paused_at, ZoneInfo(app.member_state.timezone))
@@ -334,11 +388,28 @@ def application_resubmit(
     return app
 
 
+def correction_missing_kinds(application: Application, request: CorrectionRequest) -> list[str]:
+    """The document kinds a correction request asks for that have no upload since it was made."""
+    uploaded = set(
+        application.evidence.filter(
+            cycle=application.cycle, uploaded_at__gte=request.requested_at
+        ).values_list("kind", flat=True)
+    )
+    return [kind for kind in request.kinds if kind not in uploaded]
+
+
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
+    """Withdraw the application; a renewal withdrawn while its card is in force withdraws the
+    renewal only (see :func:`relocard.cases.renewal.renewal_withdraw`)."""
+    from relocard.cases import renewal
+
     if not access.can_act_for_applicant(actor, application):
         raise NotAllowed(_("You cannot withdraw this application."))
     with transaction.atomic():
         app = _lock(application)
+        if renewal.card_kept_on_withdrawal(app) is not None:
+            renewal.renewal_withdraw(app, actor=actor, reason=reason)
+            return app
         app.clock_paused_at = None
         _move(app, "withdraw", actor=actor, reason=reason.strip())
     return app
@@ -497,10 +568,18 @@ def application_approve(
 ) -> Decision:
     """Approve the case and issue the card. One caseworker's approval suffices."""
     from relocard.cards.services import card_issue
+    from relocard.cases.duplicates import is_held
 
     _require_reviewer(actor, application)
     with transaction.atomic():
         app = _lock(application, version)
+        if is_held(app):
+            raise InvalidState(
+                _(
+                    "A possible duplicate holds this case: resolve it (see below) before the "
+                    "case can be approved."
+                )
+            )
         now = timezone.now()
         app.decided_at = now
         _move(app, "approve", actor=actor, reason=summary.strip())
@@ -679,48 +758,3 @@ def evidence_viewed(*, actor: User, evidence: EvidenceItem, download: bool) -> N
             member_state=evidence.application.member_state_id,
             data={"case": evidence.application.reference},
         )
-
-
-def embassy_case_open(*, actor: User, email: str, profile: dict) -> Application:
-    """A consular officer opens a case for a walk-in applicant of their member state.
-
-    A new applicant gets an account without a password and an e-mail with a link to set one,
-    so that they can follow the case online; an existing applicant's data are not changed.
-    """
-    from relocard.accounts.models import Role
-    from relocard.accounts.services import applicant_profile_save
-    from relocard.common.notifications import send_password_setup
-
-    if not access.can_open_embassy_case(actor):
-        raise NotAllowed(_("Only a consular officer can open a case at an embassy."))
-    email = email.strip().lower()
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        if user is not None and user.role != Role.APPLICANT:
-            raise InvalidInput(
-                _("This e-mail address cannot be used for the case. Ask for another address."),
-                field="email",
-            )
-        created = user is None
-        if created:
-            user = User.objects.create_user(
-                email, None, role=Role.APPLICANT, preferred_language="ru"
-            )
-            audit_record(
-                actor=actor,
-                action="account.registered_at_embassy",
-                obj=user,
-                member_state=actor.member_state_id,
-            )
-        applicant = Applicant.objects.filter(user=user).first()
-        if applicant is None:
-            applicant = applicant_profile_save(actor=actor, user=user, data=profile)
-        application = application_start(
-            actor=actor,
-            applicant=applicant,
-            member_state_code=actor.member_state_id,
-            channel=Channel.EMBASSY,
-        )
-        if created:
-            send_password_setup.enqueue(user.pk)
-    return application

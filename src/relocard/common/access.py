@@ -8,8 +8,9 @@ Roles (see :class:`relocard.accounts.models.Role`):
 
 ================  ===========================================================================
 applicant         their own cases, evidence and cards only
-consular officer  opens and submits cases at an embassy for their member state; reads the
-                  embassy cases of their member state
+consular officer  opens and submits cases at an embassy for their member state (never attached
+                  to an existing account: the applicant links it, see cases.walkins); reads
+                  the embassy cases of their member state only
 caseworker        reviews cases of their member state, requests corrections, approves,
                   proposes refusals
 supervisor        everything a caseworker may do, and confirms or returns refusals
@@ -100,12 +101,51 @@ def can_act_for_applicant(user, application: Application) -> bool:
     return application.created_by_id == user.pk
 
 
+def can_link_walkin(user, invitation) -> bool:
+    """An applicant signed in with the address a walk-in case's invitation was sent to."""
+    if not is_applicant(user):
+        return False
+    if invitation.linked_at is not None:
+        return False
+    return user.email.lower() == invitation.email.lower()
+
+
 def can_review(user, application: Application) -> bool:
     if not _active(user):
         return False
     if user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
         return False
     return user.member_state_id == application.member_state_id
+
+
+def can_resolve_duplicate(user, hit) -> bool:
+    """Caseworkers and supervisors of the member state of the case the hit is recorded on."""
+    return can_review(user, hit.application)
+
+
+def duplicate_hits(user) -> QuerySet:
+    """The possible duplicates recorded on the cases of the user's member state (caseworkers,
+    supervisors and auditors; programme admins: all). They name the other member state and
+    case reference only."""
+    from relocard.cases.models import DuplicateHit
+
+    if not _active(user) or user.role not in {
+        Role.CASEWORKER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+        Role.PROGRAMME_ADMIN,
+    }:
+        return DuplicateHit.objects.none()
+    if sees_all_member_states(user):
+        return DuplicateHit.objects.all()
+    return DuplicateHit.objects.filter(application__member_state_id=user.member_state_id)
+
+
+def get_duplicate_hit(user, hit_id: int):
+    hit = duplicate_hits(user).select_related("application").filter(pk=hit_id).first()
+    if hit is None:
+        raise Http404(NOT_FOUND)
+    return hit
 
 
 def can_confirm_refusal(user, application: Application, decision: Decision) -> bool:

@@ -77,6 +77,8 @@ def notify(user, event: str, reference: str = "") -> None:
     """Enqueue a notification (call inside the transaction of the change)."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
+    if user is None:  # a walk-in case not linked to an account yet: the officer follows it
+        return
     notify_user.enqueue(user.pk, event, reference)
 
 
@@ -167,7 +169,7 @@ def notify_many(recipients, event: str, *, batch_size: int | None = None) -> int
     """
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
-    pairs = list(recipients)
+    pairs = [(u, r) for u, r in recipients if u is not None]  # unlinked walk-ins: no account
     batch_size = batch_size or BATCH_SIZE
     tasks = 0
     for start in range(0, len(pairs), batch_size):

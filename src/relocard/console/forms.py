@@ -131,7 +131,10 @@ class ReturnForm(VersionForm):
 class EmbassyApplicantForm(ProfileForm):
     email = forms.EmailField(
         label=_("Applicant's e-mail address"),
-        help_text=_("The applicant receives a link to set a password and follow the case."),
+        help_text=_(
+            "The applicant receives a link to follow the case from their own account (or to "
+            "create one)."
+        ),
     )
     field_order = ["email"]
 

@@ -16,6 +16,12 @@ urlpatterns = [
     path("what-if/", views.what_if, name="what_if"),
     path("appeals/", views.appeals_queue, name="appeals"),
     path("transfers/", views.transfers_queue, name="transfers"),
+    path("duplicates/", views.duplicates_queue, name="duplicates"),
+    path(
+        "cases/<str:reference>/duplicates/<int:hit_id>/resolve/",
+        views.resolve_duplicate,
+        name="resolve_duplicate",
+    ),
     path(
         "cases/<str:reference>/exceptions/",
         decision(views.accept_exception),

@@ -14,12 +14,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.audit.models import AuditEvent
 from relocard.cards.views import CardActionForm
-from relocard.cases import selectors
+from relocard.cases import duplicates, selectors, walkins
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.models import Application, CaseState
@@ -146,6 +147,10 @@ def case_detail(request, reference, *, forms=None):
             )
         ],
         "card_action_form": CardActionForm(),
+        "duplicate_hits": list(
+            application.duplicate_hits.select_related("other_member_state", "resolved_by")
+        ),
+        "held": duplicates.is_held(application),
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
@@ -352,14 +357,16 @@ def embassy_new(request):
         data = dict(form.cleaned_data)
         email = data.pop("email")
         try:
-            application = case_services.embassy_case_open(
-                actor=request.user, email=email, profile=data
-            )
+            application = walkins.embassy_case_open(actor=request.user, email=email, profile=data)
         except RelocardError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(
-                request, _("The case is open. Upload the applicant's documents, then submit.")
+                request,
+                _(
+                    "The case is open. The applicant is invited by e-mail to follow it from "
+                    "their own account. Upload the applicant's documents, then submit."
+                ),
             )
             return redirect("portal:case", reference=application.reference)
     return render(
@@ -493,6 +500,41 @@ def transfers_queue(request):
         .order_by("requested_at")
     )
     return render(request, "console/transfers.html", {"transfers": transfers})
+
+
+# --- one person, one card: possible duplicates ----------------------------------------------
+
+
+@staff_required
+def duplicates_queue(request):
+    """The unresolved possible duplicates on the cases of the user's member state."""
+    hits = (
+        access.duplicate_hits(request.user)
+        .filter(resolved_at__isnull=True)
+        .select_related("application", "other_member_state")
+        .order_by("found_at", "id")
+    )
+    if not access.is_staff_member(request.user) or request.user.role == "consular_officer":
+        raise Http404(access.NOT_FOUND)
+    return render(request, "console/duplicates.html", {"hits": hits})
+
+
+@staff_required
+@require_POST
+def resolve_duplicate(request, reference, hit_id):
+    application = access.get_case(request.user, reference)
+    hit = access.get_duplicate_hit(request.user, hit_id)
+    if hit.application_id != application.pk:
+        raise Http404(access.NOT_FOUND)
+    try:
+        duplicates.duplicate_resolve(
+            actor=request.user, hit=hit, reason=request.POST.get("reason", "")
+        )
+    except RelocardError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The possible duplicate is resolved."))
+    return redirect(reverse("console:case", args=[reference]) + "#duplicates")
 
 
 # --- programme staff: statistics ------------------------------------------------------------

@@ -53,6 +53,9 @@ ACTIONS: dict[str, Move] = {
         Move("withdraw", frozenset({DRAFT, SUBMITTED, IN_REVIEW, CORRECTION}), WITHDRAWN),
         # The trial year: an approved case opens its next cycle (a renewal) as a new draft.
         Move("open_renewal", frozenset({APPROVED}), DRAFT),
+        # The holder withdraws a renewal while the card is in force: the case is the approved
+        # case of the card's year again, and the renewal can start again in its window.
+        Move("withdraw_renewal", frozenset({DRAFT, SUBMITTED, IN_REVIEW, CORRECTION}), APPROVED),
         # A supervisor upholds an appeal against a refusal: the case is reviewed again.
         Move("reopen_on_appeal", frozenset({REFUSED}), IN_REVIEW),
     )

@@ -91,6 +91,11 @@ class WithdrawForm(Form):
         error_messages={"required": _("Tick the box to confirm that you want to withdraw.")},
     )
 
+    def __init__(self, *args, renewal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if renewal:
+            self.fields["confirm"].label = _("Yes, withdraw this renewal")
+
 
 class RenewForm(Form):
     confirm = forms.BooleanField(

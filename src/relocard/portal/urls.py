@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
     path("start/", views.start, name="start"),
+    path("walk-in/<str:token>/", views.walkin_link, name="walkin_link"),
     path("my-data/relocard-my-data.json", data_views.my_data_json, name="my_data_json"),
     path("my-data/relocard-my-data.pdf", data_views.my_data_pdf, name="my_data_pdf"),
     path("<str:reference>/", views.case_detail, name="case"),

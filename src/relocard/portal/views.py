@@ -9,6 +9,7 @@ import secrets
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,10 +22,10 @@ from relocard.accounts import services as account_services
 from relocard.accounts import throttle as account_throttle
 from relocard.accounts.forms import ProfileForm
 from relocard.accounts.models import Applicant, Role
-from relocard.cases import selectors
+from relocard.cases import duplicates, selectors
 from relocard.cases import services as case_services
 from relocard.cases.facts import FACT_FORMS
-from relocard.cases.models import CaseState, EvidenceKind
+from relocard.cases.models import CaseState, EvidenceKind, Stage
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.core.privacy import member_states_with_notice, privacy_notice
@@ -238,6 +239,7 @@ def case_detail(request, reference):
         "decided": selectors.final_decision(application) is not None,
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
+        "held": duplicates.is_held(application),
         "checklist": selectors.document_checklist(application, evidence)
         if application.state == CaseState.DRAFT
         else [],
@@ -312,7 +314,12 @@ def evidence_add(request, reference):
         kind=kind,
     )
     facts_form = FACT_FORMS[kind](request.POST if request.method == "POST" else None, prefix=kind)
-    if request.method == "POST" and file_form.is_valid() and facts_form.is_valid():
+    replaces_raw = (request.POST.get("replaces") or request.GET.get("replaces") or "").strip()
+    replaces = _replaced_item(application, replaces_raw)
+    if request.method == "POST" and replaces_raw and replaces is None:
+        file_form.is_valid()
+        file_form.add_error(None, case_services.not_replaceable_message())
+    elif request.method == "POST" and file_form.is_valid() and facts_form.is_valid():
         try:
             case_services.evidence_add(
                 actor=request.user,
@@ -321,6 +328,7 @@ def evidence_add(request, reference):
                 upload=file_form.cleaned_data["file"],
                 facts_data=request.POST,
                 expires_on=file_form.cleaned_data.get("expires_on"),
+                replaces=replaces,
             )
         except RelocardError as exc:
             target = "file" if exc.field in ("file", None) else None
@@ -336,9 +344,18 @@ def evidence_add(request, reference):
         "kind_label": EvidenceKind(kind).label,
         "form": file_form,
         "facts_form": facts_form,
+        "replaces": replaces,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "portal/evidence_add.html", context, status=status)
+
+
+def _replaced_item(application, raw: str):
+    """The document of this case that an upload replaces (from its id in the form), or None.
+    Whether it may be replaced is the service's check."""
+    if not raw.isdigit():
+        return None
+    return application.evidence.filter(pk=int(raw)).first()
 
 
 @case_user_required
@@ -459,11 +476,22 @@ def correct(request, reference):
                 request, _("Your corrections are sent. The caseworker will continue the review.")
             )
             return redirect("portal:case", reference=reference)
+    evidence = selectors.cycle_evidence(application)
+    missing = (
+        set(case_services.correction_missing_kinds(application, correction))
+        if correction
+        else set()
+    )
     context = {
         "application": application,
         "correction": correction,
         "form": form,
-        "evidence": selectors.case_evidence(application),
+        "evidence": evidence,
+        "asked": [
+            (kind, EvidenceKind(kind).label, kind not in missing)
+            for kind in (correction.kinds if correction else [])
+            if kind in EvidenceKind.values
+        ],
     }
     return render(request, "portal/correct.html", context, status=_status(form))
 
@@ -471,22 +499,40 @@ def correct(request, reference):
 @case_user_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, reference):
+    from relocard.cards.credentials import interim_current
+    from relocard.cases import renewal
+
     application = _case_for_actor(request, reference)
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    is_renewal = application.stage == Stage.RENEWAL
+    kept = renewal.card_kept_on_withdrawal(application)
+    form = WithdrawForm(request.POST if request.method == "POST" else None, renewal=is_renewal)
     if request.method == "POST" and form.is_valid():
         try:
             case_services.application_withdraw(actor=request.user, application=application)
         except RelocardError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Your application is withdrawn."))
+            messages.success(
+                request,
+                _("Your renewal is withdrawn. Your card stays as it was.")
+                if kept is not None
+                else _("Your application is withdrawn."),
+            )
             return redirect("portal:case", reference=reference)
-    return render(
-        request,
-        "portal/withdraw.html",
-        {"application": application, "form": form},
-        status=_status(form),
-    )
+    ended = renewal.renewal_card(application) if is_renewal and kept is None else None
+    window = renewal.renewal_window(kept) if kept is not None else None
+    context = {
+        "application": application,
+        "form": form,
+        "is_renewal": is_renewal,
+        "kept": kept,
+        "ended": ended,
+        "window": window,
+        "window_open": window is not None
+        and window[0] <= case_services.local_today(application.member_state) <= window[1],
+        "interim": kept is not None and interim_current(kept) is not None,
+    }
+    return render(request, "portal/withdraw.html", context, status=_status(form))
 
 
 # --- the trial year: renewal, appeals, transfer ----------------------------------------------
@@ -624,3 +670,54 @@ def transfer(request, reference):
         {"application": application, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# --- a walk-in case opened at an embassy: the applicant links it ------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def walkin_link(request, token):
+    """The link from the invitation e-mail: sign in (or create the account) and link the case."""
+    from relocard.accounts.forms import NewPasswordForm
+    from relocard.accounts.services import AccountExists
+    from relocard.cases import walkins
+
+    invitation = walkins.invitation_from_token(token)
+    if invitation is None:
+        return render(request, "portal/walkin_invalid.html", status=400)
+    user = request.user
+    password_form = None
+    errors = []
+    if not user.is_authenticated:
+        password_form = NewPasswordForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and password_form.is_valid():
+            try:
+                user = walkins.walkin_account_create(
+                    invitation=invitation,
+                    password=password_form.cleaned_data["password"],
+                    language=request.LANGUAGE_CODE or "ru",
+                )
+            except AccountExists:
+                errors.append(_("An account with this address exists: sign in to link the case."))
+            except RelocardError as exc:
+                errors.append(exc.message)
+            else:
+                login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
+                messages.success(request, _("Your account is ready and the application is linked."))
+                return redirect("portal:case", reference=invitation.application.reference)
+    elif request.method == "POST":
+        try:
+            app = walkins.walkin_link(actor=user, invitation=invitation)
+        except RelocardError as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(request, _("The application is linked to your account."))
+            return redirect("portal:case", reference=app.reference)
+    context = {
+        "invitation": invitation,
+        "password_form": password_form,
+        "errors": errors,
+        "may_link": user.is_authenticated and access.can_link_walkin(user, invitation),
+    }
+    failed = errors or (password_form is not None and password_form.errors)
+    return render(request, "portal/walkin_link.html", context, status=400 if failed else 200)
