@@ -70,7 +70,7 @@ def test_the_json_download_holds_every_kind_of_record(client, holder_with_a_chec
     assert "checked_by" not in check or check["checked_by"] == {"role": "verifier"}
     assert profile.get("share_codes") or cards[0].get("share_codes")
     text = response.content.decode()
-    for secret in ("digest", "password", "payload"):
+    for secret in ("digest", "password", "payload", "passport_index", "name_index"):
         assert f'"{secret}"' not in text
     assert "a-long-test-password" not in text
     event = AuditEvent.objects.get(action="subject.data_exported")

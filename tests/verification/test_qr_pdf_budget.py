@@ -77,4 +77,6 @@ def test_the_api_answers_the_bomb_with_a_clear_error_and_still_reads_a_card(clie
             {"file": io.BytesIO(creds.card_pdf(card, size=size)), "reason": "Viewing"},
             HTTP_X_API_KEY=key,
         )
-        assert ok.status_code == 200 and ok.json()["result"] == "valid"
+        # Read and verified: the budget lets a real card's PDF through (its validity on the
+        # day is the subject of the checks' own tests).
+        assert ok.status_code == 200 and ok.json()["holder"]["name"] == "IVANOVA, ANNA"

@@ -55,7 +55,12 @@ def _value(field: models.Field, obj: models.Model) -> Any:
 
 
 def _secret(name: str) -> bool:
-    return name in SECRET_FIELDS or any(part in name for part in SECRET_PARTS)
+    # "..._index": keyed blind indexes (passport, name) and list positions, not information.
+    return (
+        name in SECRET_FIELDS
+        or any(part in name for part in SECRET_PARTS)
+        or name.endswith("_index")
+    )
 
 
 def _record(obj: models.Model, depth: int, seen: set, parent: str | None = None) -> dict:
