@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "relocard.portal",
     "relocard.console",
     "relocard.verification",
+    "relocard.humanitarian",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
