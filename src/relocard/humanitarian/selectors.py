@@ -55,6 +55,29 @@ def ledger_document(member_state: str) -> dict:
     return {"format": FORMAT, "member_state": member_state, "records": [row_json(r) for r in rows]}
 
 
+def ledger_member_states() -> list[str]:
+    """The member states whose policy has a humanitarian route (launch states today)."""
+    from relocard.core.waitlist import HumanitarianPolicyError, load_humanitarian_policy
+    from relocard.reference.models import MemberState
+
+    codes = []
+    for code in MemberState.objects.order_by("code").values_list("code", flat=True):
+        try:
+            load_humanitarian_policy(code)
+        except HumanitarianPolicyError:
+            continue
+        codes.append(code)
+    return codes
+
+
+def published_ledger(member_state: str, *, on: date | None = None) -> dict:
+    """The ledger as the public address serves it: the records of the days that have ended
+    (before today, UTC), so that someone polling learns the day of an event, never its time."""
+    on = on or today()
+    rows = LedgerRecord.objects.filter(member_state_id=member_state, date__lt=on).order_by("seq")
+    return {"format": FORMAT, "member_state": member_state, "records": [row_json(r) for r in rows]}
+
+
 def ledger(member_state: str) -> Ledger:
     return Ledger.from_records(member_state, stored_records(member_state), rehash=False)
 
@@ -227,6 +250,10 @@ class CategoryStatistics:
     invited: Cell
     decided: Cell
     median_wait_days: int | None  # from registration to invitation; None below MIN_CELL
+
+    @property
+    def counts(self) -> tuple[Cell, Cell, Cell]:
+        return (self.waiting, self.invited, self.decided)
 
 
 def waitlist_statistics(member_state: str, *, year: int | None = None) -> list[CategoryStatistics]:
