@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relocard.common import access
-from relocard.common.errors import RelocardError
+from relocard.common.errors import NotAllowed, RelocardError
 from relocard.humanitarian import selectors
 from relocard.humanitarian import services as hs
 from relocard.humanitarian.forms import (
@@ -277,7 +277,7 @@ def _run(request, req, action, form, call):
     try:
         call(form.cleaned_data if form is not None else {})
     except RelocardError as exc:
-        if form is None:
+        if form is None or isinstance(exc, NotAllowed):
             messages.error(request, exc.message)
             return redirect("humanitarian:request", entry_id=req.entry_id)
         _fail(form, exc)
