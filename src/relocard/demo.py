@@ -477,6 +477,17 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         _backdate(rnd)
         _trial_year(staff, rnd)
     _bank_check()
+    from relocard.humanitarian.demo import seed_waitlists
+
+    creds[-2:-2] = seed_waitlists(
+        states=list(PROGRAMME_LAUNCH),
+        fake=fake,
+        rnd=rnd,
+        password=lambda: secrets.token_urlsafe(9),
+        totp=_demo_totp,
+        admin=staff[(Role.PROGRAMME_ADMIN, "")],
+        domain=DEMO_DOMAIN,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")
     path.chmod(0o600)
