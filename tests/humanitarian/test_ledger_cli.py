@@ -71,3 +71,9 @@ def test_a_changed_removed_or_reordered_record_fails(exported, change, code):
     _edit(exported, change)
     result = invoke("verify", str(exported))
     assert result.exit_code == 1 and f": {code}: " in result.output
+
+
+def test_erase_command_erases_what_retention_allows(make_request):
+    make_request()  # open: kept
+    result = invoke("erase")
+    assert result.exit_code == 0 and "of 0 closed requests" in result.output

@@ -112,3 +112,15 @@ def ledger_command(member_state: str, out: str | None) -> None:
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
     click.echo(f"wrote {out}", err=True)
+
+
+@cli.command(name="erase")
+def erase_command() -> None:
+    """Erase the personal data (grounds, travellers, decisions' reasons) of closed requests
+    whose retention period (the policy's humanitarian.retention) has ended. Run it daily."""
+    from relocard.cli.platform import setup_django
+
+    setup_django()
+    from relocard.humanitarian.services import requests_erase_expired
+
+    click.echo(f"erased the personal data of {requests_erase_expired()} closed requests")
