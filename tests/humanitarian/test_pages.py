@@ -206,3 +206,19 @@ def test_the_public_ledger_publishes_ended_days_only_and_verifies(
     assert request.entry_id in text and "Petrova" not in text and "anti-war" not in text
     assert client.get("/humanitarian/ledger/IT.json").status_code == 404
     assert client.get("/humanitarian/ledger/fr.json").status_code == 404
+
+
+def test_programme_admins_approve_organisations_on_the_admin_site(client, make_user):
+    from relocard.accounts.models import Role
+    from relocard.humanitarian.models import ReferringOrganisation
+
+    admin = make_user(Role.PROGRAMME_ADMIN, is_superuser=True)
+    org = hs.referring_organisation_register(
+        actor=admin, name="Aid Desk", country="FR", registration_number="W1"
+    )
+    client.force_login(admin)
+    url = reverse("admin:humanitarian_referringorganisation_changelist")
+    assert client.get(url).status_code == 200
+    client.post(url, {"action": "approve", "_selected_action": [org.pk]})
+    assert ReferringOrganisation.objects.get().is_approved
+    assert AuditEvent.objects.filter(action="humanitarian.organisation_approved").exists()

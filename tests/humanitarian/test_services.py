@@ -326,3 +326,32 @@ def test_statistics_suppress_small_cells(make_request, officers):
     assert rows["priority"].waiting.suppressed
     assert rows["immediate"].waiting.value == 0
     assert rows["standard"].median_wait_days is None  # no invitations yet
+
+
+def test_the_database_refuses_to_change_or_delete_ledger_records(settings, make_request):
+    from django.db import DatabaseError, transaction
+
+    make_request()
+    if connection.vendor == "postgresql":
+        guard_off = "SET LOCAL relocard.audit_purge = 'off'"
+    else:
+        settings.RELOCARD_AUDIT_PURGE_ALLOWED = False
+        connection.connection.create_function("relocard_audit_locked", 0, lambda: 1)
+        guard_off = None
+    try:
+        for statement in (
+            "UPDATE humanitarian_ledgerrecord SET category = 'immediate'",
+            "DELETE FROM humanitarian_ledgerrecord",
+        ):
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                if guard_off:
+                    cursor.execute(guard_off)
+                cursor.execute(statement)
+    finally:
+        if connection.vendor == "sqlite":
+            connection.connection.create_function("relocard_audit_locked", 0, lambda: 0)
+    assert LedgerRecord.objects.count() == 2
