@@ -222,3 +222,26 @@ def test_programme_admins_approve_organisations_on_the_admin_site(client, make_u
     client.post(url, {"action": "approve", "_selected_action": [org.pk]})
     assert ReferringOrganisation.objects.get().is_approved
     assert AuditEvent.objects.filter(action="humanitarian.organisation_approved").exists()
+
+
+def test_an_invitation_out_of_turn_needs_a_second_officer_over_http(client, make_request, officers):
+    make_request(triage="standard")
+    second = make_request(triage="standard")
+    when = (date.today() + timedelta(days=10)).isoformat() + "T10:30"
+    invite = reverse("humanitarian:act", args=[second.entry_id, "invite"])
+    client.force_login(officers["a"])
+    response = client.post(invite, {"appointment_at": when, "place": "Riga"})
+    assert response.status_code == 400 and "first in line" in response.content.decode()
+    client.post(invite, {"appointment_at": when, "place": "Riga", "reason": "family-unity"})
+    proposal = second.out_of_turn.get()
+    second.refresh_from_db()
+    assert second.status == "waiting"
+    client.force_login(officers["b"])
+    page = client.get(reverse("humanitarian:request", args=[second.entry_id])).content.decode()
+    assert "Confirm the invitation" in page
+    client.post(
+        reverse("humanitarian:act", args=[second.entry_id, "out-of-turn-confirm"]),
+        {"proposal": proposal.pk},
+    )
+    second.refresh_from_db()
+    assert second.status == "invited"

@@ -185,21 +185,31 @@ def test_invitations_go_in_turn_unless_a_reason_is_given(make_request, officers)
     assert LedgerRecord.objects.count() == before
     second.refresh_from_db()
     assert second.status == "waiting"
-    with pytest.raises(InvalidState):
-        hs.request_invite(
+    with pytest.raises(InvalidInput):
+        hs.out_of_turn_propose(
             actor=officers["a"],
             request=second,
             appointment_at=later(),
             place="Paris",
             reason="no-such-reason",
         )
-    hs.request_invite(
+    # Out of turn: one officer proposes with a reason, a second one confirms.
+    proposal = hs.out_of_turn_propose(
         actor=officers["a"],
         request=second,
         appointment_at=later(),
         place="Embassy in Yerevan",
         reason="court-order",
     )
+    assert LedgerRecord.objects.count() == before
+    for actor in (officers["a"], officers["c"]):
+        with pytest.raises(NotAllowed):
+            hs.out_of_turn_confirm(actor=actor, proposal=proposal)
+    hs.out_of_turn_confirm(actor=officers["b"], proposal=proposal)
+    record = LedgerRecord.objects.get(event="invitation")
+    assert (record.entry, record.reason) == (second.entry_id, "court-order")
+    with pytest.raises(InvalidState):
+        hs.out_of_turn_confirm(actor=officers["b"], proposal=proposal)
     hs.request_invite(actor=officers["a"], request=first, appointment_at=later(), place="Paris")
     first.refresh_from_db()
     assert first.status == "invited" and first.appointment_place == "Paris"

@@ -507,6 +507,7 @@ from relocard.humanitarian.models import (  # noqa: E402
     CategoryMove,
     HumanitarianDecision,
     HumanitarianRequest,
+    OutOfTurnInvitation,
     ReferrerMembership,
     ReferringOrganisation,
 )
@@ -557,6 +558,12 @@ def can_confirm_move(user, move: CategoryMove) -> bool:
     if not is_assigned(user, move.request):
         return False
     return move.proposed_by_id != user.pk
+
+
+def can_confirm_out_of_turn(user, proposal: OutOfTurnInvitation) -> bool:
+    if not is_assigned(user, proposal.request):
+        return False
+    return proposal.proposed_by_id != user.pk
 
 
 def can_confirm_humanitarian_refusal(user, decision: HumanitarianDecision) -> bool:

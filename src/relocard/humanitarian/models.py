@@ -288,6 +288,48 @@ class CategoryMove(models.Model):
         return f"Move #{self.pk}"
 
 
+class OutOfTurnInvitation(models.Model):
+    """An invitation out of turn (passing over the first in line, with one of the policy's
+    ``invitation`` reasons): one officer proposes, a second confirms; only then does the
+    ledger record it."""
+
+    request = models.ForeignKey(
+        HumanitarianRequest, on_delete=models.CASCADE, related_name="out_of_turn"
+    )
+    reason = models.CharField(max_length=40)
+    appointment_at = models.DateTimeField()
+    place = models.CharField(max_length=160)
+    status = models.CharField(
+        max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status="proposed"),
+                name="one_open_out_of_turn_per_request",
+            ),
+            models.CheckConstraint(
+                name="out_of_turn_four_eyes",
+                condition=~models.Q(status="confirmed")
+                | ~models.Q(decided_by=models.F("proposed_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Out-of-turn invitation #{self.pk}"
+
+
 class Outcome(models.TextChoices):
     GRANT = "grant", _("Grant the visa")
     REFUSE = "refuse", _("Refuse the visa")

@@ -178,6 +178,10 @@ def open_move(request: HumanitarianRequest) -> CategoryMove | None:
     return request.moves.filter(status=ProposalStatus.PROPOSED).first()
 
 
+def open_out_of_turn(request: HumanitarianRequest):
+    return request.out_of_turn.filter(status=ProposalStatus.PROPOSED).first()
+
+
 def open_refusal(request: HumanitarianRequest) -> HumanitarianDecision | None:
     return request.decisions.filter(status=ProposalStatus.PROPOSED).first()
 

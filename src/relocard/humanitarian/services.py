@@ -43,6 +43,7 @@ from relocard.humanitarian.models import (
     LedgerRecord,
     OrganisationStatus,
     Outcome,
+    OutOfTurnInvitation,
     ProposalStatus,
     ReferringOrganisation,
     Relationship,
@@ -486,18 +487,7 @@ def move_cancel(*, actor, move: CategoryMove) -> CategoryMove:
 # --- invitation, decision, withdrawal, removal -------------------------------------------------
 
 
-def request_invite(
-    *,
-    actor,
-    request: HumanitarianRequest,
-    appointment_at: datetime,
-    place: str,
-    reason: str | None = None,
-) -> HumanitarianRequest:
-    """Invite a waiting request to a mission appointment. In turn (the first of its category)
-    without a reason; out of turn only with one of the policy's ``invitation`` reasons. The
-    year's quota is checked by the ledger's rules."""
-    _require_worker(actor, request)
+def _clean_appointment(appointment_at: datetime, place: str) -> str:
     place = " ".join((place or "").split())
     if not place or len(place) > 160:
         raise InvalidInput(_("Give the mission where the appointment takes place."), field="place")
@@ -505,28 +495,130 @@ def request_invite(
         raise InvalidInput(_("Give the day and time of the appointment."), field="appointment_at")
     if appointment_at <= timezone.now():
         raise InvalidInput(_("The appointment must be in the future."), field="appointment_at")
-    reason = reason or None
+    return place
+
+
+def _invite(actor, req, ledger, *, appointment_at, place, reason, **extra) -> None:
+    if req.status != RequestStatus.WAITING:
+        raise InvalidState(_("Only a waiting request can be invited."))
+    record = _ledger_append(
+        ledger, Event.invitation(req.entry_id, on=today(), category=req.category, reason=reason)
+    )
+    req.status = RequestStatus.INVITED
+    req.invited_on, req.appointment_at, req.appointment_place = today(), appointment_at, place
+    req.save(update_fields=["status", "invited_on", "appointment_at", "appointment_place"])
+    _audit(
+        actor,
+        "request_invited",
+        req,
+        category=req.category,
+        reason=reason,
+        ledger_seq=record.seq,
+        **extra,
+    )
+
+
+def request_invite(
+    *, actor, request: HumanitarianRequest, appointment_at: datetime, place: str
+) -> HumanitarianRequest:
+    """Invite a waiting request in turn (the first of its category) to a mission appointment;
+    the year's quota is checked by the ledger's rules. Out of turn: :func:`out_of_turn_propose`."""
+    _require_worker(actor, request)
+    place = _clean_appointment(appointment_at, place)
     with transaction.atomic():
         ledger = _locked_ledger(request.member_state_id)
         req = _lock_request(request)
+        _invite(actor, req, ledger, appointment_at=appointment_at, place=place, reason=None)
+    return req
+
+
+def out_of_turn_propose(
+    *, actor, request: HumanitarianRequest, appointment_at: datetime, place: str, reason: str
+) -> OutOfTurnInvitation:
+    """Propose inviting a request out of turn, with one of the policy's ``invitation``
+    reasons; a second assigned officer confirms (:func:`out_of_turn_confirm`)."""
+    _require_worker(actor, request)
+    policy = humanitarian_policy(request.member_state_id)
+    if reason not in {r.code for r in policy.reasons["invitation"]}:
+        raise InvalidInput(
+            _("That reason is not one of the policy's reasons for this step."), field="reason"
+        )
+    place = _clean_appointment(appointment_at, place)
+    with transaction.atomic():
+        req = _lock_request(request)
         if req.status != RequestStatus.WAITING:
             raise InvalidState(_("Only a waiting request can be invited."))
-        record = _ledger_append(
-            ledger,
-            Event.invitation(req.entry_id, on=today(), category=req.category, reason=reason),
+        try:
+            with transaction.atomic():
+                proposal = OutOfTurnInvitation.objects.create(
+                    request=req,
+                    reason=reason,
+                    appointment_at=appointment_at,
+                    place=place,
+                    proposed_by=actor,
+                    proposed_at=timezone.now(),
+                )
+        except IntegrityError:
+            raise StaleObject(
+                _("Another invitation of this request is waiting for confirmation.")
+            ) from None
+        _audit(actor, "out_of_turn_proposed", req, reason=reason, proposal=proposal.pk)
+    return proposal
+
+
+def _open_out_of_turn(proposal: OutOfTurnInvitation) -> OutOfTurnInvitation:
+    locked = (
+        OutOfTurnInvitation.objects.select_for_update()
+        .select_related("request")
+        .get(pk=proposal.pk)
+    )
+    if locked.status != ProposalStatus.PROPOSED:
+        raise InvalidState(_("This invitation was already confirmed or cancelled."))
+    return locked
+
+
+def out_of_turn_confirm(*, actor, proposal: OutOfTurnInvitation) -> HumanitarianRequest:
+    """A second assigned officer (never the proposer) confirms; the ledger records the
+    invitation with its reason code."""
+    if not access.can_confirm_out_of_turn(actor, proposal):
+        raise NotAllowed(
+            _("A second officer assigned to this request, not the one who proposed it, confirms.")
         )
-        req.status = RequestStatus.INVITED
-        req.invited_on, req.appointment_at, req.appointment_place = today(), appointment_at, place
-        req.save(update_fields=["status", "invited_on", "appointment_at", "appointment_place"])
-        _audit(
+    with transaction.atomic():
+        ledger = _locked_ledger(proposal.request.member_state_id)
+        proposal = _open_out_of_turn(proposal)
+        req = _lock_request(proposal.request)
+        _invite(
             actor,
-            "request_invited",
             req,
-            category=req.category,
-            reason=reason,
-            ledger_seq=record.seq,
+            ledger,
+            appointment_at=proposal.appointment_at,
+            place=proposal.place,
+            reason=proposal.reason,
+            proposal=proposal.pk,
         )
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.CONFIRMED,
+            actor,
+            timezone.now(),
+        )
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
     return req
+
+
+def out_of_turn_cancel(*, actor, proposal: OutOfTurnInvitation) -> OutOfTurnInvitation:
+    """The proposer withdraws it, or a second assigned officer turns it down."""
+    _require_worker(actor, proposal.request)
+    with transaction.atomic():
+        proposal = _open_out_of_turn(proposal)
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.CANCELLED,
+            actor,
+            timezone.now(),
+        )
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(actor, "out_of_turn_cancelled", proposal.request, proposal=proposal.pk)
+    return proposal
 
 
 def _close(req: HumanitarianRequest, status: str, *, keep_until: date | None = None) -> None:

@@ -30,7 +30,12 @@ from relocard.humanitarian.forms import (
     RequestForm,
     TriageForm,
 )
-from relocard.humanitarian.models import CategoryMove, HumanitarianDecision, RequestStatus
+from relocard.humanitarian.models import (
+    CategoryMove,
+    HumanitarianDecision,
+    OutOfTurnInvitation,
+    RequestStatus,
+)
 
 
 def _only(check):
@@ -123,7 +128,6 @@ def _receipt_context(req) -> dict:
         "req": req,
         "standing": standing,
         "estimate": standing.estimate,
-        "ledger_url": f"/humanitarian/ledger/{req.member_state_id}.json",
         "travellers": req.travellers.count(),
     }
 
@@ -244,6 +248,7 @@ def _request_page(request, req, *, forms=None, status=200):
         "standing": selectors.request_standing(req),
         "open_move": selectors.open_move(req),
         "open_refusal": selectors.open_refusal(req),
+        "open_out_of_turn": selectors.open_out_of_turn(req),
         "decision": selectors.final_decision(req),
         "travellers": req.travellers.count(),
         **(forms or _officer_forms(req, policy)),
@@ -338,14 +343,28 @@ def act(request, entry_id, action):
             req,
             action,
             InviteForm(data, policy=policy),
-            lambda d: hs.request_invite(
-                actor=user,
-                request=req,
-                appointment_at=d["appointment_at"],
-                place=d["place"],
-                reason=d["reason"] or None,
+            lambda d: (
+                hs.out_of_turn_propose(
+                    actor=user,
+                    request=req,
+                    appointment_at=d["appointment_at"],
+                    place=d["place"],
+                    reason=d["reason"],
+                )
+                if d["reason"]
+                else hs.request_invite(
+                    actor=user, request=req, appointment_at=d["appointment_at"], place=d["place"]
+                )
             ),
         )
+    if action in ("out-of-turn-confirm", "out-of-turn-cancel"):
+        proposal = OutOfTurnInvitation.objects.filter(request=req, pk=data.get("proposal")).first()
+        if proposal is None:
+            raise Http404(access.NOT_FOUND)
+        service = (
+            hs.out_of_turn_confirm if action == "out-of-turn-confirm" else hs.out_of_turn_cancel
+        )
+        return _run(request, req, action, None, lambda d: service(actor=user, proposal=proposal))
     if action == "decide":
 
         def decide(d):
