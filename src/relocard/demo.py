@@ -44,6 +44,7 @@ from relocard.cases.models import (
 from relocard.cases.selectors import case_precheck, refusal_reasons
 from relocard.cases.transfers import transfer_request
 from relocard.core.translit import icao_transliterate
+from relocard.humanitarian.demo import seed_waitlists
 from relocard.presence.services import trip_save
 from relocard.reference.eu27 import PROGRAMME_LAUNCH
 from relocard.verification.models import VerifierMembership, VerifierOrganisation
@@ -477,6 +478,16 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         _backdate(rnd)
         _trial_year(staff, rnd)
     _bank_check()
+
+    creds[-2:-2] = seed_waitlists(
+        states=list(PROGRAMME_LAUNCH),
+        fake=fake,
+        rnd=rnd,
+        password=lambda: secrets.token_urlsafe(9),
+        totp=_demo_totp,
+        admin=staff[(Role.PROGRAMME_ADMIN, "")],
+        domain=DEMO_DOMAIN,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")
     path.chmod(0o600)

@@ -58,6 +58,16 @@ def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
     }  # fmt: skip
     assert Card.objects.filter(applicant__user__email=creds[-1][1]).exists()
     assert VerifierOrganisation.objects.filter(status="approved").exists()
+    # A waiting list in each launch state, whose ledger verifies.
+    from relocard.core.waitlist import verify_ledger
+    from relocard.humanitarian.selectors import ledger_document
+
+    assert {"humanitarian_officer FR", "referrer FR (NGO)"} <= roles
+    for ms in ("FR", "DE", "PL", "CY"):
+        document = ledger_document(ms)
+        assert verify_ledger(document).ok
+        events = {r["event"] for r in document["records"]}
+        assert {"registration", "triage", "invitation", "decision"} <= events
     # The signed-in holder has a check by the demo bank to see, and the bank has it too.
     (check,) = CardCheck.objects.filter(card__applicant__user__email=creds[-1][1])
     assert check.result == "valid" and check.checked_by.email == creds[-2][1]

@@ -26,6 +26,13 @@ class Role(models.TextChoices):
     #: belongs to a verifier organisation (:mod:`relocard.verification`), whose country is
     #: kept as the user's member state.
     VERIFIER = "verifier", _("Verifier")
+    #: Triage, invitations and decisions of humanitarian-visa requests of their member state
+    #: (:mod:`relocard.humanitarian`); reads a request's grounds only when assigned to it.
+    #: Not a card role: sees no card case, and card staff see no request.
+    HUMANITARIAN_OFFICER = "humanitarian_officer", _("Humanitarian officer")
+    #: A person who refers humanitarian-visa requests for an accredited organisation (an NGO
+    #: approved by programme staff); the organisation's country is kept as the member state.
+    REFERRER = "referrer", _("Referrer for an accredited organisation")
 
 
 STAFF_ROLES = frozenset(

@@ -578,6 +578,8 @@ SECOND_FACTOR_ROLES = frozenset(
         Role.AUDITOR,
         Role.PROGRAMME_ADMIN,
         Role.VERIFIER,
+        Role.HUMANITARIAN_OFFICER,
+        Role.REFERRER,
     }
 )
 
@@ -642,3 +644,172 @@ def can_read_metrics(*, authorization: str, remote_addr: str, forwarded: bool) -
         return ipaddress.ip_address(remote_addr).is_loopback
     except ValueError:
         return False
+
+
+# --- the humanitarian-visa route (relocard.humanitarian) -------------------------------------
+#
+# humanitarian officer   sees the requests of their member state's waiting list (entry ids,
+#                        status, category: no names, no grounds); reads a request's grounds
+#                        and travellers, triages, invites and decides only once assigned to
+#                        it; a move between categories and a refusal need a second assigned
+#                        officer (never the proposer)
+# referrer               refers requests for an accredited organisation (an NGO that a
+#                        programme admin approved) to the organisation's member state; sees
+#                        the status of the requests it referred, never their grounds again
+# person                 an applicant account: asks for a visa, sees and withdraws their own
+#                        requests
+# Card roles (caseworkers, supervisors, auditors, consular officers, verifiers) reach nothing
+# here, and humanitarian officers reach no card case: neither route learns of the other.
+
+from relocard.humanitarian.models import (  # noqa: E402
+    CategoryMove,
+    HumanitarianDecision,
+    HumanitarianRequest,
+    OutOfTurnInvitation,
+    ReferrerMembership,
+    ReferringOrganisation,
+)
+
+
+def is_humanitarian_officer(user) -> bool:
+    if not _active(user):
+        return False
+    if user.role != Role.HUMANITARIAN_OFFICER:
+        return False
+    return user.member_state_id is not None
+
+
+def can_use_humanitarian_console(user) -> bool:
+    return is_humanitarian_officer(user)
+
+
+def is_assigned(user, request: HumanitarianRequest) -> bool:
+    if not is_humanitarian_officer(user):
+        return False
+    if request.member_state_id != user.member_state_id:
+        return False
+    return request.assignments.filter(officer_id=user.pk).exists()
+
+
+def can_assign_officer(actor, request: HumanitarianRequest, officer) -> bool:
+    """An officer of the request's member state assigns an officer of the same state."""
+    if not is_humanitarian_officer(actor):
+        return False
+    if request.member_state_id != actor.member_state_id:
+        return False
+    if not is_humanitarian_officer(officer):
+        return False
+    return officer.member_state_id == request.member_state_id
+
+
+def can_read_grounds(user, request: HumanitarianRequest) -> bool:
+    """Only the officers assigned to the request (every read is audited by the selector)."""
+    return is_assigned(user, request)
+
+
+def can_work_on_request(user, request: HumanitarianRequest) -> bool:
+    """Triage, review, propose a move, invite, propose a decision: an assigned officer."""
+    return is_assigned(user, request)
+
+
+def can_confirm_move(user, move: CategoryMove) -> bool:
+    if not is_assigned(user, move.request):
+        return False
+    return move.proposed_by_id != user.pk
+
+
+def can_confirm_out_of_turn(user, proposal: OutOfTurnInvitation) -> bool:
+    if not is_assigned(user, proposal.request):
+        return False
+    return proposal.proposed_by_id != user.pk
+
+
+def can_confirm_humanitarian_refusal(user, decision: HumanitarianDecision) -> bool:
+    if not is_assigned(user, decision.request):
+        return False
+    return decision.proposed_by_id != user.pk
+
+
+def can_request_humanitarian_visa(user) -> bool:
+    return is_applicant(user)
+
+
+def can_withdraw_request(user, request: HumanitarianRequest) -> bool:
+    if not is_applicant(user):
+        return False
+    return request.person_id == user.pk
+
+
+def referrer_membership(user) -> ReferrerMembership | None:
+    if not _active(user) or user.role != Role.REFERRER:
+        return None
+    return ReferrerMembership.objects.select_related("organisation").filter(user=user).first()
+
+
+def can_refer(user) -> bool:
+    membership = referrer_membership(user)
+    if membership is None:
+        return False
+    return membership.organisation.is_approved
+
+
+def can_approve_referring_organisations(user) -> bool:
+    return _active(user) and user.role == Role.PROGRAMME_ADMIN
+
+
+def humanitarian_requests(user) -> QuerySet[HumanitarianRequest]:
+    """The requests of the officer's member state (none for anyone else)."""
+    if not is_humanitarian_officer(user):
+        return HumanitarianRequest.objects.none()
+    return HumanitarianRequest.objects.filter(member_state_id=user.member_state_id)
+
+
+def get_humanitarian_request(user, entry_id: str) -> HumanitarianRequest:
+    """A request of the officer's member state, by entry id, or 404."""
+    found = (
+        humanitarian_requests(user).select_related("member_state").filter(entry_id=entry_id).first()
+    )
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def person_requests(user) -> QuerySet[HumanitarianRequest]:
+    if not is_applicant(user):
+        return HumanitarianRequest.objects.none()
+    return HumanitarianRequest.objects.filter(person_id=user.pk)
+
+
+def get_person_request(user, entry_id: str) -> HumanitarianRequest:
+    found = person_requests(user).select_related("member_state").filter(entry_id=entry_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def referred_requests(user) -> QuerySet[HumanitarianRequest]:
+    membership = referrer_membership(user)
+    if membership is None:
+        return HumanitarianRequest.objects.none()
+    return HumanitarianRequest.objects.filter(organisation_id=membership.organisation_id)
+
+
+def get_referred_request(user, entry_id: str) -> HumanitarianRequest:
+    found = referred_requests(user).select_related("member_state").filter(entry_id=entry_id)
+    request = found.first()
+    if request is None:
+        raise Http404(NOT_FOUND)
+    return request
+
+
+def referring_organisations_to_decide(user) -> QuerySet[ReferringOrganisation]:
+    if not can_approve_referring_organisations(user):
+        return ReferringOrganisation.objects.none()
+    return ReferringOrganisation.objects.all()
+
+
+def get_referring_organisation_to_decide(user, organisation_id: int) -> ReferringOrganisation:
+    found = referring_organisations_to_decide(user).filter(pk=organisation_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found

@@ -34,6 +34,10 @@ SECRET_FIELDS = {"password", "payload", "secret", "key", "token", "bin_key", "la
 SECRET_PARTS = ("digest", "secret", "token", "password", "blind", "hmac", "ciphertext")
 #: Relations not followed from a record (their rows are reached from elsewhere or are secrets).
 SKIPPED_MODELS = {"admin.logentry", "otp_totp.totpdevice", "accounts.recoverycodes"}
+#: The apps of the card route whose records the walk follows. An allow-list: any other app
+#: (the humanitarian route keeps its own records and its own access path, see
+#: docs/humanitarian.md) is never reached from here.
+CARD_ROUTE_APPS = {"accounts", "cases", "cards", "presence", "verification", "audit"}
 MAX_DEPTH = 3
 
 
@@ -95,8 +99,8 @@ def _record(obj: models.Model, depth: int, seen: set, parent: str | None = None)
         accessor = rel.get_accessor_name()
         if not accessor or accessor.endswith("+") or label in SKIPPED_MODELS:
             continue
-        if model._meta.app_label == "humanitarian":
-            continue  # its own app, its own access path (docs/humanitarian.md)
+        if model._meta.app_label not in CARD_ROUTE_APPS:
+            continue
         if rel.one_to_one:
             child = getattr(obj, accessor, None) if hasattr(obj, accessor) else None
             children = [child] if child is not None else []

@@ -84,6 +84,10 @@ def home(request):
             return redirect("portal:dashboard")
         if request.user.role == Role.VERIFIER:
             return redirect("verification:home")
+        if request.user.role == Role.HUMANITARIAN_OFFICER:
+            return redirect("humanitarian:queue")
+        if request.user.role == Role.REFERRER:
+            return redirect("humanitarian:refer")
         return redirect("console:queue")
     enabled = programme_member_states()
     return render(request, "portal/home.html", {"enabled_member_states": enabled})

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "relocard.console",
     "relocard.verification",
     "relocard.ops",
+    "relocard.humanitarian",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 

@@ -58,6 +58,7 @@ CA_VALIDITY = timedelta(days=3650)
 SIGNER_VALIDITY = timedelta(days=3 * 365)
 PROGRAMME_VALIDITY = timedelta(days=3650)
 _HEX16 = re.compile(r"[0-9a-f]{16}")
+_DATA_KEY_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 def kid_text(kid: bytes) -> str:
@@ -467,6 +468,103 @@ class KeyStore:
                     )
                 )
         return sorted(out, key=lambda s: (s.member_state, s.created_at))
+
+    # --- data-encryption keys (AES-256-GCM), e.g. for the humanitarian route's grounds ----------
+    #
+    # ``data-keys/<name>.json`` holds a named set of 256-bit keys: {"active": id, "keys": {id:
+    # {"key": base64} or {"wrapped": base64, "salt": base64}}}. With a passphrase each key is
+    # wrapped (AES-256-GCM under a key derived from the passphrase with scrypt), as the private
+    # keys are encrypted. Rotation adds a key and makes it active; older keys stay to decrypt
+    # what they encrypted. Deleting the file destroys everything encrypted under its keys.
+
+    def _data_key_path(self, name: str) -> Path:
+        if not _DATA_KEY_NAME.fullmatch(name):
+            raise KeyStoreError(f"{name!r} is not a data-key name (lower-case letters, digits, -)")
+        return self.directory / "data-keys" / f"{name}.json"
+
+    def _read_data_keys(self, name: str) -> dict[str, Any]:
+        path = self._data_key_path(name)
+        if not path.exists():
+            return {"active": None, "keys": {}}
+        try:
+            state = json.loads(self._read(path))
+        except ValueError:
+            raise KeyStoreError(f"data-keys/{name}.json is damaged (not JSON)") from None
+        if not isinstance(state, dict) or not isinstance(state.get("keys"), dict):
+            raise KeyStoreError(f"data-keys/{name}.json is damaged (unexpected shape)")
+        return state
+
+    def _wrapping_key(self, salt: bytes) -> bytes:
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+        assert self._passphrase is not None
+        return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(self._passphrase)
+
+    def ensure_data_key(self, name: str) -> tuple[str, bytes]:
+        """The active data key of ``name`` as (key id, 32 bytes), created on first use."""
+        with self._locked():
+            state = self._read_data_keys(name)
+            if not state.get("active"):
+                self._new_data_key(name, state)
+        return self._active_data_key(name)
+
+    def rotate_data_key(self, name: str) -> str:
+        """Make a new data key of ``name`` active; returns its id. Old keys still decrypt."""
+        with self._locked():
+            return self._new_data_key(name, self._read_data_keys(name))
+
+    def _new_data_key(self, name: str, state: dict[str, Any]) -> str:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        key = AESGCM.generate_key(bit_length=256)
+        key_id = secrets.token_hex(8)
+        if self._passphrase:
+            salt = secrets.token_bytes(16)
+            nonce = secrets.token_bytes(12)
+            wrapped = nonce + AESGCM(self._wrapping_key(salt)).encrypt(nonce, key, name.encode())
+            entry = {
+                "wrapped": base64.b64encode(wrapped).decode(),
+                "salt": base64.b64encode(salt).decode(),
+            }
+        else:
+            entry = {"key": base64.b64encode(key).decode()}
+        state["keys"][key_id] = entry
+        state["active"] = key_id
+        self._write(self._data_key_path(name), json.dumps(state, indent=2).encode())
+        return key_id
+
+    def _active_data_key(self, name: str) -> tuple[str, bytes]:
+        key_id = self._read_data_keys(name).get("active")
+        if not key_id:
+            raise KeyStoreError(f"no data key {name!r} in this key directory")
+        return key_id, self.data_key(name, key_id)
+
+    def data_key(self, name: str, key_id: str) -> bytes:
+        """The data key ``key_id`` of ``name`` (32 bytes); :class:`KeyStoreError` when it is
+        missing (destroyed) or cannot be unwrapped (wrong passphrase)."""
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        entry = self._read_data_keys(name)["keys"].get(key_id)
+        if not isinstance(entry, dict):
+            raise KeyStoreError(f"data key {key_id!r} of {name!r} is not in this key directory")
+        try:
+            if "key" in entry:
+                key = base64.b64decode(entry["key"], validate=True)
+            else:
+                if not self._passphrase:
+                    raise KeyStoreError(f"data key {key_id!r} of {name!r} needs the passphrase")
+                blob = base64.b64decode(entry["wrapped"], validate=True)
+                salt = base64.b64decode(entry["salt"], validate=True)
+                wrapping = AESGCM(self._wrapping_key(salt))
+                key = wrapping.decrypt(blob[:12], blob[12:], name.encode())
+        except (ValueError, TypeError, KeyError, InvalidTag):
+            raise KeyStoreError(
+                f"cannot load data key {key_id!r} of {name!r}: wrong passphrase or a damaged file"
+            ) from None
+        if len(key) != 32:
+            raise KeyStoreError(f"data key {key_id!r} of {name!r} is damaged (not 32 bytes)")
+        return key
 
 
 def _usage(

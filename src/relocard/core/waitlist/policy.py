@@ -218,6 +218,9 @@ class HumanitarianPolicy:
     window_days: int
     min_invitations: int
     estimate_reference: Reference
+    #: Days a closed request's personal data is kept (then erased); not in the ledger.
+    retention_days: int
+    retention_reference: Reference
 
     def category(self, code: str) -> Category:
         for category in self.categories:
@@ -327,6 +330,8 @@ def parse_humanitarian_section(
         window_days=estimate["window_days"],
         min_invitations=estimate["min_invitations"],
         estimate_reference=ref(estimate["reference"], [*base, "estimate", "reference"]),
+        retention_days=data["retention"]["closed_days"],
+        retention_reference=ref(data["retention"]["reference"], [*base, "retention", "reference"]),
     )
 
 

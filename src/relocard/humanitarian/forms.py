@@ -1,0 +1,180 @@
+"""Forms of the humanitarian route: the person's request, a referral, the officers' steps."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from relocard.accounts.forms import DateInput
+from relocard.common.forms import Form
+from relocard.humanitarian.models import Outcome, Relationship, VisaKind
+from relocard.humanitarian.selectors import ledger_member_states
+from relocard.reference.models import MemberState
+
+
+def _ru() -> bool:
+    return (get_language() or "en").startswith("ru")
+
+
+def member_state_choices():
+
+    names = {ms.code: ms for ms in MemberState.objects.all()}
+    return [
+        (code, names[code].name_ru if _ru() else names[code].name_en)
+        for code in ledger_member_states()
+    ]
+
+
+class PersonForm(Form):
+    """The request itself: kind of visa, the person asking, the grounds, consent."""
+
+    visa_kind = forms.ChoiceField(
+        label=_("Which visa do you ask for?"),
+        choices=VisaKind.choices,
+        widget=forms.RadioSelect,
+        initial=VisaKind.NATIONAL,
+    )
+    surname = forms.CharField(label=_("Surname, as in the passport"), max_length=80)
+    given_names = forms.CharField(label=_("Given names, as in the passport"), max_length=120)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    grounds = forms.CharField(
+        label=_("Why do you need protection?"),
+        help_text=_(
+            "Describe the danger and what has happened. Only the humanitarian officers "
+            "assigned to your request can read this; it is stored encrypted and never shown "
+            "to the card service."
+        ),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=20_000,
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I give my explicit consent for the humanitarian officers of this country to "
+            "process what I write about my grounds, which may reveal my political opinions "
+            "or other sensitive facts, to decide on this request. I can withdraw my request "
+            "at any time."
+        ),
+        error_messages={
+            "required": _("Without your explicit consent the grounds cannot be processed.")
+        },
+    )
+
+
+class RequestForm(PersonForm):
+    member_state = forms.ChoiceField(
+        label=_("To which country do you ask for a visa?"),
+        choices=member_state_choices,
+        widget=forms.RadioSelect,
+    )
+
+    field_order = ["member_state", "visa_kind"]
+
+
+class ReferralForm(PersonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grounds"].label = _("The person's grounds")
+        self.fields["grounds"].help_text = _(
+            "In the person's own words where possible. Once sent, your organisation cannot "
+            "read them again here."
+        )
+        self.fields["consent"].label = _(
+            "The person gave their explicit consent to the processing of their grounds by the "
+            "humanitarian officers of this country, after we explained it to them."
+        )
+        self.fields["consent"].error_messages = {
+            "required": _("Confirm that the person gave their explicit consent.")
+        }
+
+
+FAMILY_RELATIONSHIPS = [("", "—")] + [
+    (value, label) for value, label in Relationship.choices if value != Relationship.PRINCIPAL
+]
+
+
+class FamilyMemberForm(Form):
+    """One family member travelling together; an empty row is ignored."""
+
+    relationship = forms.ChoiceField(
+        label=_("Relationship"), choices=FAMILY_RELATIONSHIPS, required=False
+    )
+    surname = forms.CharField(label=_("Surname"), max_length=80, required=False)
+    given_names = forms.CharField(label=_("Given names"), max_length=120, required=False)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        filled = [
+            k for k in ("relationship", "surname", "given_names", "date_of_birth") if data.get(k)
+        ]
+        if filled and len(filled) < 4:
+            raise forms.ValidationError(
+                _(
+                    "Give the relationship, surname, given names and date of birth of each family member."
+                )
+            )
+        return data
+
+
+FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=4, max_num=11, validate_max=True)
+
+
+def category_choices(policy):
+    return [(c.code, c.title_ru if _ru() else c.title) for c in policy.categories]
+
+
+def reason_choices(policy, event: str, *, optional: bool = False):
+    choices = [(r.code, r.title_ru if _ru() else r.title) for r in policy.reasons[event]]
+    return ([("", _("In turn: no reason needed"))] if optional else []) + choices
+
+
+class TriageForm(Form):
+    category = forms.ChoiceField(label=_("Urgency category"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(policy)
+
+
+class MoveForm(Form):
+    category = forms.ChoiceField(label=_("Move to the category"))
+    reason = forms.ChoiceField(label=_("Reason"))
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(policy)
+        self.fields["reason"].choices = reason_choices(policy, "move")
+
+
+class InviteForm(Form):
+    appointment_at = forms.DateTimeField(
+        label=_("Appointment (day and time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    place = forms.CharField(label=_("Mission"), max_length=160)
+    reason = forms.ChoiceField(label=_("Out of turn?"), required=False)
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reason_choices(policy, "invitation", optional=True)
+
+
+class DecisionForm(Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(
+        label=_("Reasons (the person reads them)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10_000,
+    )
+
+
+class RemoveForm(Form):
+    reason = forms.ChoiceField(label=_("Reason for removing the request"))
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reason_choices(policy, "removal")

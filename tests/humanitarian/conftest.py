@@ -1,0 +1,57 @@
+"""Fixtures of the humanitarian route: officers, a referring organisation, requests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+GROUNDS_TEXT = "Criminal case opened for an anti-war post; search of my flat in March."
+
+
+@pytest.fixture
+def officers(make_user):
+    """Three humanitarian officers in FR, one in DE."""
+    from relocard.accounts.models import Role
+
+    return {
+        "a": make_user(Role.HUMANITARIAN_OFFICER, "FR"),
+        "b": make_user(Role.HUMANITARIAN_OFFICER, "FR"),
+        "c": make_user(Role.HUMANITARIAN_OFFICER, "FR"),
+        "de": make_user(Role.HUMANITARIAN_OFFICER, "DE"),
+    }
+
+
+def travellers(n: int = 1):
+    from relocard.humanitarian.services import TravellerData
+
+    people = [TravellerData("principal", "Petrova", "Olga", date(1988, 5, 1))]
+    for i in range(n - 1):
+        people.append(TravellerData("child", "Petrov", f"Ivan {i}", date(2015, 1, 2)))
+    return people
+
+
+@pytest.fixture
+def make_request(make_user, officers):
+    """A request registered online in ``member_state``, with officers a and b assigned."""
+    from relocard.humanitarian import services as hs
+
+    def make(member_state: str = "FR", *, assign: bool = True, triage: str | None = None, n=1):
+        person = make_user()
+        request = hs.request_submit(
+            actor=person,
+            member_state=member_state,
+            visa_kind="national",
+            grounds=GROUNDS_TEXT,
+            travellers=travellers(n),
+            consent=True,
+        )
+        if assign and member_state == "FR":
+            hs.officer_assign(actor=officers["a"], request=request, officer=officers["a"])
+            hs.officer_assign(actor=officers["a"], request=request, officer=officers["b"])
+        if triage:
+            request = hs.request_triage(actor=officers["a"], request=request, category=triage)
+        request.refresh_from_db()
+        return request
+
+    return make
