@@ -380,10 +380,15 @@ def test_probes_and_json_access_logs(system):
     assert ready.status_code == 503 and not checks["worker"]["ok"]
     assert checks["database"]["ok"] and checks["cache"]["ok"] and checks["keystore"]["ok"]
     requests.get(f"{b.base}/privacy/?q=Ivanova", timeout=30)
-    lines = [line for line in b.output().splitlines() if line.startswith("{")]
-    access = [e for e in map(json.loads, lines) if e.get("logger") == "gunicorn.access"]
-    assert access, lines[:5]
-    assert any(entry["path"] == "/privacy/" and entry["status"] == "200" for entry in access)
+    # gunicorn writes the access line just after the response: wait for it.
+    deadline = time.monotonic() + 15
+    while True:
+        lines = [line for line in b.output().splitlines() if line.startswith("{")]
+        access = [e for e in map(json.loads, lines) if e.get("logger") == "gunicorn.access"]
+        if any(e["path"] == "/privacy/" and e["status"] == "200" for e in access):
+            break
+        assert time.monotonic() < deadline, lines[-5:]
+        time.sleep(0.2)
     assert "Ivanova" not in b.output()  # paths only, never query strings
 
 
