@@ -235,3 +235,16 @@ def test_holder_files_and_caseworker_decides_on_the_pages(client, make_case, sta
     card = app.cards.get(status="active")
     page = client.get(reverse("portal:card", args=[app.reference, card.pk])).content.decode()
     assert "PETROVA, ANNA" in page
+
+
+def test_an_approved_change_updates_the_keyed_person_index(make_case, staff):
+    """The duplicate look-ups follow the identity a caseworker approved, not the old one."""
+    from relocard.common.person_index import applicant_keys
+
+    app = make_case("approved")
+    request = _request(app, surname_latin="PETROVA")
+    identity_change_decide(actor=staff["caseworker"], request=request, approve=True)
+    applicant = app.applicant
+    applicant.refresh_from_db()
+    assert applicant.surname_latin == "PETROVA"
+    assert (applicant.passport_index, applicant.name_index) == applicant_keys(applicant)

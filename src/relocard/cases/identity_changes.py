@@ -43,6 +43,7 @@ from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.files import check_evidence_file
 from relocard.common.notifications import notify
+from relocard.common.person_index import index_applicant
 from relocard.core.calendar import validity_limit
 
 _DATES = {"date_of_birth", "passport_expiry"}
@@ -181,6 +182,8 @@ def identity_change_decide(
             for field, value in locked.changes.items():
                 setattr(applicant, field, date.fromisoformat(value) if field in _DATES else value)
             applicant.full_clean(exclude=["user"])
+            # The keyed person index follows the new identity (relocard.cases.duplicates).
+            index_applicant(applicant)
             try:
                 with transaction.atomic():
                     applicant.save()

@@ -41,7 +41,9 @@ def local_today(member_state: MemberState) -> date:
 def case_lock(application: Application, version: int | None = None) -> Application:
     """Re-read the case with its row locked; refuse if the form was loaded before a change."""
     locked = (
-        Application.objects.select_for_update()
+        # Only the case's row: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+        # join to a walk-in's applicant that no account has linked yet.
+        Application.objects.select_for_update(of=("self",))
         .select_related("member_state", "applicant", "applicant__user")
         .get(pk=application.pk)
     )
@@ -96,6 +98,7 @@ def touched_fields(application: Application, action: str) -> list[str]:
         "approve": ["decided_at"],
         "confirm_refusal": ["decided_at"],
         "withdraw": ["clock_paused_at"],
+        "withdraw_renewal": ["clock_paused_at"],
     }.get(action, [])
 
 
