@@ -11,11 +11,13 @@ from django_tasks_db.models import DBTaskResult
 
 from relocard.audit.tasks import seal_audit_log
 from relocard.cards.tasks import nightly_compliance, schedule_nightly
+from relocard.humanitarian.tasks import nightly_erase, schedule_nightly_erase
 
 
 def ensure_recurring_tasks() -> list[str]:
     """Enqueue each recurring task that has no pending run (with the database backend only):
-    the audit sealer at once, the nightly compliance run at the next 02:00 Brussels time."""
+    the audit sealer at once, the nightly compliance run at the next 02:00 Brussels time, the
+    humanitarian route's erasure of expired personal data at 02:30."""
     if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         return []
     started = []
@@ -26,4 +28,6 @@ def ensure_recurring_tasks() -> list[str]:
         started.append(seal_audit_log.module_path)
     if schedule_nightly() is not None:
         started.append(nightly_compliance.module_path)
+    if schedule_nightly_erase() is not None:
+        started.append(nightly_erase.module_path)
     return started

@@ -119,7 +119,8 @@ def ledger_command(member_state: str, out: str | None) -> None:
 @cli.command(name="erase")
 def erase_command() -> None:
     """Erase the personal data (grounds, travellers, decisions' reasons) of closed requests
-    whose retention period (the policy's humanitarian.retention) has ended. Run it daily."""
+    whose retention period (the policy's humanitarian.retention) has ended, now (`relocard worker`
+    also runs it every night)."""
     # Local import: the command sets Django up before it loads the apps.
     from relocard.cli.platform import setup_django
 
