@@ -23,6 +23,17 @@ from relocard.common.storage import evidence_keys
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _own_evidence_folder(monkeypatch, tmp_path):
+    """These tests run `relocard evidence`, which walks every stored file: give them a folder
+    of their own (the worker's folder holds other tests' files, under other tests' keys). The
+    evidence field and the command share the one storage object: point it elsewhere."""
+    storage = storages["evidence"]
+    folder = str(tmp_path / "evidence")
+    monkeypatch.setattr(storage, "base_location", folder)
+    monkeypatch.setattr(storage, "location", folder)
+
+
 def _on_disk(item) -> bytes:
     return Path(item.file.path).read_bytes()
 

@@ -63,9 +63,17 @@ SEED = textwrap.dedent(
         "nationality": "RU", "passport_number": "751234567",
         "passport_expiry": date.today() + timedelta(days=2000), "safe_mode": False})
     app = cs.application_start(actor=holder, applicant=applicant, member_state_code="FR")
-    cs.evidence_add(actor=holder, application=app, kind="passport",
-                    upload=SimpleUploadedFile("p.pdf", content, content_type="application/pdf"),
-                    facts_data={"passport-nationality": "RU"})
+    # Every criterion of the first card met on verified evidence (the approval gate).
+    for kind, facts in [
+        ("passport", {"passport-nationality": "RU"}),
+        ("diploma", {"diploma-isced_level": "7"}),
+        ("language_certificate",
+         {"language_certificate-language": "fr", "language_certificate-cefr": "B2"}),
+        ("liquid_assets", {"liquid_assets-amount_eur": "30000"}),
+    ]:
+        cs.evidence_add(actor=holder, application=app, kind=kind,
+                        upload=SimpleUploadedFile("p.pdf", content, content_type="application/pdf"),
+                        facts_data=facts)
     cs.application_submit(actor=holder, application=app, token=secrets.token_hex(8))
     app.refresh_from_db()
     cs.application_start_review(actor=cw, application=app, version=app.version)

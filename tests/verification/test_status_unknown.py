@@ -76,7 +76,7 @@ def _list(card, *, size=None, age=timedelta(0), valid_for=timedelta(days=1), ttl
 
 
 def creds_size() -> int:
-    from relocard.cards.services import STATUS_LIST_SIZE
+    from relocard.cards.credentials import STATUS_LIST_SIZE
 
     return STATUS_LIST_SIZE
 

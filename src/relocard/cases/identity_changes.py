@@ -159,7 +159,9 @@ def identity_change_decide(
         raise InvalidInput(_("Say why the change is refused: the holder reads it."), field="note")
     with transaction.atomic():
         locked = (
-            IdentityChangeRequest.objects.select_for_update()
+            # Only the request's row: the applicant's account is the nullable side of an outer
+            # join (a walk-in not linked yet), which PostgreSQL refuses to lock.
+            IdentityChangeRequest.objects.select_for_update(of=("self",))
             .select_related("application__member_state", "applicant__user")
             .get(pk=request.pk)
         )

@@ -59,6 +59,7 @@ from relocard.core.credentials.rc1 import (
     encode_payload,
 )
 from relocard.core.credentials.verify import Check, Verification
+from relocard.core.eu import member_state_zone
 
 from .conftest import ISSUED, T0, URI, make_card
 
@@ -188,13 +189,18 @@ def test_claims_map_times_equal_the_datetime_ones(card: CardClaims, issued: date
     claims_map = card_to_cwt(card, issued)
     assert claims_map[5] == int(card.not_before.timestamp())
     assert claims_map[4] == int(card.expires.timestamp())
-    assert claims_map[5] == day_start(card.valid_from)
+    assert claims_map[5] == day_start(card.valid_from, card.member_state)
     assert claims_map[65535] == {"status_list": card.status.to_dict()}
 
 
-@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
-def test_day_start_is_midnight_utc(day: date) -> None:
-    assert day_start(day) == int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+    st.sampled_from(["FR", "CY", "PL", "PT", "IE"]),
+)
+def test_day_start_is_midnight_in_the_member_state(day: date, member_state: str) -> None:
+    """A card's dates are days of its issuing state (its capital's zone, core.eu)."""
+    midnight = datetime.combine(day, time(0), tzinfo=member_state_zone(member_state))
+    assert day_start(day, member_state) == int(midnight.timestamp())
 
 
 @settings(max_examples=50)
