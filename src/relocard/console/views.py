@@ -25,10 +25,7 @@ from relocard.cases import services as case_services
 from relocard.cases.appeals import appeal_decide
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
-from relocard.cases.models import (
-    CaseState,
-    IdentityChangeStatus,
-)
+from relocard.cases.models import CaseState, IdentityChangeStatus
 from relocard.cases.renewal import exception_accept, renewal_card
 from relocard.common import access
 from relocard.common.errors import RelocardError
