@@ -198,3 +198,58 @@ def test_the_audit_log_names_every_case_by_its_reference_and_filters_by_it(
     assert _queries(client, reverse("console:audit")) == few  # however many cases it names
     filtered = client.get(reverse("console:audit") + f"?case={app.reference}").content.decode()
     assert app.reference in filtered and other.reference not in filtered
+
+
+def test_only_a_supervisor_other_than_the_proposer_is_offered_to_confirm_a_card_change(
+    client, make_case, staff
+):
+    from relocard.cards import services as card_services
+
+    app = make_case("approved")
+    card = app.cards.get()
+    change = card_services.card_status_propose(
+        actor=staff["supervisor"], card=card, action="suspend", reason="Pending an investigation."
+    )
+    confirm = reverse(
+        "console:card_action_decide", args=[app.reference, card.pk, change.pk, "confirm"]
+    )
+    page = reverse("console:case", args=[app.reference])
+    for who, offered in [
+        ("supervisor2", True),
+        ("supervisor", False),  # the proposer
+        ("caseworker", False),
+        ("auditor", False),
+    ]:
+        client.force_login(staff[who])
+        html = client.get(page).content.decode()
+        assert (confirm in html) is offered, who
+    client.force_login(staff["supervisor_de"])
+    assert client.get(page).status_code == 404
+    assert client.post(confirm).status_code == 404  # another member state's change: not found
+    card.refresh_from_db()
+    assert card.status == "active"
+
+
+def test_only_the_receiving_member_state_is_offered_to_decide_a_transfer(client, make_case, staff):
+    from relocard.cases import transfers
+
+    app = make_case("approved")
+    transfers.transfer_request(actor=app.applicant.user, application=app, to_state_code="DE")
+    accept = reverse("console:decide_transfer", args=[app.reference, "accept"])
+    page = reverse("console:case", args=[app.reference])
+    for who, offered in [
+        ("caseworker_de", True),
+        ("supervisor_de", True),
+        ("caseworker", False),  # the sending member state reads the case but does not decide
+        ("supervisor", False),
+        ("auditor", False),
+    ]:
+        client.force_login(staff[who])
+        assert (accept in client.get(page).content.decode()) is offered, who
+
+
+def test_the_case_page_asks_the_access_module_instead_of_testing_roles():
+    from django.template.loader import get_template
+
+    source = get_template("console/case.html").template.source
+    assert "user.role" not in source and "proposed_by_id" not in source

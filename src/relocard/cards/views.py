@@ -14,21 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relocard.cards import credentials as creds
+from relocard.cards import selectors as card_selectors
 from relocard.cards import services as card_services
 from relocard.cards.compliance import explain
-from relocard.cards.models import (
-    CardAction,
-    CardCredential,
-    CardStatusChange,
-    ComplianceRun,
-    ComplianceStatus,
-    CredentialFormat,
-)
+from relocard.cards.models import CardAction, ComplianceStatus, CredentialFormat
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.common.forms import Form
 from relocard.core.credentials import CredentialError, render_qr_png
-from relocard.reference.models import MemberState
 
 
 class HolderKeyForm(Form):
@@ -183,9 +176,10 @@ def card_action_propose(request, reference, card_id):
 @login_required
 @require_POST
 def card_action_decide(request, reference, card_id, change_id, decision):
-    card = _staff_card(request, reference, card_id)
-    change = CardStatusChange.objects.filter(pk=change_id, card=card).first()
-    if change is None or decision not in ("confirm", "return"):
+    if not access.can_use_console(request.user):
+        raise Http404(access.NOT_FOUND)
+    change = access.get_card_change(request.user, reference, card_id, change_id)
+    if decision not in ("confirm", "return"):
         raise Http404(access.NOT_FOUND)
     try:
         if decision == "confirm":
@@ -215,7 +209,7 @@ def status_list(request, member_state, list_id):
     if list_id != creds.STATUS_LIST_ID or not member_state.isalpha() or len(member_state) != 2:
         raise Http404("No such status list.")
 
-    if not MemberState.objects.filter(code=member_state.upper(), programme_enabled=True).exists():
+    if not card_selectors.publishes_status_list(member_state):
         raise Http404("No such status list.")
     token = creds.status_list_jwt(member_state.upper())
     response = HttpResponse(token, content_type="application/statuslist+jwt")
@@ -245,18 +239,7 @@ def trust_anchor(request):
 @login_required
 @require_GET
 def interim_pdf(request, reference, credential_id):
-    if not access.is_applicant(request.user):
-        raise Http404(access.NOT_FOUND)
-    application = access.get_case(request.user, reference)
-    credential = (
-        CardCredential.objects.filter(
-            pk=credential_id, kind="interim", card__application=application
-        )
-        .select_related("card__applicant", "card__member_state")
-        .first()
-    )
-    if credential is None:
-        raise Http404(access.NOT_FOUND)
+    credential = access.get_interim_credential(request.user, reference, credential_id)
     return _download(
         creds.interim_pdf(credential), f"{credential.card.number}-interim.pdf", "application/pdf"
     )
@@ -293,6 +276,6 @@ def cards_at_risk(request):
             "page_obj": page_obj,
             "status": status,
             "query": f"status={status}" if status else "",
-            "last_run": ComplianceRun.objects.only("finished_at").first(),
+            "last_run": card_selectors.last_compliance_run(),
         },
     )

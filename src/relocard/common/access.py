@@ -33,10 +33,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Applicant, Role
+from relocard.audit.models import AuditEvent
 from relocard.cards.models import (
     Card,
     CardCompliance,
+    CardCredential,
     CardStatus,
+    CardStatusChange,
     ComplianceStatus,
 )
 from relocard.cases.models import (
@@ -251,6 +254,27 @@ def can_decide_transfer(user, transfer: TransferRequest) -> bool:
     return user.member_state_id == transfer.to_state_id
 
 
+def lodged_appeals(user) -> QuerySet[Appeal]:
+    """The appeals awaiting a decision on the cases the user may list (none for anyone else)."""
+    return Appeal.objects.filter(status="lodged", application__in=staff_cases(user))
+
+
+def get_appeal(user, reference: str, appeal_id: int) -> Appeal:
+    """An appeal on a case the user may read, or 404."""
+    application = get_case(user, reference)
+    appeal = Appeal.objects.filter(pk=appeal_id, application=application).first()
+    if appeal is None:
+        raise Http404(NOT_FOUND)
+    return appeal
+
+
+def incoming_transfers(user) -> QuerySet[TransferRequest]:
+    """The transfer requests awaiting the user's member state (none for anyone else)."""
+    if not is_staff_member(user) or user.member_state_id is None:
+        return TransferRequest.objects.none()
+    return TransferRequest.objects.filter(status="requested", to_state_id=user.member_state_id)
+
+
 def can_see_statistics(user) -> bool:
     """Programme admins (all member states), supervisors and auditors (their own)."""
     return _active(user) and user.role in {Role.PROGRAMME_ADMIN, Role.SUPERVISOR, Role.AUDITOR}
@@ -262,6 +286,16 @@ def can_run_what_if(user) -> bool:
 
 def can_read_audit_log(user) -> bool:
     return _active(user) and user.role in {Role.AUDITOR, Role.PROGRAMME_ADMIN, Role.SUPERVISOR}
+
+
+def audit_events(user) -> QuerySet[AuditEvent]:
+    """The audit events the user may read: their member state's, or all for programme admins
+    (none for anyone else)."""
+    if not can_read_audit_log(user):
+        return AuditEvent.objects.none()
+    if sees_all_member_states(user):
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.filter(member_state=user.member_state_id)
 
 
 def can_use_admin_site(user) -> bool:
@@ -306,6 +340,33 @@ def get_card(user, reference: str, card_id: int):
     if card is None:
         raise Http404(NOT_FOUND)
     return card
+
+
+def get_card_change(user, reference: str, card_id: int, change_id: int) -> CardStatusChange:
+    """A status change of a card of a case the user may read, or 404 (whether the user may
+    confirm or return it is :func:`can_confirm_card_change`)."""
+    card = get_card(user, reference, card_id)
+    change = CardStatusChange.objects.filter(pk=change_id, card=card).first()
+    if change is None:
+        raise Http404(NOT_FOUND)
+    return change
+
+
+def get_interim_credential(user, reference: str, credential_id: int) -> CardCredential:
+    """An interim credential of one of the applicant's own cases, or 404 (staff get none)."""
+    if not is_applicant(user):
+        raise Http404(NOT_FOUND)
+    application = get_case(user, reference)
+    credential = (
+        CardCredential.objects.filter(
+            pk=credential_id, kind="interim", card__application=application
+        )
+        .select_related("card__applicant", "card__member_state")
+        .first()
+    )
+    if credential is None:
+        raise Http404(NOT_FOUND)
+    return credential
 
 
 def get_evidence(user, reference: str, evidence_id: int) -> EvidenceItem:

@@ -8,6 +8,7 @@ never single out a person.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -190,3 +191,14 @@ def what_if(*, member_state: str, stage: str, on, overrides: dict[str, str]) -> 
     return rules.simulate(
         table.select(keep), country=member_state, stage=stage, on=on, overrides=overrides
     )
+
+
+def case_references(object_ids: Iterable[str]) -> dict[str, str]:
+    """The reference of each case named by its row id (as an audit event's ``object_id``, a
+    string); ids that are not numbers or name no case are left out."""
+    return {
+        str(pk): reference
+        for pk, reference in Application.objects.filter(
+            pk__in=[i for i in object_ids if i.isdigit()]
+        ).values_list("pk", "reference")
+    }

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from relocard.audit.models import AuditEvent
 from relocard.cards.models import CardStatus
 from relocard.cards.views import CardActionForm
 from relocard.cases import approval, duplicates, selectors, transfers, walkins
@@ -26,13 +25,7 @@ from relocard.cases import services as case_services
 from relocard.cases.appeals import appeal_decide
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
-from relocard.cases.models import (
-    Appeal,
-    Application,
-    CaseState,
-    IdentityChangeStatus,
-    TransferRequest,
-)
+from relocard.cases.models import CaseState, IdentityChangeStatus
 from relocard.cases.renewal import exception_accept, renewal_card
 from relocard.common import access
 from relocard.common.errors import RelocardError
@@ -54,7 +47,12 @@ from relocard.console.forms import (
     VersionForm,
     WhatIfForm,
 )
-from relocard.console.selectors import WINDOW_DAYS, member_states_in_view, programme_statistics
+from relocard.console.selectors import (
+    WINDOW_DAYS,
+    case_references,
+    member_states_in_view,
+    programme_statistics,
+)
 from relocard.console.selectors import what_if as run_what_if
 from relocard.core.rules import RulesError
 from relocard.presence.selectors import presence_for_card
@@ -175,12 +173,7 @@ def case_detail(request, reference, *, forms=None):
         "approval_return_form": forms.get("approval_return") or ApprovalReturnForm(initial=version),
         "errors": forms.get("errors", []),
         "error_links": _error_links(forms),
-        "card_rows": [
-            (card, next((c for c in card.status_changes.all() if c.status == "proposed"), None))
-            for card in application.cards.prefetch_related("status_changes__proposed_by").order_by(
-                "-issued_at"
-            )
-        ],
+        "card_rows": _card_rows(request.user, application),
         "card_action_form": CardActionForm(),
         "duplicate_hits": list(
             application.duplicate_hits.select_related("other_member_state", "resolved_by")
@@ -189,6 +182,20 @@ def case_detail(request, reference, *, forms=None):
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
+
+
+def _card_rows(user, application) -> list[tuple]:
+    """(card, its proposed status change or None, whether the user may confirm or return
+    that change) for each card of the case, the newest first."""
+    rows = []
+    cards = application.cards.prefetch_related("status_changes__proposed_by")
+    for card in cards.order_by("-issued_at"):
+        pending = next((c for c in card.status_changes.all() if c.status == "proposed"), None)
+        may_confirm = pending is not None and access.can_confirm_card_change(
+            user, application, pending
+        )
+        rows.append((card, pending, may_confirm))
+    return rows
 
 
 def _blocked_criteria(blockers) -> list[tuple[str, str]]:
@@ -213,6 +220,7 @@ def _error_links(forms: dict) -> list[tuple[str, str]]:
 
 def _trial_year(user, application, forms) -> dict:
     """The renewal, appeal and transfer parts of the case page."""
+    transfer = application.transfers.filter(status="requested").select_related("to_state").first()
     context: dict = {
         "appeals": [
             (a, access.can_decide_appeal(user, a))
@@ -221,9 +229,8 @@ def _trial_year(user, application, forms) -> dict:
             )
         ],
         "appeal_form": forms.get("appeal") or AppealDecisionForm(),
-        "transfer": application.transfers.filter(status="requested")
-        .select_related("to_state")
-        .first(),
+        "transfer": transfer,
+        "can_decide_transfer": transfer is not None and access.can_decide_transfer(user, transfer),
         "transfer_form": forms.get("transfer") or TransferRefuseForm(),
         "exceptions": list(
             application.exceptions.filter(cycle=application.cycle).select_related("accepted_by")
@@ -467,9 +474,7 @@ def embassy_new(request):
 def audit_log(request):
     if not access.can_read_audit_log(request.user):
         raise Http404(access.NOT_FOUND)
-    events = AuditEvent.objects.select_related("actor").order_by("-id")
-    if not access.sees_all_member_states(request.user):
-        events = events.filter(member_state=request.user.member_state_id)
+    events = access.audit_events(request.user).select_related("actor").order_by("-id")
     reference = (request.GET.get("case") or "").strip()
     if reference:
         case = access.staff_cases(request.user).filter(reference=reference).first()
@@ -481,13 +486,9 @@ def audit_log(request):
             )
     page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     # Events about a case itself name it by its row; show its reference like the others'.
-    rows = [e.object_id for e in page_obj if e.object_type == "cases.application"]
-    references = {
-        str(pk): ref
-        for pk, ref in Application.objects.filter(
-            pk__in=[r for r in rows if r.isdigit()]
-        ).values_list("pk", "reference")
-    }
+    references = case_references(
+        e.object_id for e in page_obj if e.object_type == "cases.application"
+    )
     for event in page_obj:
         event.case_reference = event.data.get("case") or (
             references.get(event.object_id) if event.object_type == "cases.application" else None
@@ -516,10 +517,7 @@ def accept_exception(request, reference):
 @staff_required
 @require_POST
 def decide_appeal(request, reference, appeal_id):
-    application = access.get_case(request.user, reference)
-    appeal = Appeal.objects.filter(pk=appeal_id, application=application).first()
-    if appeal is None:
-        raise Http404(access.NOT_FOUND)
+    appeal = access.get_appeal(request.user, reference, appeal_id)
     return _act(
         request,
         reference,
@@ -561,9 +559,7 @@ def decide_transfer(request, reference, decision):
 @staff_required
 def appeals_queue(request):
     appeals = (
-        Appeal.objects.filter(status="lodged", application__in=access.staff_cases(request.user))
-        .select_related("application")
-        .order_by("lodged_at")
+        access.lodged_appeals(request.user).select_related("application").order_by("lodged_at")
     )
     return render(request, "console/appeals.html", {"appeals": appeals})
 
@@ -573,7 +569,7 @@ def transfers_queue(request):
     if not access.is_staff_member(request.user) or request.user.member_state_id is None:
         raise Http404(access.NOT_FOUND)
     transfers = (
-        TransferRequest.objects.filter(status="requested", to_state_id=request.user.member_state_id)
+        access.incoming_transfers(request.user)
         .select_related("application", "from_state")
         .order_by("requested_at")
     )
