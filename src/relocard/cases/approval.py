@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -55,10 +55,10 @@ from relocard.cases.models import (
 from relocard.cases.selectors import case_precheck
 from relocard.cases.steps import case_lock as _lock
 from relocard.cases.steps import case_move as _move
-from relocard.cases.steps import local_today
+from relocard.cases.steps import decision_propose, local_today, pending_decision
 from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
-from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
+from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.core.rules import Evaluation, Result
 
 __all__ = [
@@ -248,41 +248,25 @@ def approval_propose(
                 field=f"exception_{extra[0]}",
             )
         _move(app, "propose_approval", actor=actor, reason=summary.strip())
-        try:
-            with transaction.atomic():
-                decision = Decision.objects.create(
-                    application=app,
-                    cycle=app.cycle,
-                    stage=app.stage,
-                    outcome=DecisionOutcome.APPROVE,
-                    status=DecisionStatus.PROPOSED,
-                    proposed_by=actor,
-                    proposed_at=timezone.now(),
-                    exceptions=exceptions,
-                    summary=summary.strip(),
-                    evaluation=evaluation.to_dict(),
-                )
-        except IntegrityError as exc:
-            raise StaleObject(_("Another decision on this case is already pending.")) from exc
-        audit_record(
+        decision = decision_propose(
+            app,
             actor=actor,
-            action="decision.approval_proposed",
-            obj=decision,
-            member_state=app.member_state_id,
-            data={"case": app.reference, "exceptions": sorted(exceptions)},
+            outcome=DecisionOutcome.APPROVE,
+            audit_action="decision.approval_proposed",
+            audit_data={"exceptions": sorted(exceptions)},
+            exceptions=exceptions,
+            summary=summary.strip(),
+            evaluation=evaluation.to_dict(),
         )
     return decision
 
 
 def _pending(app: Application) -> Decision:
-    decision = (
-        app.decisions.select_for_update()
-        .filter(cycle=app.cycle, status=DecisionStatus.PROPOSED, outcome=DecisionOutcome.APPROVE)
-        .first()
+    return pending_decision(
+        app,
+        DecisionOutcome.APPROVE,
+        missing=_("There is no approval waiting for confirmation on this case."),
     )
-    if decision is None:
-        raise InvalidState(_("There is no approval waiting for confirmation on this case."))
-    return decision
 
 
 def approval_confirm(*, actor: User, application: Application, version: int) -> Decision:

@@ -39,12 +39,12 @@ from relocard.cases.models import (
 )
 from relocard.cases.renewal import interim_after_decision, interim_after_submission
 from relocard.cases.selectors import case_precheck
-from relocard.cases.steps import case_facts_refresh, local_today
+from relocard.cases.steps import case_facts_refresh, decision_propose, local_today, pending_decision
 from relocard.cases.steps import case_lock as _lock
 from relocard.cases.steps import case_move as _move
 from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
-from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
+from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.files import check_evidence_file
 from relocard.common.notifications import notify
 from relocard.core import workflow
@@ -498,41 +498,25 @@ def refusal_propose(
     with transaction.atomic():
         app = _lock(application, version)
         _move(app, "propose_refusal", actor=actor, reason=summary.strip())
-        try:
-            with transaction.atomic():
-                decision = Decision.objects.create(
-                    application=app,
-                    cycle=app.cycle,
-                    stage=app.stage,
-                    outcome=DecisionOutcome.REFUSE,
-                    status=DecisionStatus.PROPOSED,
-                    proposed_by=actor,
-                    proposed_at=timezone.now(),
-                    reasons=reasons,
-                    summary=summary.strip(),
-                    evaluation=_evaluation_snapshot(app),
-                )
-        except IntegrityError as exc:
-            raise StaleObject(_("Another decision on this case is already pending.")) from exc
-        audit_record(
+        decision = decision_propose(
+            app,
             actor=actor,
-            action="decision.refusal_proposed",
-            obj=decision,
-            member_state=app.member_state_id,
-            data={"case": app.reference, "criteria": sorted(reasons)},
+            outcome=DecisionOutcome.REFUSE,
+            audit_action="decision.refusal_proposed",
+            audit_data={"criteria": sorted(reasons)},
+            reasons=reasons,
+            summary=summary.strip(),
+            evaluation=_evaluation_snapshot(app),
         )
     return decision
 
 
 def _pending_refusal(app: Application) -> Decision:
-    decision = (
-        app.decisions.select_for_update()
-        .filter(cycle=app.cycle, status=DecisionStatus.PROPOSED, outcome=DecisionOutcome.REFUSE)
-        .first()
+    return pending_decision(
+        app,
+        DecisionOutcome.REFUSE,
+        missing=_("There is no refusal waiting for confirmation on this case."),
     )
-    if decision is None:
-        raise InvalidState(_("There is no refusal waiting for confirmation on this case."))
-    return decision
 
 
 def refusal_confirm(*, actor: User, application: Application, version: int) -> Decision:

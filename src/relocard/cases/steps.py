@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import User
 from relocard.audit.services import audit_record
-from relocard.cases.models import Application, CaseFacts, CaseState, CaseTransition, EvidenceStatus
+from relocard.cases.models import (
+    Application,
+    CaseFacts,
+    CaseState,
+    CaseTransition,
+    Decision,
+    DecisionStatus,
+    EvidenceStatus,
+)
 from relocard.common import access
 from relocard.common.errors import InvalidState, NotAllowed, StaleObject
 from relocard.core import workflow
@@ -27,7 +36,9 @@ __all__ = [
     "case_facts_refresh",
     "case_lock",
     "case_move",
+    "decision_propose",
     "local_today",
+    "pending_decision",
     "require_reviewer",
     "touched_fields",
 ]
@@ -148,3 +159,54 @@ def case_facts_refresh(*, application: Application, cycle: int) -> CaseFacts:
         },
     )
     return row
+
+
+# --- decisions that wait for a second person (four eyes) ------------------------------------
+
+
+def decision_propose(
+    application: Application,
+    *,
+    actor: User,
+    outcome: str,
+    audit_action: str,
+    audit_data: dict,
+    **fields,
+) -> Decision:
+    """Record a proposed decision on a locked case (refusal, or approval with exceptions) and
+    its audit event; StaleObject when another decision is already pending (a DB constraint)."""
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                application=application,
+                cycle=application.cycle,
+                stage=application.stage,
+                outcome=outcome,
+                status=DecisionStatus.PROPOSED,
+                proposed_by=actor,
+                proposed_at=timezone.now(),
+                **fields,
+            )
+    except IntegrityError as exc:
+        raise StaleObject(_("Another decision on this case is already pending.")) from exc
+    audit_record(
+        actor=actor,
+        action=audit_action,
+        obj=decision,
+        member_state=application.member_state_id,
+        data={"case": application.reference, **audit_data},
+    )
+    return decision
+
+
+def pending_decision(application: Application, outcome: str, *, missing: str) -> Decision:
+    """The locked proposed decision of this outcome in the case's year; ``missing`` is the
+    InvalidState message when there is none."""
+    decision = (
+        application.decisions.select_for_update()
+        .filter(cycle=application.cycle, status=DecisionStatus.PROPOSED, outcome=outcome)
+        .first()
+    )
+    if decision is None:
+        raise InvalidState(missing)
+    return decision
