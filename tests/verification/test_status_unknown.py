@@ -62,8 +62,8 @@ def _serve(monkeypatch, token_for) -> None:
 
 
 def _list(card, *, size=None, age=timedelta(0), valid_for=timedelta(days=1), ttl=300, signer=None):
-    start = datetime.combine(card.valid_from, datetime.min.time(), tzinfo=UTC)
-    now = max(datetime.now(UTC), start + timedelta(hours=1)) - age
+    # Signed ``age`` ago: the card (issued today in its member state) is valid by now.
+    now = datetime.now(UTC) - age
     # 8 bits an entry: a list of ``size`` bytes holds exactly ``size`` entries.
     lst = StatusList(size, bits=8) if size else StatusList(creds_size())
     return lst.to_jwt(
