@@ -97,6 +97,9 @@ def test_a_passkey_on_a_virtual_authenticator(journey, make_user):
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Use my passkey")).to_be_visible()
+    # The button is in the page before its script has run: a click before the page's "load"
+    # event reached no handler now and then.
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Use my passkey").click()
     # The ceremony is three round trips (options, the authenticator, the answer): on a loaded
     # 2-core machine they took longer than the default 5 s once.
