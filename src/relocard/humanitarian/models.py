@@ -249,14 +249,11 @@ class ProposalStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class CategoryMove(models.Model):
-    """A move to another urgency category: one officer proposes with a reason code, another
-    confirms; only then does the ledger record it."""
+class FourEyesProposal(models.Model):
+    """What a proposal that a second officer confirms records: its status, who proposed it and
+    when, who decided it and when. Each concrete model keeps its own constraints (one open
+    proposal per request; the decider is never the proposer)."""
 
-    request = models.ForeignKey(HumanitarianRequest, on_delete=models.CASCADE, related_name="moves")
-    from_category = models.CharField(max_length=40)
-    to_category = models.CharField(max_length=40)
-    reason = models.CharField(max_length=40)
     status = models.CharField(
         max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
     )
@@ -268,6 +265,19 @@ class CategoryMove(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CategoryMove(FourEyesProposal):
+    """A move to another urgency category: one officer proposes with a reason code, another
+    confirms; only then does the ledger record it."""
+
+    request = models.ForeignKey(HumanitarianRequest, on_delete=models.CASCADE, related_name="moves")
+    from_category = models.CharField(max_length=40)
+    to_category = models.CharField(max_length=40)
+    reason = models.CharField(max_length=40)
 
     class Meta:
         ordering = ["id"]
@@ -288,7 +298,7 @@ class CategoryMove(models.Model):
         return f"Move #{self.pk}"
 
 
-class OutOfTurnInvitation(models.Model):
+class OutOfTurnInvitation(FourEyesProposal):
     """An invitation out of turn (passing over the first in line, with one of the policy's
     ``invitation`` reasons): one officer proposes, a second confirms; only then does the
     ledger record it."""
@@ -299,17 +309,6 @@ class OutOfTurnInvitation(models.Model):
     reason = models.CharField(max_length=40)
     appointment_at = models.DateTimeField()
     place = models.CharField(max_length=160)
-    status = models.CharField(
-        max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
-    )
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    proposed_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
