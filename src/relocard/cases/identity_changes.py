@@ -186,14 +186,9 @@ def identity_change_decide(
             applicant.full_clean(exclude=["user"])
             # The keyed person index follows the new identity (relocard.cases.duplicates).
             index_applicant(applicant)
-            try:
-                with transaction.atomic():
-                    applicant.save()
-            except IntegrityError as exc:
-                raise InvalidInput(
-                    _("Another account already uses this passport. Refuse the request."),
-                    field="passport_number",
-                ) from exc
+            # No uniqueness to break: a passport number in use elsewhere is a possible duplicate
+            # (relocard.cases.duplicates), never an error that would tell who holds it.
+            applicant.save()
             today = local_today(app.member_state)
             for old in app.cards.select_for_update().filter(status=CardStatus.ACTIVE):
                 old.status, old.status_changed_at = CardStatus.REVOKED, now
