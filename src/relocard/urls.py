@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from relocard.accounts import passkeys
+from relocard.portal import legal as legal_views
 from relocard.portal import views as portal_views
 from relocard.verification.api import api as verification_api
 
@@ -18,6 +19,10 @@ urlpatterns = [
     path("", portal_views.home, name="home"),
     path("privacy/", portal_views.privacy, name="privacy"),
     path("privacy/<str:code>/", portal_views.privacy_member_state, name="privacy_member_state"),
+    path("accessibility/", legal_views.accessibility, name="accessibility"),
+    path("legal-notice/", legal_views.legal_notice, name="legal_notice"),
+    path("contact/", legal_views.contact_list, name="contact"),
+    path("contact/<str:code>/", legal_views.contact_member_state, name="contact_member_state"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("relocard.accounts.urls")),
     # The passkey ceremonies, under the namespace django-otp-webauthn's templates reverse.

@@ -134,8 +134,12 @@ def test_a_factor_is_reset_with_four_eyes_only(client, staff, make_user):
     with pytest.raises(Exception, match="Another supervisor"):
         factors.factor_reset_confirm(actor=first, reset_id=reset.pk)
     assert TOTPDevice.objects.filter(user=lost).exists()
-    # Through the page, after re-authentication: the second supervisor confirms.
+    # The page offers the confirmation to the second supervisor only (the access module says).
+    client.force_login(first)
+    assert "Confirm the reset" not in client.get(reverse("accounts:factor_resets")).content.decode()
     client.force_login(second)
+    assert "Confirm the reset" in client.get(reverse("accounts:factor_resets")).content.decode()
+    # Through the page, after re-authentication: the second supervisor confirms.
     response = client.post(reverse("accounts:factor_reset_decide", args=[reset.pk, "confirm"]))
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=lost).exists()

@@ -1,5 +1,6 @@
 """The humanitarian-visa route in the browser: a person asks, an officer triages, the person
-sees their position; then an invitation and a decision.
+sees their position; then an invitation and a decision. An NGO applies, is approved and refers
+a request; an officer's assignment to it is confirmed by a second officer.
 
 axe-core checks every page of the journey (no serious or critical violation).
 """
@@ -10,18 +11,27 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 from tests.e2e.conftest import PASSWORD
+
+from relocard.accounts.models import Role, User
+from relocard.humanitarian import services as hs
+from relocard.humanitarian.models import AssignmentProposal, ReferringOrganisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_request_triage_position_invitation_decision(journey, make_user, member_states):
-    from relocard.accounts.models import Role
+def _confirm_assignment(entry: str, colleague) -> None:
+    proposal = AssignmentProposal.objects.get(request__entry_id=entry, status="proposed")
+    hs.assignment_confirm(actor=colleague, proposal=proposal)
 
+
+def test_request_triage_position_invitation_decision(journey, make_user, member_states):
     page = journey.page
     person = make_user()
     officer = make_user(Role.HUMANITARIAN_OFFICER, "FR")
+    colleague = make_user(Role.HUMANITARIAN_OFFICER, "FR")
     for user in (person, officer):
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
@@ -51,7 +61,8 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     journey.check("receipt")
     journey.sign_out()
 
-    # An officer assigns themselves, reads the grounds (audited) and triages.
+    # An officer asks to be assigned (a colleague confirms: the browser steps of the
+    # confirmation are in the NGO journey below), reads the grounds (audited) and triages.
     journey.sign_in(officer.email)
     expect(
         page.get_by_role("heading", name=re.compile("Humanitarian-visa requests"))
@@ -59,7 +70,10 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     journey.check("queue")
     expect(page.get_by_text("Sokolova")).to_have_count(0)
     page.get_by_role("link", name=entry).first.click()
-    page.get_by_role("button", name="Assign me to this request").click()
+    page.get_by_role("button", name="Ask to be assigned to this request").click()
+    expect(page.get_by_role("link", name=re.compile("Read the grounds"))).to_have_count(0)
+    _confirm_assignment(entry, colleague)
+    page.reload()
     page.get_by_role("link", name=re.compile("Read the grounds")).click()
     expect(page.locator("#grounds")).to_contain_text("anti-war posts")
     journey.check("grounds")
@@ -100,3 +114,73 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     expect(page.locator("#decision")).to_have_text("Grant the visa")
     expect(page.get_by_text("The danger is established.")).to_be_visible()
     journey.check("decision")
+
+
+def test_an_ngo_applies_refers_and_two_officers_assign(journey, make_user, member_states):
+    page = journey.page
+    admin = make_user(Role.PROGRAMME_ADMIN)
+    officer = make_user(Role.HUMANITARIAN_OFFICER, "DE")
+    colleague = make_user(Role.HUMANITARIAN_OFFICER, "DE")
+    for user in (officer, colleague):
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+
+    # The organisation applies from the home page; the link comes by e-mail.
+    page.goto("/")
+    page.get_by_role("link", name="Apply as an organisation").click()
+    journey.check("ngo-apply")
+    page.get_by_label("Name of the organisation").fill("Kovcheg Hilfe e.V.")
+    page.get_by_label("To which country does your organisation refer requests?").select_option("DE")
+    page.get_by_label("Registration number").fill("VR 12345 B")
+    page.get_by_label("E-mail address").fill("desk@kovcheg.example")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("e-mail", re.I))).to_be_visible()
+    link = re.search(r"http\S+/confirm/\S+", mail.outbox[-1].body).group(0)
+    page.goto("/humanitarian/" + link.split("/humanitarian/", 1)[1])
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    journey.pass_second_factor("desk@kovcheg.example")
+    expect(page.get_by_text("Your organisation is not approved yet.")).to_be_visible()
+    journey.check("ngo-pending")
+
+    # Programme staff approve it (admin site action, through the same service); it refers.
+    org = ReferringOrganisation.objects.get(name="Kovcheg Hilfe e.V.")
+    hs.referring_organisation_decide(actor=admin, organisation=org, approve=True)
+    page.reload()
+    page.get_by_label("Surname, as in the passport").fill("Orlova")
+    page.get_by_label("Given names, as in the passport").fill("Anna")
+    page.locator("#id_date_of_birth").fill("1979-02-11")
+    page.get_by_label("The person's grounds").fill("Summoned for questioning after a protest.")
+    page.locator("#id_consent").check()
+    journey.check("ngo-refer")
+    page.get_by_role("button", name="Refer the request").click()
+    message = page.get_by_text(re.compile("Give the person their entry id"))
+    entry = re.search(r"HV(-[0-9A-Z]{4}){4}", message.inner_text()).group(0)
+    expect(page.locator("table")).to_contain_text(entry)
+    expect(page.get_by_text("Orlova")).to_have_count(0)
+    journey.sign_out()
+    assert User.objects.get(email="desk@kovcheg.example").role == Role.REFERRER
+
+    # An officer asks to be assigned: no grounds, and no way to confirm it alone.
+    journey.sign_in(officer.email)
+    page.get_by_role("link", name=entry).first.click()
+    page.get_by_role("button", name="Ask to be assigned to this request").click()
+    expect(page.locator("#open-assignments")).to_contain_text(officer.email)
+    expect(page.get_by_role("button", name="Confirm the assignment")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("Read the grounds"))).to_have_count(0)
+    journey.check("assignment-proposed")
+    journey.sign_out()
+
+    # A second officer confirms; the first then reads the grounds.
+    journey.sign_in(colleague.email)
+    page.get_by_role("link", name=entry).first.click()
+    page.get_by_role("button", name="Confirm the assignment").click()
+    expect(page.locator("#open-assignments")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("Read the grounds"))).to_have_count(0)
+    journey.sign_out()
+    journey.sign_in(officer.email)
+    page.get_by_role("link", name=entry).first.click()
+    page.get_by_role("link", name=re.compile("Read the grounds")).click()
+    expect(page.locator("#grounds")).to_contain_text("Summoned for questioning")
+    journey.check("ngo-grounds")

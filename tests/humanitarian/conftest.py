@@ -47,8 +47,11 @@ def make_request(make_user, officers):
             consent=True,
         )
         if assign and member_state == "FR":
-            hs.officer_assign(actor=officers["a"], request=request, officer=officers["a"])
-            hs.officer_assign(actor=officers["a"], request=request, officer=officers["b"])
+            for officer in (officers["a"], officers["b"]):
+                proposal = hs.assignment_propose(
+                    actor=officers["a"], request=request, officer=officer
+                )
+                hs.assignment_confirm(actor=officers["c"], proposal=proposal)
         if triage:
             request = hs.request_triage(actor=officers["a"], request=request, category=triage)
         request.refresh_from_db()

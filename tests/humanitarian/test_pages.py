@@ -54,7 +54,8 @@ def test_a_person_requests_and_sees_a_receipt_then_a_position(client, make_user,
     assert request.entry_id in receipt and request.registration_hash in receipt
     assert "Registered, awaiting triage" in receipt and "Petrova" not in receipt
 
-    hs.officer_assign(actor=officers["a"], request=request, officer=officers["a"])
+    proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officers["a"])
+    hs.assignment_confirm(actor=officers["b"], proposal=proposal)
     hs.request_triage(actor=officers["a"], request=request, category="standard")
     receipt = client.get(response["Location"]).content.decode()
     assert "Number 1 of 1 waiting in your category" in receipt

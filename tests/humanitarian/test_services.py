@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from tests.humanitarian.conftest import GROUNDS_TEXT, travellers
 
 from relocard.audit.models import AuditEvent
-from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
+from relocard.common import access
+from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
 from relocard.core.waitlist import verify_ledger
 from relocard.humanitarian import crypto, selectors
 from relocard.humanitarian import services as hs
 from relocard.humanitarian.models import (
+    AssignmentProposal,
     DecisionReasons,
     HumanitarianRequest,
     LedgerRecord,
@@ -117,10 +119,59 @@ def test_assignment_stays_within_the_member_state(make_request, officers, staff)
         (staff["supervisor"], officers["a"]),
     ]:
         with pytest.raises(NotAllowed):
-            hs.officer_assign(actor=actor, request=request, officer=officer)
-    hs.officer_assign(actor=officers["a"], request=request, officer=officers["a"])
+            hs.assignment_propose(actor=actor, request=request, officer=officer)
+    proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officers["a"])
+    with pytest.raises(StaleObject):
+        hs.assignment_propose(actor=officers["b"], request=request, officer=officers["a"])
+    with pytest.raises(NotAllowed):
+        hs.assignment_confirm(actor=officers["de"], proposal=proposal)
+    hs.assignment_confirm(actor=officers["b"], proposal=proposal)
     with pytest.raises(InvalidState):
-        hs.officer_assign(actor=officers["a"], request=request, officer=officers["a"])
+        hs.assignment_propose(actor=officers["a"], request=request, officer=officers["a"])
+
+
+def test_no_officer_gives_themself_access_to_the_grounds_alone(make_request, officers):
+    """Self-assignment is a proposal: the grounds stay closed until a second officer of the
+    member state confirms it, and the proposer can never confirm their own proposal."""
+    request = make_request(assign=False)
+    proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officers["a"])
+    assert not access.can_read_grounds(officers["a"], request)
+    with pytest.raises(NotAllowed):
+        hs.assignment_confirm(actor=officers["a"], proposal=proposal)
+    assert not access.can_read_grounds(officers["a"], request)
+    hs.assignment_confirm(actor=officers["b"], proposal=proposal)
+    assert access.can_read_grounds(officers["a"], request)
+    assert not access.can_read_grounds(officers["b"], request)
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_by) == ("confirmed", officers["b"])
+    events = list(AuditEvent.objects.filter(action__startswith="humanitarian.assign"))
+    assert [e.action for e in events] == ["humanitarian.assignment_proposed"]
+    assert AuditEvent.objects.filter(action="humanitarian.officer_assigned").count() == 1
+
+
+def test_an_assignment_can_be_withdrawn_or_turned_down(make_request, officers):
+    request = make_request(assign=False)
+    proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officers["b"])
+    hs.assignment_cancel(actor=officers["c"], proposal=proposal)
+    with pytest.raises(InvalidState):
+        hs.assignment_confirm(actor=officers["c"], proposal=proposal)
+    assert not access.is_assigned(officers["b"], request)
+    with pytest.raises(NotAllowed):
+        hs.assignment_cancel(
+            actor=officers["de"],
+            proposal=hs.assignment_propose(
+                actor=officers["a"], request=request, officer=officers["b"]
+            ),
+        )
+
+
+def test_the_database_refuses_a_self_confirmed_assignment(make_request, officers):
+    request = make_request(assign=False)
+    proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officers["a"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssignmentProposal.objects.filter(pk=proposal.pk).update(
+            status="confirmed", decided_by=officers["a"]
+        )
 
 
 def test_triage_orders_by_registration_not_by_triage_day(make_request, officers):

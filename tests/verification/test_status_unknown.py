@@ -34,14 +34,18 @@ def _card_valid_at_check_time(card, monkeypatch):
     in its member state (UTC+1) is valid only from tomorrow 00:00 UTC (the "today in the member
     state" finding of issue 13, not this module's subject), and not_yet_valid would hide the
     result these tests are about. The verifier itself is the real one."""
-    start = datetime.combine(card.valid_from, datetime.min.time(), tzinfo=UTC)
-    if datetime.now(UTC) < start:
+    at = _check_at(card)
+    if at is not None:
         real = check_services.verify
         monkeypatch.setattr(
-            check_services,
-            "verify",
-            lambda payload, **kw: real(payload, **{**kw, "at": start + timedelta(hours=1)}),
+            check_services, "verify", lambda payload, **kw: real(payload, **{**kw, "at": at})
         )
+
+
+def _check_at(card) -> datetime | None:
+    """The moment the checks run when it is not now: an hour into the card's first day."""
+    start = datetime.combine(card.valid_from, datetime.min.time(), tzinfo=UTC)
+    return start + timedelta(hours=1) if datetime.now(UTC) < start else None
 
 
 @pytest.fixture(autouse=True)
@@ -62,8 +66,8 @@ def _serve(monkeypatch, token_for) -> None:
 
 
 def _list(card, *, size=None, age=timedelta(0), valid_for=timedelta(days=1), ttl=300, signer=None):
-    # Signed ``age`` ago: the card (issued today in its member state) is valid by now.
-    now = datetime.now(UTC) - age
+    # Signed ``age`` before the check (which runs when the card is valid: see above).
+    now = (_check_at(card) or datetime.now(UTC)) - age
     # 8 bits an entry: a list of ``size`` bytes holds exactly ``size`` entries.
     lst = StatusList(size, bits=8) if size else StatusList(creds_size())
     return lst.to_jwt(

@@ -7,6 +7,12 @@ same work either way (no oracle by words or by time).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -36,6 +42,42 @@ def signup_email_from_token(token: str) -> str | None:
         return None
     email = data.get("e") if isinstance(data, dict) else None
     return email if isinstance(email, str) and email else None
+
+
+def _link_fernet(purpose: bytes) -> Fernet:
+    key = hmac.new(settings.SECRET_KEY.encode(), purpose, hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def details_token(purpose: bytes, email: str, details: dict) -> str:
+    """A sign-up link's token carrying the address and an organisation's details, encrypted
+    and authenticated (Fernet, a key derived from the secret key for ``purpose``): names never
+    appear readable in URLs or logs. A token made for one purpose is refused by the others."""
+    data = json.dumps({"e": email, "o": details}, separators=(",", ":")).encode()
+    return _link_fernet(purpose).encrypt(data).decode("ascii")
+
+
+def details_from_token(purpose: bytes, token: str) -> tuple[str, dict] | None:
+    """``(email, details)`` from a ``purpose`` link no older than two days, or ``None``."""
+    try:
+        data = json.loads(_link_fernet(purpose).decrypt(token.encode("ascii"), ttl=SIGNUP_MAX_AGE))
+    except (InvalidToken, UnicodeEncodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("o"), dict):
+        return None
+    email = data.get("e")
+    return (email, data["o"]) if isinstance(email, str) and email else None
+
+
+def send_details_link(email: str, language: str, *, url: str, subject: str, body: str) -> str:
+    """The organisations' sign-up e-mail: ``body`` (with ``%(url)s``) to a new address; to an
+    address that has an account, the note the applicants' sign-up sends. ``subject`` and
+    ``body`` are lazy translations, rendered in ``language``. Returns what was sent."""
+    if User.objects.filter(email__iexact=email).exists():
+        return send_signup_email.call(email, language)
+    with translation.override(_language(language)):
+        send_mail(str(subject), str(body) % {"url": url}, None, [email])
+    return "new"
 
 
 def _language(language: str) -> str:

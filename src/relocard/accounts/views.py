@@ -422,7 +422,13 @@ def factor_resets(request):
     return render(
         request,
         "accounts/factor_resets.html",
-        {"form": form, "resets": factors.resets_for(request.user)},
+        {
+            "form": form,
+            "resets": [
+                (reset, access.can_confirm_factor_reset(request.user, reset))
+                for reset in factors.resets_for(request.user)
+            ],
+        },
         status=400 if form.errors else 200,
     )
 

@@ -103,10 +103,16 @@ def _parse_at(value: str | None) -> date | datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def default_key_dir() -> Path:
+    """The platform's key store: ``$RELOCARD_KEY_DIR``, else ``keys`` in the state folder
+    (``$RELOCARD_VAR_DIR``, else ``./var``), as the settings compute it."""
+    if os.environ.get(KEY_DIR_ENV):
+        return Path(os.environ[KEY_DIR_ENV]).resolve()
+    return (Path(os.environ.get("RELOCARD_VAR_DIR", Path.cwd() / "var")) / "keys").resolve()
+
+
 def _keystore(key_dir: str | None) -> Any:
-    directory = key_dir or os.environ.get(KEY_DIR_ENV)
-    if not directory:
-        fail(f"give --key-dir DIR (or set {KEY_DIR_ENV})")
+    directory = key_dir or default_key_dir()
     passphrase = os.environ.get(PASSPHRASE_ENV)
     return KeyStore(directory, passphrase=passphrase.encode() if passphrase else None)
 
@@ -114,7 +120,7 @@ def _keystore(key_dir: str | None) -> Any:
 key_dir_option = click.option(
     "--key-dir",
     type=click.Path(file_okay=False),
-    help=f"Directory of the key files (default: ${KEY_DIR_ENV}).",
+    help=f"Directory of the key files (default: ${KEY_DIR_ENV}, else var/keys, the platform's).",
 )
 
 

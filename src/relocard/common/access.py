@@ -723,6 +723,7 @@ def can_read_metrics(*, authorization: str, remote_addr: str, forwarded: bool) -
 # here, and humanitarian officers reach no card case: neither route learns of the other.
 
 from relocard.humanitarian.models import (  # noqa: E402
+    AssignmentProposal,
     CategoryMove,
     HumanitarianDecision,
     HumanitarianRequest,
@@ -761,6 +762,13 @@ def can_assign_officer(actor, request: HumanitarianRequest, officer) -> bool:
     if not is_humanitarian_officer(officer):
         return False
     return officer.member_state_id == request.member_state_id
+
+
+def can_confirm_assignment(user, proposal: AssignmentProposal) -> bool:
+    """An officer of the request's member state who did not propose it (four eyes)."""
+    if not can_assign_officer(user, proposal.request, proposal.officer):
+        return False
+    return proposal.proposed_by_id != user.pk
 
 
 def can_read_grounds(user, request: HumanitarianRequest) -> bool:

@@ -81,8 +81,10 @@ def seed_waitlists(
                 travellers=family,
                 consent=True,
             )
-            hs.officer_assign(actor=first, request=request, officer=first)
-            hs.officer_assign(actor=first, request=request, officer=second)
+            # Each assignment needs two officers: one proposes, the other confirms.
+            for officer, proposer, confirmer in ((first, first, second), (second, first, second)):
+                proposal = hs.assignment_propose(actor=proposer, request=request, officer=officer)
+                hs.assignment_confirm(actor=confirmer, proposal=proposal)
             requests.append(request)
         # Most are triaged; a few wait for triage.
         for request in requests[: per_state - 3]:

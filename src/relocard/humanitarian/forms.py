@@ -71,6 +71,33 @@ class RequestForm(PersonForm):
     field_order = ["member_state", "visa_kind"]
 
 
+class OrganisationApplyForm(Form):
+    """An NGO's application to refer requests; the password is chosen from the e-mailed link."""
+
+    name = forms.CharField(
+        label=_("Name of the organisation"),
+        max_length=160,
+        help_text=_("As registered."),
+        error_messages={"required": _("Give the organisation's name.")},
+    )
+    country = forms.ChoiceField(
+        label=_("To which country does your organisation refer requests?"),
+        choices=lambda: [("", "—"), *member_state_choices()],
+        error_messages={"required": _("Choose the country your organisation refers requests to.")},
+    )
+    registration_number = forms.CharField(
+        label=_("Registration number"),
+        max_length=64,
+        help_text=_("The number in the register of associations or charities."),
+        error_messages={"required": _("Give the organisation's registration number.")},
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("Your own work address: you sign in with it."),
+    )
+
+
 class ReferralForm(PersonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -298,6 +298,37 @@ class CategoryMove(FourEyesProposal):
         return f"Move #{self.pk}"
 
 
+class AssignmentProposal(FourEyesProposal):
+    """Access to a request's grounds for one more officer: an officer of the member state
+    proposes (themself or a colleague), a second officer (never the proposer) confirms; only
+    then is the officer assigned. No officer can give themself access alone."""
+
+    request = models.ForeignKey(
+        HumanitarianRequest, on_delete=models.CASCADE, related_name="assignment_proposals"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "officer"],
+                condition=models.Q(status="proposed"),
+                name="one_open_assignment_proposal",
+            ),
+            models.CheckConstraint(
+                name="assignment_four_eyes",
+                condition=~models.Q(status="confirmed")
+                | ~models.Q(decided_by=models.F("proposed_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assignment proposal #{self.pk}"
+
+
 class OutOfTurnInvitation(FourEyesProposal):
     """An invitation out of turn (passing over the first in line, with one of the policy's
     ``invitation`` reasons): one officer proposes, a second confirms; only then does the

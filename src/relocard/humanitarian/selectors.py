@@ -30,6 +30,7 @@ from relocard.core.waitlist import (
 )
 from relocard.humanitarian import crypto
 from relocard.humanitarian.models import (
+    AssignmentProposal,
     CategoryMove,
     HumanitarianDecision,
     HumanitarianRequest,
@@ -315,6 +316,23 @@ def _pk(value) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return None
+
+
+def open_assignments(request: HumanitarianRequest) -> list[AssignmentProposal]:
+    """The assignments of this request waiting for a second officer, oldest first."""
+    return list(
+        request.assignment_proposals.filter(status=ProposalStatus.PROPOSED)
+        .select_related("officer", "proposed_by")
+        .order_by("id")
+    )
+
+
+def assignment_of(request: HumanitarianRequest, pk) -> AssignmentProposal | None:
+    """A proposed assignment of this request, or None."""
+    found = _pk(pk)
+    if found is None:
+        return None
+    return AssignmentProposal.objects.filter(request=request, pk=found).first()
 
 
 def move_of(request: HumanitarianRequest, pk) -> CategoryMove | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Role
+from relocard.accounts.services import account_create
 from relocard.audit.services import audit_record
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
@@ -32,9 +33,11 @@ from relocard.core.waitlist import (
     record_from_json,
 )
 from relocard.humanitarian import crypto
+from relocard.humanitarian.emails import send_referrer_signup_email
 from relocard.humanitarian.models import (
     OPEN_STATUSES,
     Assignment,
+    AssignmentProposal,
     CategoryMove,
     Channel,
     DecisionReasons,
@@ -334,21 +337,93 @@ def request_refer(
 # --- officers: assignment, triage, moves -----------------------------------------------------
 
 
-def officer_assign(*, actor, request: HumanitarianRequest, officer) -> Assignment:
+def assignment_propose(*, actor, request: HumanitarianRequest, officer) -> AssignmentProposal:
+    """Propose an officer of the request's member state (the actor or a colleague) for the
+    request; a second officer confirms it (:func:`assignment_confirm`). Assignment gives access
+    to the grounds, so nobody can give it to themself alone."""
     if not access.can_assign_officer(actor, request, officer):
         raise NotAllowed(
             _("Only humanitarian officers of this member state can be assigned to its requests.")
         )
     with transaction.atomic():
+        req = _lock_request(request)
+        if req.assignments.filter(officer=officer).exists():
+            raise InvalidState(_("This officer is already assigned to the request."))
+        try:
+            with transaction.atomic():
+                proposal = AssignmentProposal.objects.create(
+                    request=req, officer=officer, proposed_by=actor, proposed_at=timezone.now()
+                )
+        except IntegrityError:
+            raise StaleObject(
+                _("This officer's assignment is already waiting for confirmation.")
+            ) from None
+        _audit(actor, "assignment_proposed", req, officer=officer.pk, proposal=proposal.pk)
+    return proposal
+
+
+def _open_assignment(proposal: AssignmentProposal) -> AssignmentProposal:
+    locked = (
+        AssignmentProposal.objects.select_for_update()
+        .select_related("request", "officer")
+        .get(pk=proposal.pk)
+    )
+    if locked.status != ProposalStatus.PROPOSED:
+        raise InvalidState(_("This assignment was already confirmed or cancelled."))
+    return locked
+
+
+def assignment_confirm(*, actor, proposal: AssignmentProposal) -> Assignment:
+    """A second officer of the member state (never the proposer) confirms an assignment."""
+    if not access.can_confirm_assignment(actor, proposal):
+        raise NotAllowed(
+            _("A second officer of this member state, not the one who proposed it, confirms.")
+        )
+    with transaction.atomic():
+        proposal = _open_assignment(proposal)
+        req = _lock_request(proposal.request)
+        now = timezone.now()
         try:
             with transaction.atomic():
                 assignment = Assignment.objects.create(
-                    request=request, officer=officer, assigned_by=actor, assigned_at=timezone.now()
+                    request=req,
+                    officer=proposal.officer,
+                    assigned_by=proposal.proposed_by,
+                    assigned_at=now,
                 )
         except IntegrityError:
             raise InvalidState(_("This officer is already assigned to the request.")) from None
-        _audit(actor, "officer_assigned", request, officer=officer.pk)
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.CONFIRMED,
+            actor,
+            now,
+        )
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(
+            actor,
+            "officer_assigned",
+            req,
+            officer=proposal.officer_id,
+            proposed_by=proposal.proposed_by_id,
+            proposal=proposal.pk,
+        )
     return assignment
+
+
+def assignment_cancel(*, actor, proposal: AssignmentProposal) -> AssignmentProposal:
+    """The proposer withdraws the proposal, or another officer of the state turns it down."""
+    if not access.can_assign_officer(actor, proposal.request, proposal.officer):
+        raise NotAllowed(_("Only humanitarian officers of this member state can do this."))
+    with transaction.atomic():
+        proposal = _open_assignment(proposal)
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.CANCELLED,
+            actor,
+            timezone.now(),
+        )
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(actor, "assignment_cancelled", proposal.request, proposal=proposal.pk)
+    return proposal
 
 
 def _require_worker(actor, request: HumanitarianRequest) -> None:
@@ -856,21 +931,36 @@ def referring_organisation_decide(
     return org
 
 
+def _clean_organisation(*, name: str, country: str, registration_number: str) -> dict[str, str]:
+    name, number = " ".join((name or "").split()), " ".join((registration_number or "").split())
+    if not name or len(name) > 160:
+        raise InvalidInput(_("Give the organisation's name."), field="name")
+    if not number or len(number) > 64:
+        raise InvalidInput(_("Give the organisation's registration number."), field="number")
+    try:
+        humanitarian_policy(country)
+    except InvalidInput:
+        raise InvalidInput(
+            _("Choose a member state that runs a humanitarian-visa waiting list."),
+            field="country",
+        ) from None
+    return {"name": name, "country": country, "registration_number": number}
+
+
 def referring_organisation_register(
     *, actor, name: str, country: str, registration_number: str
 ) -> ReferringOrganisation:
     """Programme staff register an organisation (pending until approved)."""
     if not access.can_approve_referring_organisations(actor):
         raise NotAllowed(_("Only programme admins register accredited organisations."))
-    name, number = " ".join((name or "").split()), " ".join((registration_number or "").split())
-    if not name or len(name) > 160:
-        raise InvalidInput(_("Give the organisation's name."), field="name")
-    if not number or len(number) > 64:
-        raise InvalidInput(_("Give the organisation's registration number."), field="number")
-    humanitarian_policy(country)
+    details = _clean_organisation(
+        name=name, country=country, registration_number=registration_number
+    )
     with transaction.atomic():
         org = ReferringOrganisation.objects.create(
-            name=name, country_id=country, registration_number=number
+            name=details["name"],
+            country_id=details["country"],
+            registration_number=details["registration_number"],
         )
         audit_record(
             actor=actor,
@@ -880,6 +970,60 @@ def referring_organisation_register(
             data={"organisation": org.pk},
         )
     return org
+
+
+def organisation_apply_request(
+    *, email: str, name: str, country: str, registration_number: str, language: str = "en"
+) -> None:
+    """An NGO asks to be accredited: its details are checked and an e-mail is enqueued.
+
+    As for verifiers, the same task is enqueued whatever the address (no oracle): a link that
+    finishes the application (:func:`organisation_apply`) to a new address, a note to one that
+    has an account. Nothing is written until the link is opened.
+    """
+    details = _clean_organisation(
+        name=name, country=country, registration_number=registration_number
+    )
+    send_referrer_signup_email.enqueue(email.strip().lower(), details, language)
+
+
+def organisation_apply(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    country: str,
+    registration_number: str,
+    language: str = "en",
+):
+    """The NGO's account (a referrer) and its organisation, pending until programme staff
+    approve it. Called from the e-mailed link (the address is proven); raises AccountExists
+    when the address has an account by then."""
+    details = _clean_organisation(
+        name=name, country=country, registration_number=registration_number
+    )
+    with transaction.atomic():
+        user = account_create(
+            email=email.strip().lower(),
+            password=password,
+            role=Role.REFERRER,
+            member_state_id=details["country"],
+            preferred_language=language,
+        )
+        org = ReferringOrganisation.objects.create(
+            name=details["name"],
+            country_id=details["country"],
+            registration_number=details["registration_number"],
+        )
+        ReferrerMembership.objects.create(user=user, organisation=org)
+        audit_record(
+            actor=user,
+            action="humanitarian.organisation_applied",
+            obj=org,
+            member_state=details["country"],
+            data={"organisation": org.pk},
+        )
+    return user
 
 
 def referrer_add(*, actor, organisation: ReferringOrganisation, user):

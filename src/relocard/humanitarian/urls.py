@@ -10,6 +10,13 @@ urlpatterns = [
     path("requests/<str:entry_id>/", views.receipt, name="receipt"),
     path("requests/<str:entry_id>/withdraw/", views.withdraw, name="withdraw"),
     path("refer/", views.refer, name="refer"),
+    path("organisations/apply/", views.organisation_apply, name="organisation_apply"),
+    path("organisations/apply/sent/", views.organisation_sent, name="organisation_sent"),
+    path(
+        "organisations/apply/confirm/<str:token>/",
+        views.organisation_confirm,
+        name="organisation_confirm",
+    ),
     path("officer/", views.queue, name="queue"),
     path("officer/statistics/", views.statistics, name="statistics"),
     path("officer/<str:entry_id>/", views.officer_request, name="request"),

@@ -10,21 +10,29 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from relocard.accounts import throttle
+from relocard.accounts.forms import NewPasswordForm
+from relocard.accounts.selectors import account_exists
+from relocard.accounts.services import AccountExists
 from relocard.common import access
 from relocard.common.errors import NotAllowed, RelocardError
 from relocard.humanitarian import selectors
 from relocard.humanitarian import services as hs
+from relocard.humanitarian.emails import application_from_token
 from relocard.humanitarian.forms import (
     DecisionForm,
     FamilyFormSet,
     InviteForm,
     MoveForm,
+    OrganisationApplyForm,
     ReferralForm,
     RemoveForm,
     RequestForm,
@@ -158,6 +166,85 @@ def withdraw(request, entry_id):
 # --- the referring organisation ------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
+def organisation_apply(request):
+    """An NGO applies to refer requests: the same answer for every address (no oracle)."""
+    if request.user.is_authenticated:
+        if access.referrer_membership(request.user) is not None:
+            return redirect("humanitarian:refer")
+        messages.info(request, _("Sign out first to apply for an organisation."))
+        return redirect("home")
+    post = request.POST if request.method == "POST" else None
+    form = OrganisationApplyForm(post)
+    if post is not None and form.is_valid():
+        data = form.cleaned_data
+        wait = throttle.signup_wait(request)
+        if wait is not None:
+            form.add_error(None, throttle.wait_message(wait))
+        else:
+            try:
+                if throttle.email_allowed("signup", data["email"]):
+                    hs.organisation_apply_request(
+                        email=data["email"],
+                        name=data["name"],
+                        country=data["country"],
+                        registration_number=data["registration_number"],
+                        language=get_language() or "en",
+                    )
+            except RelocardError as exc:
+                _fail(form, exc)
+            else:
+                return redirect("humanitarian:organisation_sent")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "humanitarian/organisation_apply.html", {"form": form}, status=status)
+
+
+def organisation_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_confirm(request, token: str):
+    """The link from the e-mail: choose a password; the account and organisation exist."""
+    found = application_from_token(token)
+    if found is None:
+        return render(request, "accounts/signup_link_invalid.html", status=400)
+    email, details = found
+    if account_exists(email):
+        messages.info(request, _("Your account already exists. Sign in."))
+        return redirect("accounts:login")
+    post = request.POST if request.method == "POST" else None
+    form = NewPasswordForm(post)
+    if post is not None and form.is_valid():
+        try:
+            user = hs.organisation_apply(
+                email=email,
+                password=form.cleaned_data["password"],
+                name=str(details.get("name", "")),
+                country=str(details.get("country", "")),
+                registration_number=str(details.get("registration_number", "")),
+                language=get_language() or "en",
+            )
+        except AccountExists:
+            messages.info(request, _("Your account already exists. Sign in."))
+            return redirect("accounts:login")
+        except RelocardError:
+            return render(request, "accounts/signup_link_invalid.html", status=400)
+        login(request, user, backend="relocard.accounts.backends.ThrottledModelBackend")
+        messages.success(
+            request,
+            _(
+                "Your organisation's application is registered. Programme staff check it "
+                "before you can refer requests."
+            ),
+        )
+        return redirect("humanitarian:refer")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "accounts/signup_confirm.html", {"form": form, "email": email}, status=status
+    )
+
+
 @referrer_required
 @require_http_methods(["GET", "POST"])
 def refer(request):
@@ -237,11 +324,17 @@ def _officer_forms(req, policy, data=None, which=None) -> dict:
 
 def _request_page(request, req, *, forms=None, status=200):
     policy = hs.humanitarian_policy(req.member_state_id)
+    pending = selectors.open_assignments(req)
     context = {
         "req": req,
         "policy": policy,
         "assigned": access.is_assigned(request.user, req),
         "officers": list(req.assignments.select_related("officer").order_by("assigned_at")),
+        "open_assignments": [
+            (proposal, access.can_confirm_assignment(request.user, proposal))
+            for proposal in pending
+        ],
+        "proposed_me": any(proposal.officer_id == request.user.pk for proposal in pending),
         "standing": selectors.request_standing(req),
         "open_move": selectors.open_move(req),
         "open_refusal": selectors.open_refusal(req),
@@ -304,8 +397,14 @@ def act(request, entry_id, action):
             req,
             action,
             None,
-            lambda d: hs.officer_assign(actor=user, request=req, officer=user),
+            lambda d: hs.assignment_propose(actor=user, request=req, officer=user),
         )
+    if action in ("assign-confirm", "assign-cancel"):
+        proposal = selectors.assignment_of(req, data.get("proposal"))
+        if proposal is None:
+            raise Http404(access.NOT_FOUND)
+        service = hs.assignment_confirm if action == "assign-confirm" else hs.assignment_cancel
+        return _run(request, req, action, None, lambda d: service(actor=user, proposal=proposal))
     if action == "triage":
         return _run(
             request,

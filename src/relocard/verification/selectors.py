@@ -9,7 +9,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.models import User
 from relocard.cards.models import Card
 from relocard.common import access
 from relocard.verification.models import (
@@ -180,9 +179,3 @@ __all__ = [
     "organisations_to_decide",
     "shareable_cards",
 ]
-
-
-def address_has_account(email: str) -> bool:
-    """Whether an account uses this address (for the sign-up link's owner only, never a stranger)."""
-
-    return User.objects.filter(email__iexact=email).exists()

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from relocard.accounts import throttle
 from relocard.accounts.decorators import applicant_required
 from relocard.accounts.forms import NewPasswordForm
+from relocard.accounts.selectors import account_exists
 from relocard.accounts.services import AccountExists
 from relocard.accounts.views import SigninView
 from relocard.common import access
@@ -197,7 +198,7 @@ def register_confirm(request, token: str):
     if found is None:
         return render(request, "accounts/signup_link_invalid.html", status=400)
     email, details = found
-    if selectors.address_has_account(email):
+    if account_exists(email):
         messages.info(request, _("Your account already exists. Sign in."))
         return redirect("verification:sign_in")
     form = NewPasswordForm(_posted(request))
