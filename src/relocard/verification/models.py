@@ -29,6 +29,20 @@ class Purpose(models.TextChoices):
     BANK = "bank", _("Right to open a bank account")
 
 
+#: Each purpose as it reads inside a sentence ("the holder has the right to work"): its own
+#: string, because lower-casing a label is wrong in German (nouns keep their capital) and
+#: other languages inflect it.
+PURPOSE_IN_SENTENCE = {
+    Purpose.WORK: pgettext_lazy("purpose inside a sentence", "right to work"),
+    Purpose.RENT: pgettext_lazy("purpose inside a sentence", "right to rent"),
+    Purpose.BANK: pgettext_lazy("purpose inside a sentence", "right to open a bank account"),
+}
+
+
+def purpose_in_sentence(purpose: str) -> str:
+    return str(PURPOSE_IN_SENTENCE[Purpose(purpose)])
+
+
 class VerifierKind(models.TextChoices):
     BANK = "bank", _("Bank")
     EMPLOYER = "employer", _("Employer")
@@ -123,6 +137,7 @@ class ShareCode(models.Model):
     )
     card = models.ForeignKey("cards.Card", on_delete=models.PROTECT, related_name="share_codes")
     purpose = models.CharField(_("purpose"), max_length=8, choices=Purpose.choices)
+
     #: HMAC-SHA256 of the code (hex) under a key derived from SECRET_KEY: looked up by an index.
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"))
@@ -147,6 +162,10 @@ class ShareCode(models.Model):
     def __str__(self) -> str:
         # Never the code (only its hash is known) and never the holder's name.
         return f"Share code #{self.pk} ({self.purpose})"
+
+    @property
+    def purpose_in_sentence(self) -> str:
+        return purpose_in_sentence(self.purpose)
 
     def state_at(self, now) -> str:
         if self.revoked_at is not None:

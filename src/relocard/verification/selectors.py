@@ -20,6 +20,7 @@ from relocard.verification.models import (
     ShareCode,
     VerifierMembership,
     VerifierOrganisation,
+    purpose_in_sentence,
 )
 from relocard.verification.services.share_codes import card_is_valid
 
@@ -59,6 +60,10 @@ class CheckSummary:
     @property
     def right_label(self) -> str:
         return str(Purpose(self.purpose).label)
+
+    @property
+    def right_in_sentence(self) -> str:
+        return purpose_in_sentence(self.purpose)
 
     @property
     def status_label(self) -> str:

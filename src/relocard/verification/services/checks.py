@@ -44,6 +44,7 @@ from relocard.verification.models import (
     CheckResult,
     Purpose,
     VerifierOrganisation,
+    purpose_in_sentence,
 )
 from relocard.verification.services.share_codes import card_is_valid, code_digest
 
@@ -63,10 +64,6 @@ MAX_REASON = 200
 CHECK_OBJECT_TYPE = CardCheck._meta.label_lower
 
 
-def _purpose_label(purpose: str) -> str:
-    return str(Purpose(purpose).label)
-
-
 def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -84,13 +81,13 @@ def _clean_reason(reason: str) -> str:
 
 def _purpose_allowed(organisation, purpose: str) -> None:
     if purpose not in organisation.purposes:
-        allowed = ", ".join(_purpose_label(p) for p in organisation.purposes)
+        allowed = ", ".join(purpose_in_sentence(p) for p in organisation.purposes)
         raise WrongPurpose(
             _(
                 "This is a code for a check of the %(purpose)s. Your organisation checks the "
                 "%(allowed)s: ask the person for a code made for that."
             )
-            % {"purpose": _purpose_label(purpose).lower(), "allowed": allowed.lower()},
+            % {"purpose": purpose_in_sentence(purpose), "allowed": allowed},
             field="code",
         )
 
