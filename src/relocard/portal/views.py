@@ -86,6 +86,8 @@ def home(request):
             return redirect("verification:home")
         if request.user.role == Role.HUMANITARIAN_OFFICER:
             return redirect("humanitarian:queue")
+        if request.user.role == Role.SCREENING_OFFICER:
+            return redirect("screening:queue")
         if request.user.role == Role.REFERRER:
             return redirect("humanitarian:refer")
         return redirect("console:queue")

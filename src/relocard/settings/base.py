@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "relocard.verification",
     "relocard.ops",
     "relocard.humanitarian",
+    "relocard.screening",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
@@ -216,6 +217,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 #: Where private signing keys live: files outside the database, never logged.
+# The security screening (docs/screening.md): with 1, no case is approved before it was screened
+# against the latest sanctions-list version and every national check its member state requires
+# answered "no objection" with four eyes. 0 turns the gate and the screening at submission off:
+# only for test suites of other areas, never in production.
+RELOCARD_SCREENING_REQUIRED = os.environ.get("RELOCARD_SCREENING_REQUIRED", "1") == "1"
+
 RELOCARD_KEY_DIR = Path(os.environ.get("RELOCARD_KEY_DIR", VAR_DIR / "keys")).resolve()
 
 TASKS = {
