@@ -134,9 +134,9 @@ def versions_command() -> None:
     """List the loaded versions, newest first."""
     _django()
     # Local import: the command sets Django up before it loads the apps.
-    from relocard.screening.models import ListVersion
+    from relocard.screening.selectors import list_versions
 
-    rows = ListVersion.objects.order_by("-id")
+    rows = list_versions()
     if not rows:
         click.echo("no list version loaded (relocard screening load FILE.xml)")
         return
@@ -155,11 +155,9 @@ def diff_command(version_id: int | None) -> None:
     """Show what a version (default: the latest) changed since the one loaded before it."""
     _django()
     # Local import: the command sets Django up before it loads the apps.
-    from relocard.screening.models import ListVersion
-    from relocard.screening.selectors import version_changes
+    from relocard.screening.selectors import get_version, latest_version, version_changes
 
-    qs = ListVersion.objects.order_by("-id")
-    version = qs.filter(pk=version_id).first() if version_id else qs.first()
+    version = get_version(version_id) if version_id else latest_version()
     if version is None:
         fail(f"no list version #{version_id}" if version_id else "no list version loaded")
     previous = version.changes.get("previous")
@@ -183,25 +181,17 @@ def export_checks_command(member_state: str, out: str) -> None:
     _django()
     # Local import: the command sets Django up before it loads the apps.
     from relocard.common.filemodes import private_dir
-    from relocard.reference.models import MemberState
-    from relocard.screening.models import CheckStatus, NationalCheck
+    from relocard.screening.selectors import checks_to_export, member_state_exists
     from relocard.screening.services import check_request_document, check_request_export
 
-    if not MemberState.objects.filter(code=code).exists():
+    if not member_state_exists(code):
         fail(f"--member-state {code}: no such member state")
     try:
         folder = private_dir(out)
     except OSError as exc:
         fail(f"cannot create {out}: {exc.strerror or exc}")
-    checks = (
-        NationalCheck.objects.filter(
-            application__member_state_id=code, status=CheckStatus.REQUESTED
-        )
-        .select_related("application", "application__applicant")
-        .order_by("deadline", "id")
-    )
     written = 0
-    for check in checks:
+    for check in checks_to_export(code):
         token = check_request_export(actor=None, check=check, via="cli")
         name = check_request_document(check)["request_id"] + ".jws"
         path = folder / name

@@ -14,11 +14,33 @@ from relocard.cases.approval import ApprovalBlocker, register_approval_blocker
 from relocard.screening.models import CheckType
 from relocard.screening.selectors import case_screening
 
-__all__ = ["blocked_message", "security_screening"]
+__all__ = [
+    "SCREENING_GROUND",
+    "blocked_message",
+    "screening_ground_label",
+    "screening_refusal_reason",
+    "security_screening",
+]
+
+#: The ground a refusal cites when the security screening blocks the case (beside the rules'
+#: criteria in the refusal form; the decision names it, never the list or the authority's file).
+SCREENING_GROUND = "security_screening"
 
 
 def blocked_message() -> str:
     return _("Blocked by security screening: refuse or revoke through the four-eyes flow.")
+
+
+def screening_ground_label() -> str:
+    return _("Security screening")
+
+
+def screening_refusal_reason() -> str:
+    return _(
+        "The security checks required before a residence permit is issued found grounds of "
+        "public policy or internal security that preclude it. The details of these checks are "
+        "not disclosed; you may appeal the decision."
+    )
 
 
 @register_approval_blocker

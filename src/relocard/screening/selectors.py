@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from relocard.cases.models import Application
+from relocard.reference.models import MemberState
 from relocard.screening.models import (
     CheckStatus,
     ListedEntity,
@@ -25,8 +26,12 @@ __all__ = [
     "CaseScreening",
     "case_screening",
     "check_queue",
+    "checks_to_export",
+    "get_version",
     "latest_run",
     "latest_version",
+    "list_versions",
+    "member_state_exists",
     "open_review",
     "overdue_checks",
     "review_queue",
@@ -163,3 +168,27 @@ def version_changes(version: ListVersion) -> list[ChangedEntity]:
         )
         out.extend(ChangedEntity(i, refs.get(i, ""), kind) for i in ids)
     return out
+
+
+def list_versions() -> QuerySet[ListVersion]:
+    return ListVersion.objects.order_by("-id")
+
+
+def get_version(version_id: int) -> ListVersion | None:
+    return ListVersion.objects.filter(pk=version_id).first()
+
+
+def checks_to_export(member_state: str) -> QuerySet[NationalCheck]:
+    """The national checks of a member state still waiting for an answer (the command line's
+    export: run by the operator of the installation)."""
+    return (
+        NationalCheck.objects.filter(
+            application__member_state_id=member_state, status=CheckStatus.REQUESTED
+        )
+        .select_related("application", "application__applicant")
+        .order_by("deadline", "id")
+    )
+
+
+def member_state_exists(code: str) -> bool:
+    return MemberState.objects.filter(code=code).exists()
