@@ -32,13 +32,12 @@ os.environ["RELOCARD_TASKS_BACKEND"] = "django.tasks.backends.dummy.DummyBackend
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relocard.settings.base")
 sys.path.insert(0, os.path.dirname(__file__))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from screening import Names, holders, synthetic_list  # noqa: E402
 
 from relocard.accounts.models import Applicant, User  # noqa: E402
 from relocard.cards.models import Card  # noqa: E402
@@ -46,6 +45,7 @@ from relocard.cases.models import Application  # noqa: E402
 from relocard.core.screening.fsf import write_list  # noqa: E402
 from relocard.screening.models import ScreeningRun  # noqa: E402
 from relocard.screening.services import list_version_load, rescreen_all  # noqa: E402
+from screening import Names, holders, synthetic_list  # noqa: E402
 
 STATES = ["FR", "DE", "PL", "CY"]
 
