@@ -195,3 +195,15 @@ def test_a_screening_officer_has_no_console(officers):
     c = _login(officers["a"])
     assert c.get(reverse("console:queue")).status_code in (302, 403, 404)
     assert c.get(reverse("home"))["Location"] == reverse("screening:queue")
+
+
+def test_the_queue_costs_a_fixed_number_of_queries(
+    screening_on, load, filed_case, officers, django_assert_max_num_queries
+):
+    load(ZHUKOVA)
+    for _ in range(4):
+        filed_case(ZHUKOVA_PROFILE)
+    c = _login(officers["a"])
+    with django_assert_max_num_queries(14):
+        response = c.get(reverse("screening:queue"))
+    assert response.content.decode().count("/screening/runs/") == 4

@@ -271,3 +271,71 @@ def test_the_gate_is_off_without_the_setting(load, filed_case, staff):
     app = filed_case(ZHUKOVA_PROFILE)
     assert not ScreeningRun.objects.exists() and not NationalCheck.objects.exists()
     cs.application_approve(actor=staff["caseworker"], application=app, version=app.version)
+
+
+def test_a_renewal_is_screened_and_requests_the_renewal_checks(
+    screening_on, load, filed_case, staff, officers, answer_checks, settings
+):
+    import secrets
+    from datetime import timedelta
+
+    from relocard.cards.models import Card
+    from relocard.cases import renewal
+    from relocard.cases.services import local_today
+
+    load(VOLKOVA)
+    app = filed_case()
+    answer_checks(app)
+    cs.application_approve(actor=staff["caseworker"], application=app, version=app.version)
+    card = app.cards.get()
+    end = local_today(app.member_state) + timedelta(days=30)
+    Card.objects.filter(pk=card.pk).update(valid_from=end - timedelta(days=364), valid_until=end)
+    renewal.renewal_open(actor=app.applicant.user, application=app)
+    app.refresh_from_db()
+    cs.application_submit(actor=app.applicant.user, application=app, token=secrets.token_hex(6))
+    app.refresh_from_db()
+    assert app.stage == "renewal" and app.cycle == 2
+    run = latest_run(app)
+    assert run is not None and run.cycle == 2 and run.trigger == "submission"
+    checks = app.national_checks.filter(cycle=2)
+    assert sorted(c.check_type for c in checks) == ["police", "sis"]
+    assert {c.stage for c in checks} == {"renewal"}
+    assert case_screening(app).checks_open
+
+
+def test_a_superseded_version_is_not_rescreened(load, filed_case, screening_on, settings):
+    from relocard.screening.tasks import rescreen_version
+
+    load(VOLKOVA)
+    filed_case()
+    first = ListVersion.objects.get()
+    load(VOLKOVA, ZHUKOVA, day=9)
+    runs = ScreeningRun.objects.count()
+    result = rescreen_version.call(first.pk)
+    assert result == {"screened": 0, "superseded": 1}
+    assert ScreeningRun.objects.count() == runs
+
+
+def test_an_unscreenable_name_goes_to_an_officer(screening_on, load, filed_case):
+    load(VOLKOVA)
+    app = filed_case({"given_names_latin": "", "given_names_cyrillic": ""})
+    run = latest_run(app)
+    assert run.result == "possible_match" and run.review == "pending"
+    assert run.hits[0]["list_id"] == ""
+
+
+def test_audit_events_name_no_person_and_no_list_entry(screening_on, load, filed_case, officers):
+    load(ZHUKOVA)
+    app = filed_case(ZHUKOVA_PROFILE)
+    review = ss.review_propose(
+        actor=officers["a"], run=latest_run(app), outcome="clear", reason="Other person."
+    )
+    ss.review_decide(actor=officers["b"], review=review, confirm=True)
+    events = AuditEvent.objects.filter(action__startswith="screening.")
+    assert {"screening.case_screened", "screening.review_confirmed"} <= set(
+        events.values_list("action", flat=True)
+    )
+    for event in events:
+        text = str(event.data)
+        for secret in ("ZHUKOVA", "Жукова", "900101", "Yuliya", "score"):
+            assert secret not in text
