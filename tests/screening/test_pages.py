@@ -207,3 +207,42 @@ def test_the_queue_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         response = c.get(reverse("screening:queue"))
     assert response.content.decode().count("/screening/runs/") == 4
+
+
+def test_a_confirmed_match_is_refused_citing_the_screening_only(
+    matched, staff, officers, answer_checks
+):
+    from relocard.screening import services as ss
+
+    answer_checks(matched)
+    review = ss.review_propose(
+        actor=officers["a"], run=latest_run(matched), outcome="confirm", reason="Same person."
+    )
+    ss.review_decide(actor=officers["b"], review=review, confirm=True)
+    cw = _login(staff["caseworker"])
+    page = cw.get(reverse("console:case", args=[matched.reference])).content.decode()
+    assert "public policy or internal security" in page  # the pre-filled standard reason
+    response = cw.post(
+        reverse("console:refuse", args=[matched.reference]),
+        {
+            "version": matched.version,
+            "reason_security_screening": "The security checks found grounds of internal "
+            "security that preclude the permit.",
+        },
+    )
+    assert response.status_code == 302
+    matched.refresh_from_db()
+    _login(staff["supervisor"]).post(
+        reverse("console:confirm_refusal", args=[matched.reference]),
+        {"version": matched.version},
+    )
+    matched.refresh_from_db()
+    assert matched.state == "refused"
+    text = (
+        _login(matched.applicant.user)
+        .get(reverse("portal:case", args=[matched.reference]))
+        .content.decode()
+    )
+    assert "Security screening" in text
+    for secret in SECRETS:
+        assert secret not in text
