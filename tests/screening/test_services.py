@@ -339,3 +339,21 @@ def test_audit_events_name_no_person_and_no_list_entry(screening_on, load, filed
         text = str(event.data)
         for secret in ("ZHUKOVA", "Жукова", "900101", "Yuliya", "score"):
             assert secret not in text
+
+
+def test_a_case_filed_before_screening_was_on_is_held_then_requested(
+    load, filed_case, staff, settings
+):
+    app = filed_case()  # the gate is off: no run, no check
+    settings.RELOCARD_SCREENING_REQUIRED = True
+    state = case_screening(app)
+    assert state.pending and ("sis", None) in state.checks_open
+    with pytest.raises(InvalidState, match=r"Schengen Information System \(not requested yet\)"):
+        cs.application_approve(actor=staff["caseworker"], application=app, version=app.version)
+    load(VOLKOVA)  # the first version: everyone is screened, the missing checks requested
+    assert latest_run(app) is not None
+    assert sorted(app.national_checks.values_list("check_type", flat=True)) == [
+        "intelligence",
+        "police",
+        "sis",
+    ]

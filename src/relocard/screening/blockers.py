@@ -83,6 +83,8 @@ def security_screening(application, evaluation):
                 "checks": ", ".join(
                     _("%(check)s (due %(date)s)")
                     % {"check": CheckType(c).label, "date": d.isoformat()}
+                    if d is not None
+                    else _("%(check)s (not requested yet)") % {"check": CheckType(c).label}
                     for c, d in state.checks_open
                 )
             },

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from relocard.cases.models import Application
+from relocard.core.screening import load_screening_policy
 from relocard.reference.models import MemberState
 from relocard.screening.models import (
     CheckStatus,
@@ -52,8 +53,9 @@ class CaseScreening:
     under_review: bool = False
     #: A confirmed match, or a national authority's objection.
     blocked: bool = False
-    #: Required national checks not yet answered "no objection" (type, deadline).
-    checks_open: tuple[tuple[str, date], ...] = field(default=())
+    #: Required national checks not yet answered "no objection" (type, deadline or None when
+    #: not requested yet).
+    checks_open: tuple[tuple[str, date | None], ...] = field(default=())
 
     @property
     def complete(self) -> bool:
@@ -95,6 +97,11 @@ def case_screening(application: Application) -> CaseScreening:
         for c in checks
         if c.status in (CheckStatus.REQUESTED, CheckStatus.ANSWER_PROPOSED)
     )
+    # A required check never requested (a case filed before screening was on) is open too:
+    # the next re-screening requests it.
+    have = {c.check_type for c in checks}
+    required = load_screening_policy(application.member_state_id).checks(application.stage)
+    checks_open += tuple((t, None) for t in required if t not in have)
     pending = version is None or run is None or run.version_id != version.pk
     if run is not None and run.review == ReviewStatus.CONFIRMED:
         blocked = True

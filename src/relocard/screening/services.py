@@ -324,7 +324,7 @@ def rescreen_all(*, version: ListVersion) -> dict[str, int]:
     for start in range(0, len(apps), 5000):
         chunk = list(
             Application.objects.filter(pk__in=apps[start : start + 5000])
-            .select_related("applicant")
+            .select_related("applicant", "member_state")
             .order_by("pk")
         )
         queries = [(a, _query(a)) for a in chunk]
@@ -351,6 +351,8 @@ def rescreen_all(*, version: ListVersion) -> dict[str, int]:
             runs.append(_run(app, version, RunTrigger.NEW_VERSION, rows, previous.get(app.pk)))
         with transaction.atomic():
             ScreeningRun.objects.bulk_create(runs, batch_size=1000)
+            if settings.RELOCARD_SCREENING_REQUIRED:
+                _request_missing_checks([a for a in chunk if a.state in OPEN_FILED_STATES])
             counts["screened"] += len(runs)
             counts["possible_matches"] += sum(1 for r in runs if r.result != RunResult.CLEAR)
             audit_record(
@@ -396,6 +398,22 @@ def national_checks_request(application: Application) -> list[NationalCheck]:
                 },
             )
     return created
+
+
+def _request_missing_checks(open_cases: list[Application]) -> None:
+    """Request the national checks that open cases filed before screening was on lack (one
+    query for the chunk when none lacks any)."""
+    if not open_cases:
+        return
+    have: dict[int, set[str]] = {}
+    for app_id, check_type, cycle in NationalCheck.objects.filter(
+        application__in=open_cases
+    ).values_list("application_id", "check_type", "cycle"):
+        have.setdefault(app_id, set()).add(f"{cycle}:{check_type}")
+    for app in open_cases:
+        required = load_screening_policy(app.member_state_id).checks(app.stage)
+        if any(f"{app.cycle}:{t}" not in have.get(app.pk, set()) for t in required):
+            national_checks_request(app)
 
 
 def screening_on_submit(application: Application) -> None:
