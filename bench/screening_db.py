@@ -10,7 +10,8 @@ It seeds a throw-away installation (SQLite in a temporary folder, or the Postgre
 of ``DATABASE_URL``, which it then fills: use an empty one) with 14,000 holders (approved case
 and active card) and 6,000 open cases, names and dates of birth as in ``bench/screening.py``,
 and 20 of them planted listed persons; loads the synthetic list of 5,000 persons and 20,000
-aliases (plus 1,000 enterprises) with ``list_version_load``; then times ``rescreen_all`` twice
+aliases (plus 1,000 enterprises) with ``list_version_load`` (the open cases with their national
+checks, as requested at submission); then times ``rescreen_all`` twice
 (the second time against a second version, i.e. with a fresh index and existing runs).
 
     uv run python bench/screening_db.py [--people 20000] [--persons 5000]
@@ -43,7 +44,7 @@ from relocard.accounts.models import Applicant, User  # noqa: E402
 from relocard.cards.models import Card  # noqa: E402
 from relocard.cases.models import Application  # noqa: E402
 from relocard.core.screening.fsf import write_list  # noqa: E402
-from relocard.screening.models import ScreeningRun  # noqa: E402
+from relocard.screening.models import NationalCheck, ScreeningRun  # noqa: E402
 from relocard.screening.services import list_version_load, rescreen_all  # noqa: E402
 from screening import Names, holders, synthetic_list  # noqa: E402
 
@@ -89,6 +90,22 @@ def seed(people: int, entities, names: Names, rng: random.Random) -> None:
                 submitted_at=now,
             )
             for n, a in enumerate(applicants)
+        ],
+        batch_size=2000,
+    )
+    # Open cases have their national checks (requested at submission, as in a real installation).
+    NationalCheck.objects.bulk_create(
+        [
+            NationalCheck(
+                application=app,
+                cycle=1,
+                stage="issuance",
+                check_type=check_type,
+                requested_at=now,
+                deadline=date.today() + timedelta(days=30),
+            )
+            for app in apps[holders_count:]
+            for check_type in ("sis", "police", "intelligence")
         ],
         batch_size=2000,
     )
