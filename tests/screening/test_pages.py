@@ -246,3 +246,13 @@ def test_a_confirmed_match_is_refused_citing_the_screening_only(
     assert "Security screening" in text
     for secret in SECRETS:
         assert secret not in text
+
+
+def test_overdue_checks_are_listed_and_counted(matched, officers):
+    from datetime import timedelta
+
+    sis = matched.national_checks.get(check_type="sis")
+    NationalCheck.objects.filter(pk=sis.pk).update(deadline=sis.deadline - timedelta(days=60))
+    text = _login(officers["a"]).get(reverse("screening:queue")).content.decode()
+    assert "1 check is overdue." in text
+    assert text.count("(overdue)") == 1
