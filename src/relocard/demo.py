@@ -47,6 +47,7 @@ from relocard.core.translit import icao_transliterate
 from relocard.humanitarian.demo import seed_waitlists
 from relocard.presence.services import trip_save
 from relocard.reference.eu27 import PROGRAMME_LAUNCH
+from relocard.screening.demo import answer_checks, listed_lookalike, seed_screening
 from relocard.verification.models import VerifierMembership, VerifierOrganisation
 from relocard.verification.services import (
     check_by_share_code,
@@ -230,7 +231,7 @@ def _verify_all(reviewer, app: Application) -> None:
         )
 
 
-def _drive(app: Application, target: str, staff: dict, user: User) -> None:
+def _drive(app: Application, target: str, staff: dict, user: User, officers: dict) -> None:
     ms = app.member_state_id
     caseworker, supervisor = staff[(Role.CASEWORKER, ms)], staff[(Role.SUPERVISOR, ms)]
     if target == CaseState.DRAFT:
@@ -257,6 +258,8 @@ def _drive(app: Application, target: str, staff: dict, user: User) -> None:
         )
         return
     if target == CaseState.APPROVED:
+        answer_checks(app, officers)  # the screening officers, before the caseworker decides
+        app.refresh_from_db()
         cs.application_approve(actor=caseworker, application=app, version=app.version)
         return
     # As the refusal form does: one reason per criterion the pre-check finds not met.
@@ -448,11 +451,22 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
     fake = Faker("ru_RU")
     fake.seed_instance(2024)
     staff, creds = _staff(lambda: secrets.token_urlsafe(9))
+    with transaction.atomic():
+        officers, screening_creds = seed_screening(
+            states=list(PROGRAMME_LAUNCH),
+            password=lambda: secrets.token_urlsafe(9),
+            totp=_demo_totp,
+            domain=DEMO_DOMAIN,
+        )
     states = [s for s, w in STATE_MIX for _ in range(w)]
     for n in range(applicants):
         person = _person(fake, rnd)
         ms = PROGRAMME_LAUNCH[n % len(PROGRAMME_LAUNCH)]
         target = CaseState.APPROVED if n == 0 else rnd.choice(states)
+        if 1 <= n <= len(PROGRAMME_LAUNCH):
+            # One applicant per member state resembles a listed person: the screening queue.
+            person |= listed_lookalike(n - 1)
+            target = CaseState.IN_REVIEW
         # A refusal's case fails a criterion, as the pre-check shows the caseworker.
         weak = target in (CaseState.REFUSED, CaseState.REFUSAL_PROPOSED)
         with transaction.atomic():
@@ -469,7 +483,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
             app = cs.application_start(actor=user, applicant=applicant, member_state_code=ms)
             _evidence(user, app, person, rnd, weak)
             app.refresh_from_db()
-            _drive(app, target, staff, user)
+            _drive(app, target, staff, user, officers)
         if n == 0:
             creds.append(("applicant (card)", user.email, password, ""))
         if n and n % 50 == 0:
@@ -479,6 +493,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         _trial_year(staff, rnd)
     _bank_check()
 
+    creds[-2:-2] = screening_creds
     creds[-2:-2] = seed_waitlists(
         states=list(PROGRAMME_LAUNCH),
         fake=fake,

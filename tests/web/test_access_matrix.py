@@ -24,6 +24,8 @@ ROLES = [
     "supervisor",
     "auditor",
     "programme_admin",
+    # reads the screening of its member state's cases (tests/screening), no card case page
+    "screening_officer",
 ]
 STAFF_READERS = {"caseworker", "supervisor", "auditor", "programme_admin"}
 

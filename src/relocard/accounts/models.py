@@ -33,6 +33,10 @@ class Role(models.TextChoices):
     #: A person who refers humanitarian-visa requests for an accredited organisation (an NGO
     #: approved by programme staff); the organisation's country is kept as the member state.
     REFERRER = "referrer", _("Referrer for an accredited organisation")
+    #: Reviews the possible sanctions-list matches and records the national checks of the
+    #: cases of their member state (:mod:`relocard.screening`); the only role that reads the
+    #: list, the hits and their scores. Takes no card decision.
+    SCREENING_OFFICER = "screening_officer", _("Screening officer")
 
 
 STAFF_ROLES = frozenset(

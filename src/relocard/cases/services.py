@@ -39,6 +39,7 @@ from relocard.cases.models import (
 )
 from relocard.cases.renewal import interim_after_decision, interim_after_submission
 from relocard.cases.selectors import case_precheck
+from relocard.cases.signals import application_submitted
 from relocard.cases.steps import case_facts_refresh, decision_propose, local_today, pending_decision
 from relocard.cases.steps import case_lock as _lock
 from relocard.cases.steps import case_move as _move
@@ -288,6 +289,7 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
             duplicate_scan(app)
         if app.stage == Stage.RENEWAL:
             interim_after_submission(app)
+        application_submitted.send(sender=Application, application=app)
     return app
 
 

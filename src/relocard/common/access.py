@@ -641,6 +641,7 @@ SECOND_FACTOR_ROLES = frozenset(
         Role.VERIFIER,
         Role.HUMANITARIAN_OFFICER,
         Role.REFERRER,
+        Role.SCREENING_OFFICER,
     }
 )
 
@@ -882,3 +883,89 @@ def get_referring_organisation_to_decide(user, organisation_id: int) -> Referrin
     if found is None:
         raise Http404(NOT_FOUND)
     return found
+
+
+# --- the security screening (relocard.screening) ---------------------------------------------
+#
+# screening officer   reads the possible sanctions-list matches (hits, scores, reasons) and the
+#                     national checks of the cases of their member state; proposes to clear or
+#                     confirm a match and records a national check's answer; a second screening
+#                     officer of the state (never the proposer) decides; reads the list versions
+#                     and what changed between them
+# Every other role (caseworkers, supervisors, auditors, programme admins, applicants) reaches
+# nothing here: the case page and the approval gate say only that screening is pending, under
+# review or blocks the case.
+
+from relocard.screening.models import (  # noqa: E402
+    NationalCheck,
+    ScreeningReview,
+    ScreeningRun,
+)
+
+
+def is_screening_officer(user) -> bool:
+    if not _active(user):
+        return False
+    if user.role != Role.SCREENING_OFFICER:
+        return False
+    return user.member_state_id is not None
+
+
+def can_use_screening(user) -> bool:
+    return is_screening_officer(user)
+
+
+def can_read_list_versions(user) -> bool:
+    return is_screening_officer(user)
+
+
+def can_review_run(user, run: ScreeningRun) -> bool:
+    if not is_screening_officer(user):
+        return False
+    return run.application.member_state_id == user.member_state_id
+
+
+def can_decide_review(user, review: ScreeningReview) -> bool:
+    """A screening officer of the case's member state who did not propose it."""
+    if not can_review_run(user, review.run):
+        return False
+    return review.proposed_by_id != user.pk
+
+
+def can_handle_national_check(user, check: NationalCheck) -> bool:
+    if not is_screening_officer(user):
+        return False
+    return check.application.member_state_id == user.member_state_id
+
+
+def can_confirm_check_answer(user, check: NationalCheck) -> bool:
+    """A screening officer of the case's member state other than the one who recorded it."""
+    if not can_handle_national_check(user, check):
+        return False
+    return check.answered_by_id != user.pk
+
+
+def screening_runs(user) -> QuerySet[ScreeningRun]:
+    if not is_screening_officer(user):
+        return ScreeningRun.objects.none()
+    return ScreeningRun.objects.filter(application__member_state_id=user.member_state_id)
+
+
+def get_screening_run(user, run_id: int) -> ScreeningRun:
+    run = screening_runs(user).select_related("application", "version").filter(pk=run_id).first()
+    if run is None:
+        raise Http404(NOT_FOUND)
+    return run
+
+
+def national_checks(user) -> QuerySet[NationalCheck]:
+    if not is_screening_officer(user):
+        return NationalCheck.objects.none()
+    return NationalCheck.objects.filter(application__member_state_id=user.member_state_id)
+
+
+def get_national_check(user, check_id: int) -> NationalCheck:
+    check = national_checks(user).select_related("application").filter(pk=check_id).first()
+    if check is None:
+        raise Http404(NOT_FOUND)
+    return check

@@ -56,6 +56,12 @@ from relocard.console.selectors import (
 from relocard.console.selectors import what_if as run_what_if
 from relocard.core.rules import RulesError
 from relocard.presence.selectors import presence_for_card
+from relocard.screening.blockers import (
+    SCREENING_GROUND,
+    screening_ground_label,
+    screening_refusal_reason,
+)
+from relocard.screening.selectors import case_screening
 
 PAGE_SIZE = 50
 
@@ -99,15 +105,23 @@ def queue(request):
 
 
 def _criteria_for(application) -> list[tuple[str, str]]:
-    return selectors.criteria_labels(application)
+    """The criteria of the stage; and the security screening when it blocks the case (a
+    refusal then cites it, never the list or the national authority's details)."""
+    criteria = selectors.criteria_labels(application)
+    if case_screening(application).blocked:
+        criteria.append((SCREENING_GROUND, str(screening_ground_label())))
+    return criteria
 
 
-def _refusal_initial(precheck) -> dict:
+def _refusal_initial(precheck, application=None) -> dict:
     """Pre-fill the refusal form with the explanation of every criterion not met."""
     from django.utils.translation import get_language
 
     reasons = selectors.refusal_reasons(precheck, (get_language() or "en")[:2])
-    return {f"reason_{cid}": text for cid, text in reasons.items()}
+    initial = {f"reason_{cid}": text for cid, text in reasons.items()}
+    if application is not None and case_screening(application).blocked:
+        initial[f"reason_{SCREENING_GROUND}"] = screening_refusal_reason()
+    return initial
 
 
 @staff_required
@@ -158,7 +172,7 @@ def case_detail(request, reference, *, forms=None):
         "approve_form": forms.get("approve") or ApproveForm(initial=version),
         "refuse_form": forms.get("refuse")
         or RefuseForm(
-            initial={**version, **_refusal_initial(precheck)},
+            initial={**version, **_refusal_initial(precheck, application)},
             criteria=_criteria_for(application),
         ),
         "confirm_form": VersionForm(initial=version),
@@ -179,6 +193,7 @@ def case_detail(request, reference, *, forms=None):
             application.duplicate_hits.select_related("other_member_state", "resolved_by")
         ),
         "held": duplicates.is_held(application),
+        "screening_blocked": case_screening(application).blocked,
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)

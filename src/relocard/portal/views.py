@@ -50,6 +50,7 @@ from relocard.portal.forms import (
     WithdrawForm,
 )
 from relocard.reference.selectors import programme_member_states
+from relocard.screening.selectors import case_screening
 
 
 def case_user_required(view):
@@ -86,6 +87,8 @@ def home(request):
             return redirect("verification:home")
         if request.user.role == Role.HUMANITARIAN_OFFICER:
             return redirect("humanitarian:queue")
+        if request.user.role == Role.SCREENING_OFFICER:
+            return redirect("screening:queue")
         if request.user.role == Role.REFERRER:
             return redirect("humanitarian:refer")
         return redirect("console:queue")
@@ -288,6 +291,8 @@ def case_detail(request, reference):
         "cards": application.cards.order_by("-issued_at"),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
         "held": duplicates.is_held(application),
+        # Never more than this: not the list, not a score, not which check (docs/screening.md).
+        "checks_under_way": case_screening(application).under_way,
         "checklist": selectors.document_checklist(application, evidence)
         if application.state == CaseState.DRAFT
         else [],

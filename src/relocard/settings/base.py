@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "relocard.verification",
     "relocard.ops",
     "relocard.humanitarian",
+    "relocard.screening",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
@@ -214,6 +215,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 RELOCARD_EVIDENCE_MAX_BYTES = int(os.environ.get("RELOCARD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+#: The security screening (docs/screening.md): no case is approved before it was screened
+#: against the latest sanctions-list version and every national check its member state requires
+#: was answered "no objection" with four eyes. Deliberately not read from the environment: a
+#: deployment cannot switch it off (fail closed). Only the test settings turn it off, for the
+#: suites of other areas; the screening tests turn it back on.
+RELOCARD_SCREENING_REQUIRED = True
 
 #: Where private signing keys live: files outside the database, never logged.
 RELOCARD_KEY_DIR = Path(os.environ.get("RELOCARD_KEY_DIR", VAR_DIR / "keys")).resolve()

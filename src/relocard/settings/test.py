@@ -25,6 +25,9 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 ALLOWED_HOSTS = ["*"]
+# The suites of other areas approve cases without screening officers; the screening tests turn
+# the gate on (``settings.RELOCARD_SCREENING_REQUIRED = True``, see tests/screening).
+RELOCARD_SCREENING_REQUIRED = False
 # Each test process keeps its own counters (the autouse fixture clears them between tests);
 # the tests of limits shared across processes configure the database cache themselves.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -42,6 +42,8 @@ def country_name(code):
 @register.filter
 def criterion_label(criterion_id):
     """A rules criterion's title in the reader's language (falls back to the id)."""
+    if criterion_id == "security_screening":  # the screening's ground (relocard.screening)
+        return _("Security screening")
     criterion = rules.CRITERIA.get(criterion_id)
     if criterion is None:
         return criterion_id

@@ -28,6 +28,7 @@ Errors::
 
 from __future__ import annotations
 
+from ._jose import LARGE_DOCUMENTS, low_s_jws
 from .card_pdf import CardFace, render_card_pdf
 from .errors import (
     Base45Error,
@@ -62,6 +63,7 @@ __all__ = [
     "EU_MEMBER_STATES",
     "INVALID",
     "KINDS",
+    "LARGE_DOCUMENTS",
     "PREFIX",
     "SD",
     "SD_JWT_VC_TYP",
@@ -102,6 +104,7 @@ __all__ = [
     "kid_from_text",
     "kid_text",
     "load_certificate",
+    "low_s_jws",
     "make_qr",
     "present",
     "render_card_pdf",

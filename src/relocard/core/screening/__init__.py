@@ -18,6 +18,10 @@ Public API::
     index.screen(query) -> tuple[Hit, ...]            # the hits an officer must see, best first
     index.screen_many(queries) -> list[tuple[Hit, ...]]   # bulk re-screening, same hits
     Hit.to_dict()                                 # what `relocard screening match` prints
+    entity_record(entity) / entity_from_record(d) # what the database keeps of an entity
+    list_changes(earlier, later) -> ListChanges   # added/removed/changed logical ids
+    load_screening_policy("FR") -> ScreeningPolicy    # national checks per stage, deadline
+    check_request_jws(signer, document) -> str    # a national check's signed request
     analyse_name(text) -> NameForm                # canonical tokens and roles of one name
 
     RAISE_THRESHOLD, TOKEN_THRESHOLD, BIRTH_FACTORS   # the calibrated constants
@@ -27,8 +31,9 @@ Exceptions::
     ScreeningError              base of everything raised on purpose
     ├── ListFormatError         (also a ValueError) a list file that cannot be used: not XML,
     │                           a DTD, another namespace, a missing logicalId or name, ...
-    └── QueryError              (also a ValueError) a query that cannot be used; ``field``
-                                names the part that is wrong
+    ├── QueryError              (also a ValueError) a query that cannot be used; ``field``
+    │                           names the part that is wrong
+    └── ScreeningPolicyError    a policy file's screening section cannot be read
 
 How names are compared and scored is in :mod:`.names` and :mod:`.matching`, and for people in
 ``docs/screening.md`` (with the precision and recall measured on a labelled set).
@@ -70,9 +75,26 @@ from relocard.core.screening.names import (
     analyse_name,
     canonical_token,
 )
+from relocard.core.screening.policy import (
+    CHECK_TYPES,
+    ScreeningPolicy,
+    ScreeningPolicyError,
+    load_screening_policy,
+)
+from relocard.core.screening.records import (
+    CHECK_REQUEST_TYP,
+    ListChanges,
+    check_request_jws,
+    entity_from_record,
+    entity_record,
+    list_changes,
+    record_fingerprint,
+)
 
 __all__ = [
     "BIRTH_FACTORS",
+    "CHECK_REQUEST_TYP",
+    "CHECK_TYPES",
     "CIRCA_YEARS",
     "MAX_NAMES",
     "MAX_NAME_LENGTH",
@@ -87,6 +109,7 @@ __all__ = [
     "BirthDate",
     "Entity",
     "Hit",
+    "ListChanges",
     "ListFormatError",
     "NameAlias",
     "NameForm",
@@ -98,10 +121,18 @@ __all__ = [
     "SanctionsList",
     "ScreeningError",
     "ScreeningIndex",
+    "ScreeningPolicy",
+    "ScreeningPolicyError",
     "Script",
     "SubjectType",
     "analyse_name",
     "canonical_token",
+    "check_request_jws",
+    "entity_from_record",
+    "entity_record",
+    "list_changes",
+    "load_screening_policy",
     "parse_list",
     "parse_query",
+    "record_fingerprint",
 ]
