@@ -27,6 +27,7 @@ urlpatterns = [
     path("console/", include("relocard.console.urls")),
     path("credentials/", include("relocard.cards.urls")),
     path("humanitarian/", include("relocard.humanitarian.urls")),
+    path("consular/", include("relocard.consular.urls")),
     path("admin/", admin.site.urls),
     path("", include("relocard.ops.urls")),
     path("", include("relocard.verification.urls")),

@@ -40,7 +40,9 @@ def test_a_record_recomputes(tmp_path):
 
 def test_a_tampered_record_exits_1(tmp_path):
     record = _record()
-    record["assignments"][0]["entry"] = "77aa" if record["assignments"][0]["entry"] != "77aa" else "0f3a"
+    record["assignments"][0]["entry"] = (
+        "77aa" if record["assignments"][0]["entry"] != "77aa" else "0f3a"
+    )
     result = CliRunner().invoke(main, ["consular", "draw-verify", _write(tmp_path, record)])
     assert result.exit_code == 1
     assert result.output.startswith("mismatch: slot 20261210T0900-01 went to")

@@ -45,12 +45,16 @@ def test_more_slots_than_entries_leaves_slots_free():
     assert result.unplaced == ()
 
 
-@given(entries=st.lists(ids, unique=True, max_size=30), slots=st.lists(ids, unique=True, max_size=30))
+@given(
+    entries=st.lists(ids, unique=True, max_size=30), slots=st.lists(ids, unique=True, max_size=30)
+)
 def test_input_order_does_not_matter_and_nobody_gets_two(entries, slots):
     a = draw(SEED, entries, slots)
     b = draw(SEED, list(reversed(entries)), list(reversed(slots)))
     assert a == b
-    assert len({e for _s, e in a.assignments}) == len(a.assignments) == min(len(entries), len(slots))
+    assert (
+        len({e for _s, e in a.assignments}) == len(a.assignments) == min(len(entries), len(slots))
+    )
     assert set(a.order) == set(entries)
 
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "relocard.verification",
     "relocard.ops",
     "relocard.humanitarian",
+    "relocard.consular",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
