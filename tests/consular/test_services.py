@@ -7,13 +7,13 @@ from datetime import time, timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from tests.consular.conftest import close_and_draw, moscow, mrz_of, passport_of
 
 from relocard.audit.models import AuditEvent
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.consular import services as cs
 from relocard.consular.models import Appointment, AppointmentStatus, CaseMission, Slot
 from relocard.core.consular import verify_record
-from tests.consular.conftest import close_and_draw, moscow, mrz_of, passport_of
 
 pytestmark = pytest.mark.django_db
 
