@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pycountry
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +43,7 @@ from relocard.consular.models import (
     CaseMission,
     Draw,
     Mission,
+    MissionOfficer,
     Slot,
 )
 from relocard.core import consular as core_draw
@@ -74,6 +76,8 @@ __all__ = [
     "draw_perform",
     "embassy_case_open_at_mission",
     "interest_register",
+    "mission_create",
+    "mission_officer_assign",
     "reminders_send",
     "slots_publish",
     "window_open",
@@ -795,3 +799,67 @@ def embassy_case_open_at_mission(*, actor: User, email: str, profile: dict) -> A
                 data={"case": application.reference, "mission": mission.pk},
             )
     return application
+
+
+# --- missions (programme staff; the admin site does the same, audited) -------------------------
+
+
+def mission_create(
+    *,
+    actor: User | None,
+    member_state: str,
+    kind: str,
+    city: str,
+    address: str,
+    time_zone: str = "Europe/Moscow",
+    opening_weekdays: str = "1,2,3,4,5",
+) -> Mission:
+    """Add a mission (programme admins; ``actor=None`` for the demo's seed)."""
+    if actor is not None and not access.sees_all_member_states(actor):
+        raise NotAllowed(_("Only programme staff add missions."))
+    mission = Mission(
+        member_state_id=member_state,
+        kind=kind,
+        city=city,
+        address=address,
+        time_zone=time_zone,
+        opening_weekdays=opening_weekdays,
+    )
+    try:
+        mission.full_clean()
+    except ValidationError as exc:
+        field, problems = next(iter(exc.message_dict.items()))
+        raise InvalidInput(problems[0], field=field) from exc
+    with transaction.atomic():
+        mission.save()
+        audit_record(
+            actor=actor,
+            action="consular.mission_added",
+            obj=mission,
+            member_state=member_state,
+            data={"kind": kind, "city": city},
+        )
+    return mission
+
+
+def mission_officer_assign(*, actor: User | None, user: User, mission: Mission) -> MissionOfficer:
+    """Make ``user`` (a consular officer of the mission's member state) an officer of it."""
+    if actor is not None and not access.sees_all_member_states(actor):
+        raise NotAllowed(_("Only programme staff assign officers to missions."))
+    post = MissionOfficer.objects.filter(user=user).first() or MissionOfficer(user=user)
+    post.mission = mission
+    try:
+        post.full_clean()
+    except ValidationError as exc:
+        field, problems = next(iter(exc.message_dict.items()))
+        raise InvalidInput(problems[0], field=field) from exc
+    with transaction.atomic():
+        post.save()
+        audit_record(
+            actor=actor,
+            action="consular.officer_assigned",
+            obj=post,
+            member_state=mission.member_state_id,
+            data={"user": user.pk, "mission": mission.pk},
+        )
+    return post
