@@ -379,3 +379,34 @@ def test_messages_in_safe_mode_say_nothing(registered, window, mailoutbox):
     message = mailoutbox[0]
     assert "appointment" not in (message.subject + message.body).lower()
     assert "new message" in message.subject
+
+
+# --- privacy --------------------------------------------------------------------------------------
+
+
+def test_personal_data_of_closed_appointments_is_erased_after_retention(registered, window):
+    kept, closed = registered(), registered()
+    closed = cs.appointment_cancel(actor=closed.user, appointment=closed)
+    assert cs.appointments_erase_expired(now=closed.closed_at + timedelta(days=89)) == 0
+    later = closed.closed_at + timedelta(days=cs.RETENTION_DAYS + 1)
+    assert cs.appointments_erase_expired(now=later) == 1
+    closed.refresh_from_db()
+    kept.refresh_from_db()
+    assert (closed.surname, closed.passport_number, closed.passport_index) == ("", "", "")
+    assert closed.erased_at == later and closed.status == AppointmentStatus.CANCELLED
+    assert kept.surname and kept.erased_at is None
+    assert cs.appointments_erase_expired(now=later) == 0
+
+
+def test_the_data_download_holds_the_appointment_without_keys(registered, window):
+    from relocard.portal.subject_data import subject_data
+
+    appointment = registered()
+    close_and_draw(window)
+    data = subject_data(appointment.user)
+    rows = data["profile"]["applications"][0]["appointments"]
+    assert rows[0]["entry_id"] == appointment.entry_id
+    assert rows[0]["passport_number"] == appointment.passport_number
+    text = str(data)
+    assert appointment.passport_index not in text and appointment.name_index not in text
+    assert "seed" not in text

@@ -273,6 +273,9 @@ class Appointment(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    #: When the names, passport number and person keys were erased (retention: see
+    #: ``services.appointments_erase_expired``).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["registered_at", "id"]

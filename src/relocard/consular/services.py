@@ -70,6 +70,7 @@ __all__ = [
     "appointment_confirm",
     "appointment_no_show",
     "appointment_reschedule",
+    "appointments_erase_expired",
     "appointments_lapse",
     "consular_tick",
     "draw_commit",
@@ -757,10 +758,54 @@ def reminders_send(*, now: datetime | None = None) -> int:
     return sent
 
 
+#: Days after an appointment closed (seen, missed, cancelled, lapsed) that the person's names,
+#: passport number and keys are kept, for questions about the visit; then they are erased.
+RETENTION_DAYS = 90
+
+
+def appointments_erase_expired(*, now: datetime | None = None) -> int:
+    """Erase the personal data of appointments closed more than :data:`RETENTION_DAYS` ago
+    (the record of the visit stays: status, times, case, slot)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Appointment.objects.select_for_update()
+            .filter(
+                erased_at__isnull=True,
+                closed_at__lt=now - timedelta(days=RETENTION_DAYS),
+            )
+            .exclude(status__in=ACTIVE_STATUSES)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        for appointment in Appointment.objects.filter(pk__in=ids):
+            appointment.surname = ""
+            appointment.given_names = ""
+            appointment.passport_number = ""
+            appointment.passport_index = ""
+            appointment.name_index = ""
+            appointment.erased_at = now
+            appointment.save(
+                update_fields=[
+                    "surname", "given_names", "passport_number", "passport_index",
+                    "name_index", "erased_at",
+                ]
+            )  # fmt: skip
+        audit_record(
+            actor=None,
+            action="consular.appointments_erased",
+            object_type="consular.appointment",
+            object_id="",
+            data={"appointments": len(ids), "retention_days": RETENTION_DAYS},
+        )
+    return len(ids)
+
+
 def consular_tick(*, now: datetime | None = None) -> dict[str, int]:
     """The worker's round: lapse unclaimed offers, commit the first draw of each closed window
     and a next draw where slots came free for people still waiting, perform committed draws
-    whose time has come, send tomorrow's reminders."""
+    whose time has come, send tomorrow's reminders, erase what retention says must go."""
     now = now or timezone.now()
     counts = {"lapsed": appointments_lapse(now=now), "committed": 0, "performed": 0}
     for draw in Draw.objects.filter(performed_at__isnull=True, draw_after__lte=now):
@@ -778,6 +823,7 @@ def consular_tick(*, now: datetime | None = None) -> dict[str, int]:
             draw_commit(actor=None, window=window, now=now)
             counts["committed"] += 1
     counts["reminded"] = reminders_send(now=now)
+    counts["erased"] = appointments_erase_expired(now=now)
     return counts
 
 
