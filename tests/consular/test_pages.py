@@ -263,3 +263,30 @@ def test_interest_for_someone_elses_passport_gives_the_same_answer(
         )
         client.logout()
     assert answers[0] == answers[1]
+
+
+def test_officers_release_a_held_registration(client, registered, make_applicant, window, missions):
+    from relocard.cases import services as case_services
+
+    first = registered()
+    victim = first.application.applicant
+    same = make_applicant(
+        passport_number=victim.passport_number, date_of_birth=victim.date_of_birth
+    )
+    case = case_services.application_start(actor=same.user, applicant=same, member_state_code="FR")
+    held = cs.interest_register(
+        actor=same.user, application=case, window=window, passport=passport_of(same)
+    )
+    url = reverse("consular:release", kwargs={"entry_id": held.entry_id})
+    _as(client, missions["officer_spb"]).post(url)
+    held.refresh_from_db()
+    assert held.held  # another mission's officer: not found
+    client.logout()
+    _as(client, missions["officer"])
+    page = client.get(reverse("consular:mission", kwargs={"mission_id": missions["fr"].pk}))
+    assert held.entry_id in page.content.decode()
+    client.post(url)
+    held.refresh_from_db()
+    assert not held.held
+    draw = close_and_draw(window)
+    assert held.entry_id in draw.record["entries"]

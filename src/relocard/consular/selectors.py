@@ -184,3 +184,14 @@ def mission_statistics(missions: QuerySet[Mission]) -> list[dict]:
 def cases_at_mission(cases: QuerySet[Application], mission_id: int) -> QuerySet[Application]:
     """Narrow a queryset of cases (already limited by access) to those of one mission."""
     return cases.filter(mission_link__mission_id=mission_id)
+
+
+def held_registrations(mission: Mission) -> list[Appointment]:
+    """Registrations held because the same person has another one from another account."""
+    return list(
+        Appointment.objects.filter(
+            window__mission=mission, held=True, status=AppointmentStatus.WAITING
+        )
+        .select_related("application", "window")
+        .order_by("registered_at")
+    )

@@ -69,6 +69,7 @@ __all__ = [
     "appointment_check_in",
     "appointment_confirm",
     "appointment_no_show",
+    "appointment_release",
     "appointment_reschedule",
     "appointments_erase_expired",
     "appointments_lapse",
@@ -601,6 +602,27 @@ def appointment_no_show(*, actor: User, appointment: Appointment) -> Appointment
             obj=appointment,
             member_state=mission.member_state_id,
             data={"case": appointment.application.reference, "slot": appointment.slot.code},
+        )
+    return appointment
+
+
+def appointment_release(*, actor: User, appointment: Appointment) -> Appointment:
+    """An officer of the mission releases a held registration into the draws, once the person
+    has shown the mission that it is theirs (e.g. with their passport); audited."""
+    mission = appointment.window.mission
+    _require_manager(actor, mission)
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not appointment.held or appointment.status != AppointmentStatus.WAITING:
+            raise InvalidState(_("Only a held registration waiting for a draw can be released."))
+        appointment.held = False
+        appointment.save(update_fields=["held"])
+        audit_record(
+            actor=actor,
+            action="consular.registration_released",
+            obj=appointment,
+            member_state=mission.member_state_id,
+            data={"case": appointment.application.reference},
         )
     return appointment
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("officer/missions/<int:mission_id>/day/", views.day, name="day"),
     path("officer/visits/<str:entry_id>/", views.check_in, name="check_in"),
     path("officer/visits/<str:entry_id>/no-show/", views.no_show, name="no_show"),
+    path("officer/visits/<str:entry_id>/release/", views.release, name="release"),
     # The public draw records: stable addresses, no personal data (docs/consular.md).
     path(
         "draws/<int:mission_id>/<int:window_id>/<int:number>.json",

@@ -200,6 +200,7 @@ def _mission_page(request, mission, *, slots_form=None, window_form=None, status
             "mission": mission,
             "windows": selectors.mission_windows(mission),
             "upcoming": selectors.upcoming_slots(mission),
+            "held": selectors.held_registrations(mission),
             "slots_form": slots_form or SlotsForm(),
             "window_form": window_form or WindowForm(),
             "today": mission.today(),
@@ -343,6 +344,19 @@ def no_show(request, entry_id: str):
     else:
         messages.success(request, _("Marked as not come."))
     return redirect("consular:day", mission_id=found.window.mission_id)
+
+
+@officer_required
+@require_POST
+def release(request, entry_id: str):
+    found = access.get_mission_appointment(request.user, entry_id)
+    try:
+        cs.appointment_release(actor=request.user, appointment=found)
+    except RelocardError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The registration takes part in the next draw."))
+    return redirect("consular:mission", mission_id=found.window.mission_id)
 
 
 @_only(lambda user: access.missions_in_view(user).exists() and access.can_use_console(user))
