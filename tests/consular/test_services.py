@@ -410,3 +410,22 @@ def test_the_data_download_holds_the_appointment_without_keys(registered, window
     text = str(data)
     assert appointment.passport_index not in text and appointment.name_index not in text
     assert "seed" not in text
+
+
+def test_an_officer_belongs_to_a_mission_of_their_member_state(missions, staff, make_user):
+    from relocard.accounts.models import Role
+
+    with pytest.raises(InvalidInput, match="own member state"):
+        cs.mission_officer_assign(actor=None, user=missions["officer_de"], mission=missions["fr"])
+    with pytest.raises(InvalidInput, match="Only a consular officer"):
+        cs.mission_officer_assign(actor=None, user=staff["caseworker"], mission=missions["fr"])
+    with pytest.raises(NotAllowed):
+        cs.mission_officer_assign(
+            actor=missions["officer"], user=missions["officer_spb"], mission=missions["fr"]
+        )
+    admin = make_user(Role.PROGRAMME_ADMIN)
+    post = cs.mission_officer_assign(
+        actor=admin, user=missions["officer_spb"], mission=missions["fr"]
+    )
+    assert post.mission == missions["fr"]
+    assert AuditEvent.objects.filter(action="consular.officer_assigned").exists()

@@ -113,6 +113,8 @@ class MissionOfficer(models.Model):
         return f"Officer #{self.user_id} at mission #{self.mission_id}"
 
     def clean(self) -> None:
+        if self.user_id is None or self.mission_id is None:
+            return  # the form reports the missing field
         user, mission = self.user, self.mission
         if user.role != "consular_officer":
             raise ValidationError({"user": _("Only a consular officer belongs to a mission.")})
