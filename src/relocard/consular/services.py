@@ -65,6 +65,7 @@ __all__ = [
     "CLAIM_HOURS",
     "DRAW_DELAY",
     "CheckInResult",
+    "PassportData",
     "appointment_cancel",
     "appointment_check_in",
     "appointment_confirm",
