@@ -43,6 +43,7 @@ from relocard.cases.models import (
 )
 from relocard.cases.selectors import case_precheck, refusal_reasons
 from relocard.cases.transfers import transfer_request
+from relocard.consular.demo import seed_missions
 from relocard.core.translit import icao_transliterate
 from relocard.humanitarian.demo import seed_waitlists
 from relocard.presence.services import trip_save
@@ -501,6 +502,12 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         password=lambda: secrets.token_urlsafe(9),
         totp=_demo_totp,
         admin=staff[(Role.PROGRAMME_ADMIN, "")],
+        domain=DEMO_DOMAIN,
+    )
+    creds[-2:-2] = seed_missions(
+        fr_officer=staff[(Role.CONSULAR_OFFICER, "FR")],
+        password=lambda: secrets.token_urlsafe(9),
+        totp=_demo_totp,
         domain=DEMO_DOMAIN,
     )
     path.parent.mkdir(parents=True, exist_ok=True)

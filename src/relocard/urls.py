@@ -33,6 +33,7 @@ urlpatterns = [
     path("credentials/", include("relocard.cards.urls")),
     path("humanitarian/", include("relocard.humanitarian.urls")),
     path("screening/", include("relocard.screening.urls")),
+    path("consular/", include("relocard.consular.urls")),
     path("admin/", admin.site.urls),
     path("", include("relocard.ops.urls")),
     path("", include("relocard.verification.urls")),

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "audit": "platform:audit",
     "evidence": "evidence",
     "waitlist": "waitlist",
+    "consular": "consular",
     "backup": "ops:backup",
     "restore": "ops:restore",
 }

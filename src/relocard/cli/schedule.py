@@ -11,13 +11,15 @@ from django_tasks_db.models import DBTaskResult
 
 from relocard.audit.tasks import seal_audit_log
 from relocard.cards.tasks import nightly_compliance, schedule_nightly
+from relocard.consular.tasks import schedule_tick, tick
 from relocard.humanitarian.tasks import nightly_erase, schedule_nightly_erase
 
 
 def ensure_recurring_tasks() -> list[str]:
     """Enqueue each recurring task that has no pending run (with the database backend only):
     the audit sealer at once, the nightly compliance run at the next 02:00 Brussels time, the
-    humanitarian route's erasure of expired personal data at 02:30."""
+    humanitarian route's erasure of expired personal data at 02:30, the consular channel's
+    round (draws, lapses, reminders) every five minutes."""
     if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         return []
     started = []
@@ -30,4 +32,6 @@ def ensure_recurring_tasks() -> list[str]:
         started.append(nightly_compliance.module_path)
     if schedule_nightly_erase() is not None:
         started.append(nightly_erase.module_path)
+    if schedule_tick() is not None:
+        started.append(tick.module_path)
     return started

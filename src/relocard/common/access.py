@@ -969,3 +969,118 @@ def get_national_check(user, check_id: int) -> NationalCheck:
     if check is None:
         raise Http404(NOT_FOUND)
     return check
+# --- the consular channel (relocard.consular) --------------------------------------------------
+#
+# consular officer   belongs to one mission of their member state: publishes its slots, opens
+#                    its booking windows, runs its draws, lists its appointments, checks people
+#                    in and marks no-shows; sees no other mission's appointments
+# programme admin    edits missions and officers (admin site); reads every mission
+# applicant          registers interest for their own open application and sees, confirms,
+#                    cancels and reschedules their own appointments only
+# Everyone else reaches nothing here; other member states' missions are "not found".
+
+from relocard.consular.models import Appointment, Mission  # noqa: E402
+
+
+def officer_mission(user) -> Mission | None:
+    """The mission of a consular officer (of their own member state), or None."""
+    if not can_open_embassy_case(user):
+        return None
+    post = getattr(user, "mission_post", None)
+    if post is None:
+        return None
+    if post.mission.member_state_id != user.member_state_id:
+        return None
+    return post.mission
+
+
+def can_manage_mission(user, mission: Mission) -> bool:
+    """Publish slots, open windows and run draws: the mission's officers, programme admins."""
+    if sees_all_member_states(user):
+        return True
+    own = officer_mission(user)
+    if own is None:
+        return False
+    return own.pk == mission.pk
+
+
+def managed_missions(user) -> QuerySet[Mission]:
+    if sees_all_member_states(user):
+        return Mission.objects.all()
+    own = officer_mission(user)
+    if own is None:
+        return Mission.objects.none()
+    return Mission.objects.filter(pk=own.pk)
+
+
+def get_managed_mission(user, mission_id: int) -> Mission:
+    found = managed_missions(user).select_related("member_state").filter(pk=mission_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def missions_in_view(user) -> QuerySet[Mission]:
+    """Missions a staff member may filter the console by: their member state's (all for
+    programme admins); a consular officer's own only."""
+    if sees_all_member_states(user):
+        return Mission.objects.all()
+    if officer_mission(user) is not None:
+        return managed_missions(user)
+    if not is_staff_member(user) or user.role == Role.CONSULAR_OFFICER:
+        return Mission.objects.none()
+    return Mission.objects.filter(member_state_id=user.member_state_id)
+
+
+def mission_appointments(user) -> QuerySet[Appointment]:
+    """Appointments of the missions the user manages (none for anyone else)."""
+    return Appointment.objects.filter(window__mission__in=managed_missions(user))
+
+
+def get_mission_appointment(user, entry_id: str) -> Appointment:
+    found = (
+        mission_appointments(user)
+        .select_related("window__mission", "slot", "application")
+        .filter(entry_id=entry_id)
+        .first()
+    )
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def can_book_appointments(user) -> bool:
+    """An applicant whose account has personal details (the e-mail address was proven when
+    the account was created)."""
+    if not is_applicant(user):
+        return False
+    return own_applicant(user) is not None
+
+
+def can_register_interest(user, application: Application, mission: Mission) -> bool:
+    """For their own open, undecided application in the mission's member state."""
+    if not can_book_appointments(user):
+        return False
+    if application.applicant.user_id != user.pk:
+        return False
+    if application.member_state_id != mission.member_state_id:
+        return False
+    return application.state in {"draft", "submitted", "in_review", "correction_requested"}
+
+
+def own_appointments(user) -> QuerySet[Appointment]:
+    if not is_applicant(user):
+        return Appointment.objects.none()
+    return Appointment.objects.filter(user_id=user.pk)
+
+
+def get_own_appointment(user, entry_id: str) -> Appointment:
+    found = (
+        own_appointments(user)
+        .select_related("window__mission", "slot", "application")
+        .filter(entry_id=entry_id)
+        .first()
+    )
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found

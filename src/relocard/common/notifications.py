@@ -42,6 +42,9 @@ EVENTS = (
     "renewal_decided",
     "identity_change_decided",
     "compliance_changed",
+    "appointment_offered",
+    "appointment_reminder",
+    "appointment_changed",
 )
 
 
@@ -59,6 +62,9 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "renewal_decided": _("The renewal %(ref)s has been decided"),
         "identity_change_decided": _("Your change of identity details has been decided"),
         "compliance_changed": _("Your card needs your attention"),
+        "appointment_offered": _("You have been given an appointment: confirm it"),
+        "appointment_reminder": _("Reminder: your appointment at the mission is tomorrow"),
+        "appointment_changed": _("Your appointment has changed"),
     }
     subject = subjects[event] % {"ref": reference}
     body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {

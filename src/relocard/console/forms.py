@@ -27,6 +27,13 @@ SORTS = [
 class QueueFilterForm(Form):
     state = forms.ChoiceField(label=_("Status"), choices=STATE_FILTERS, required=False)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+    mission = forms.ChoiceField(label=_("Mission"), required=False)
+
+    def __init__(self, *args, missions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mission"].choices = [("", _("All")), *((str(m.pk), str(m)) for m in missions)]
+        if not missions:
+            del self.fields["mission"]
 
 
 class VersionForm(Form):

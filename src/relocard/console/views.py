@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relocard.cards.models import CardStatus
 from relocard.cards.views import CardActionForm
-from relocard.cases import approval, duplicates, selectors, transfers, walkins
+from relocard.cases import approval, duplicates, selectors, transfers
 from relocard.cases import services as case_services
 from relocard.cases.appeals import appeal_decide
 from relocard.cases.facts import FACT_FORMS
@@ -54,6 +54,8 @@ from relocard.console.selectors import (
     programme_statistics,
 )
 from relocard.console.selectors import what_if as run_what_if
+from relocard.consular import selectors as consular_selectors
+from relocard.consular import services as consular_services
 from relocard.core.rules import RulesError
 from relocard.presence.selectors import presence_for_card
 from relocard.screening.blockers import (
@@ -79,14 +81,16 @@ def staff_required(view):
 
 @staff_required
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
-    state = sort = ""
+    missions = list(access.missions_in_view(request.user))
+    form = QueueFilterForm(request.GET or None, missions=missions)
+    state = sort = mission = ""
     if form.is_valid():
         state, sort = form.cleaned_data["state"], form.cleaned_data["sort"]
-    page = Paginator(
-        selectors.staff_queue(user=request.user, state=state or None, sort=sort or "deadline"),
-        PAGE_SIZE,
-    )
+        mission = form.cleaned_data.get("mission", "")
+    cases = selectors.staff_queue(user=request.user, state=state or None, sort=sort or "deadline")
+    if mission:
+        cases = consular_selectors.cases_at_mission(cases, int(mission))
+    page = Paginator(cases, PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
     today = (
         case_services.local_today(request.user.member_state) if request.user.member_state else None
@@ -468,7 +472,9 @@ def embassy_new(request):
         data = dict(form.cleaned_data)
         email = data.pop("email")
         try:
-            application = walkins.embassy_case_open(actor=request.user, email=email, profile=data)
+            application = consular_services.embassy_case_open_at_mission(
+                actor=request.user, email=email, profile=data
+            )
         except RelocardError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

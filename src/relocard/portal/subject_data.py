@@ -30,14 +30,14 @@ from relocard.accounts.models import User
 
 FORMAT_VERSION = 1
 #: Field names never exported (secrets and technical digests, not information about the person).
-SECRET_FIELDS = {"password", "payload", "secret", "key", "token", "bin_key", "last_t"}
+SECRET_FIELDS = {"password", "payload", "secret", "key", "token", "bin_key", "last_t", "seed"}
 SECRET_PARTS = ("digest", "secret", "token", "password", "blind", "hmac", "ciphertext")
 #: Relations not followed from a record (their rows are reached from elsewhere or are secrets).
 SKIPPED_MODELS = {"admin.logentry", "otp_totp.totpdevice", "accounts.recoverycodes"}
 #: The apps of the card route whose records the walk follows. An allow-list: any other app
 #: (the humanitarian route keeps its own records and its own access path, see
 #: docs/humanitarian.md) is never reached from here.
-CARD_ROUTE_APPS = {"accounts", "cases", "cards", "presence", "verification", "audit"}
+CARD_ROUTE_APPS = {"accounts", "cases", "cards", "presence", "verification", "audit", "consular"}
 MAX_DEPTH = 3
 
 

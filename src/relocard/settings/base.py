@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "relocard.ops",
     "relocard.humanitarian",
     "relocard.screening",
+    "relocard.consular",
     "ninja",  # serves the API documentation's scripts from our own static files (CSP)
 ]
 
