@@ -969,6 +969,8 @@ def get_national_check(user, check_id: int) -> NationalCheck:
     if check is None:
         raise Http404(NOT_FOUND)
     return check
+
+
 # --- the consular channel (relocard.consular) --------------------------------------------------
 #
 # consular officer   belongs to one mission of their member state: publishes its slots, opens
