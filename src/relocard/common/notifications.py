@@ -42,6 +42,7 @@ EVENTS = (
     "renewal_decided",
     "identity_change_decided",
     "compliance_changed",
+    "card_ready",
 )
 
 
@@ -59,6 +60,9 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "renewal_decided": _("The renewal %(ref)s has been decided"),
         "identity_change_decided": _("Your change of identity details has been decided"),
         "compliance_changed": _("Your card needs your attention"),
+        "card_ready": _(
+            "The card of your application %(ref)s is ready for collection at the mission"
+        ),
     }
     subject = subjects[event] % {"ref": reference}
     body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {

@@ -55,6 +55,7 @@ from relocard.console.selectors import (
 )
 from relocard.console.selectors import what_if as run_what_if
 from relocard.core.rules import RulesError
+from relocard.enrolment import selectors as mission_selectors
 from relocard.presence.selectors import presence_for_card
 
 PAGE_SIZE = 50
@@ -179,6 +180,8 @@ def case_detail(request, reference, *, forms=None):
             application.duplicate_hits.select_related("other_member_state", "resolved_by")
         ),
         "held": duplicates.is_held(application),
+        "can_record_at_mission": access.can_record_at_mission(request.user, application),
+        "mission_history": mission_selectors.mission_history(application),
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
