@@ -250,3 +250,23 @@ def test_a_check_that_matched_nothing_shows_no_photo(client, embassy_case, verif
     assert check.result == "no_match"
     client.force_login(verifier)
     assert client.get(reverse("enrolment:check_photo", args=[check.check_id])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusals_and_photo_views_are_audited_outside_a_test_transaction(
+    client, embassy_case, officer
+):
+    """Found in the browser journey: the refused hand-over and the photo view wrote their
+    audit events outside a transaction (the audit writer refuses that: a server error)."""
+    app = embassy_case("approved")
+    production = _ready_card(officer, app)
+    client.force_login(officer)
+    wrong = passport_zone(app.applicant, surname="PETROVA")
+    response = client.post(
+        reverse("enrolment:hand_over", args=[app.reference]),
+        {"version": production.version, "mrz": wrong},
+    )
+    assert response.status_code == 400
+    assert AuditEvent.objects.filter(action="mission.card_hand_over_refused").count() == 1
+    assert client.get(reverse("enrolment:photo", args=[app.reference])).status_code == 200
+    assert AuditEvent.objects.filter(action="mission.photo_viewed").count() == 1

@@ -498,19 +498,20 @@ def production_hand_over(
     application = production.application
     comparison, problems = handover_comparison(application, mrz)
     if problems:
-        audit_record(
-            actor=actor,
-            action="mission.card_hand_over_refused",
-            obj=production,
-            member_state=application.member_state_id,
-            data={
-                "case": application.reference,
-                "mismatched": []
-                if comparison is None
-                else [f.field for f in comparison.fields if f.outcome != "match"],
-                "readable": comparison is not None,
-            },
-        )
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="mission.card_hand_over_refused",
+                obj=production,
+                member_state=application.member_state_id,
+                data={
+                    "case": application.reference,
+                    "mismatched": []
+                    if comparison is None
+                    else [f.field for f in comparison.fields if f.outcome != "match"],
+                    "readable": comparison is not None,
+                },
+            )
         raise HandOverRefused(" ".join(problems), comparison=comparison)
     detail = {"identity_check": {f.field: f.outcome for f in comparison.fields}}
     with transaction.atomic():
@@ -575,6 +576,11 @@ def photo_upload(*, actor: User, application: Application, upload) -> HolderPhot
 
 def photo_viewed(*, actor: User, photo: HolderPhoto, check_id: str = "") -> None:
     """Audit one view of a holder's photo (by staff, the holder, or a verifier's check)."""
+    with transaction.atomic():
+        _photo_view_record(actor, photo, check_id)
+
+
+def _photo_view_record(actor: User, photo: HolderPhoto, check_id: str) -> None:
     audit_record(
         actor=actor,
         action="mission.photo_viewed",
