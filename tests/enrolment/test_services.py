@@ -359,3 +359,24 @@ def test_nobody_else_uploads_a_photo(embassy_case, make_applicant, staff):
         with pytest.raises(NotAllowed):
             _photo(actor, app)
     assert not HolderPhoto.objects.exists()
+
+
+def test_every_code_of_the_core_has_a_sentence_in_both_languages():
+    import pathlib
+    import re
+
+    from django.utils import translation
+
+    from relocard.core import mission
+    from relocard.enrolment.messages import MISSION_MESSAGES, mission_message
+
+    source = pathlib.Path(mission.__file__).read_text(encoding="utf-8")
+    codes = set(re.findall(r'(?:MissionError|VisaProblem)\(\s*(?:"\w+",\s*)?"(\w+)"', source))
+    codes -= {"production_move"}  # the services word a refused move themselves
+    assert codes and codes <= set(MISSION_MESSAGES)
+    params = {"value": "x", "limit": "1", "amount": "1", "due": "2", "prefix": "FRA", "days": "3"}
+    for code in codes:
+        english = mission_message(code, params)
+        with translation.override("ru"):
+            russian = mission_message(code, params)
+        assert russian != english and re.search("[а-я]", russian), code
