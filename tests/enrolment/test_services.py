@@ -380,3 +380,18 @@ def test_every_code_of_the_core_has_a_sentence_in_both_languages():
         with translation.override("ru"):
             russian = mission_message(code, params)
         assert russian != english and re.search("[а-я]", russian), code
+
+
+def test_the_data_download_includes_what_the_mission_recorded(embassy_case, officer):
+    import json
+
+    from relocard.portal.subject_data import subject_data
+
+    app = embassy_case("approved")
+    _ready_to_order(officer, app)
+    _visa(officer, app)
+    text = json.dumps(subject_data(app.applicant.user), ensure_ascii=False)
+    receipt = FeePayment.objects.get().receipt_number
+    for expected in (receipt, "FRA012345678", "ST-7", '"width": 420'):
+        assert expected in text, expected
+    assert officer.email not in text  # staff are named by role only
