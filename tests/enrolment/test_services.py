@@ -395,3 +395,24 @@ def test_the_data_download_includes_what_the_mission_recorded(embassy_case, offi
     for expected in (receipt, "FRA012345678", "ST-7", '"width": 420'):
         assert expected in text, expected
     assert officer.email not in text  # staff are named by role only
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_the_applicant_is_told_the_card_is_ready_in_safe_mode_too(
+    embassy_case, officer, django_capture_on_commit_callbacks, mailoutbox, safe
+):
+    app = embassy_case("approved")
+    app.applicant.safe_mode = safe
+    app.applicant.save(update_fields=["safe_mode"])
+    _ready_to_order(officer, app)
+    production = services.production_order(actor=officer, application=app, place="Moscow")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.production_ready(actor=officer, production=production, version=production.version)
+    [message] = [m for m in mailoutbox if m.to == [app.applicant.user.email]]
+    if safe:
+        assert message.subject == "You have a new message in your account"
+        assert app.reference not in message.body and "card" not in message.body.lower()
+    else:
+        assert "ready for collection at the mission" in message.subject
+        assert app.reference in message.subject
