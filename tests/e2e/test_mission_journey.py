@@ -171,3 +171,42 @@ def test_biometrics_fee_approval_visa_and_hand_over(journey, make_case, staff):
     expect(page.get_by_text("FRA012345678")).to_be_visible()
     expect(page.locator("section[aria-labelledby='mission-title']")).to_contain_text("Handed over")
     journey.check("applicant-after")
+
+
+def test_a_valid_share_code_check_shows_the_holder_photo(journey, make_case, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from relocard.enrolment import services as mission
+    from relocard.verification import services as vs
+    from relocard.verification.models import VerifierOrganisation
+
+    page = journey.page
+    app = make_case("approved")
+    card = app.cards.get()
+    upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
+    mission.photo_upload(actor=app.applicant.user, application=app, upload=upload)
+    landlord = vs.organisation_register(
+        email="landlord-photo@example.test", password=PASSWORD, name="Landlord",
+        kind="private_landlord", country="FR", registration_number="",
+    )  # fmt: skip
+    org = VerifierOrganisation.objects.get(memberships__user=landlord)
+    vs.organisation_decide(actor=staff["programme_admin"], organisation=org, status="approved")
+    _row, code = vs.share_code_create(actor=app.applicant.user, card=card, purpose="rent")
+
+    page.goto("/verify/sign-in/")
+    page.get_by_label("E-mail address").fill(landlord.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    journey.pass_second_factor(landlord.email)
+    page.goto("/verify/share-code/")
+    page.get_by_label("Share code").fill(code)
+    page.get_by_label("The person's date of birth").fill(app.applicant.date_of_birth.isoformat())
+    page.get_by_label("Why are you checking?").fill("Tenancy application for flat 3")
+    page.locator("main").get_by_role("button", name="Check").click()
+    expect(page.get_by_role("heading", name="Valid")).to_be_visible()
+    photo = page.get_by_role("img", name="Photo of the card holder")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") == 420  # the photo loaded, not a broken image
+    journey.check("check-with-photo")
+    _narrow(journey, "check-with-photo")
