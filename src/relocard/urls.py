@@ -28,6 +28,8 @@ urlpatterns = [
     # The passkey ceremonies, under the namespace django-otp-webauthn's templates reverse.
     path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
     path("trips/", include("relocard.presence.urls")),
+    # At the mission (its pages live under /console/, /apply/ and /verify/).
+    path("", include("relocard.enrolment.urls")),
     path("apply/", include("relocard.portal.urls")),
     path("console/", include("relocard.console.urls")),
     path("credentials/", include("relocard.cards.urls")),

@@ -340,3 +340,68 @@ def test_identity_change_decision(client, make_case, actors, role, own):
     if not may:
         assert request.status == "requested"
         assert response.status_code in (302, 400, 403, 404)
+
+
+# --- at the mission (relocard.enrolment) -----------------------------------------------------
+
+MISSION_PAGES = [
+    "enrolment:mission",
+    "enrolment:photo_upload",
+    "enrolment:photo",
+    "enrolment:receipt",
+]
+
+
+def _embassy_case_with_photo_and_fee(make_case, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.enrolment.conftest import photo_bytes
+
+    from relocard.cases.models import Channel
+    from relocard.enrolment import services
+
+    app = make_case("submitted")
+    Application.objects.filter(pk=app.pk).update(channel=Channel.EMBASSY)
+    app.refresh_from_db()
+    officer = staff["consular_officer"]
+    services.fee_record(actor=officer, application=app, amount="99", method="cash")
+    upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
+    services.photo_upload(actor=officer, application=app, upload=upload)
+    return app
+
+
+def expected_mission_page(view: str, role: str, own: bool) -> bool:
+    if view == "enrolment:mission":
+        return role == "consular_officer" and own
+    if view == "enrolment:photo_upload":
+        return role == "owner" or (role == "consular_officer" and own)
+    # the photo and the receipt: whoever may read the case
+    if role == "programme_admin":
+        return True
+    return role == "owner" or (role in STAFF_READERS | {"consular_officer"} and own)
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("view", MISSION_PAGES)
+def test_mission_page_visibility(client, make_case, staff, actors, view, role, own):
+    app = _embassy_case_with_photo_and_fee(make_case, staff)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).get(reverse(view, args=[app.reference]))
+    assert (not _denied(response)) == expected_mission_page(view, role, own), response.status_code
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
+def test_recording_biometrics(client, make_case, staff, actors, role, own):
+    from relocard.enrolment.models import BiometricEnrolment
+
+    app = _embassy_case_with_photo_and_fee(make_case, staff)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    response = _client(client, user).post(
+        reverse("enrolment:biometrics", args=[app.reference]),
+        {"device_reference": "ST-7", "place": "Moscow"},
+    )
+    may = role == "consular_officer" and own
+    assert BiometricEnrolment.objects.filter(application=app).exists() == may
+    if not may:
+        assert response.status_code in (302, 404)

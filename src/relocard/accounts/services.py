@@ -105,6 +105,19 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["preferred_language"])
 
 
+def applicant_safe_mode_set(*, actor: User, on: bool) -> Applicant | None:
+    """Turn the signed-in applicant's safe mode on or off (the notice on every page offers it);
+    None when they have no personal details yet (safe mode is on for every new profile)."""
+    with transaction.atomic():
+        applicant = Applicant.objects.select_for_update().filter(user=actor).first()
+        if applicant is None or applicant.safe_mode == on:
+            return applicant
+        applicant.safe_mode = on
+        applicant.save(update_fields=["safe_mode", "updated_at"])
+        audit_record(actor=actor, action="applicant.safe_mode_set", obj=applicant, data={"on": on})
+    return applicant
+
+
 #: The verified identity: frozen from the first submission on (``cases.identity_changes``).
 IDENTITY_FIELDS = (
     "surname_cyrillic",

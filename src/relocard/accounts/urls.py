@@ -10,6 +10,7 @@ urlpatterns = [
     path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("login/", views.signin, name="login"),
     path("logout/", views.signout, name="logout"),
+    path("safe-mode/", views.safe_mode, name="safe_mode"),
     path("second-factor/", views.second_factor, name="second_factor"),
     path("second-factor/app/", views.totp_setup, name="totp_setup"),
     path("second-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),

@@ -165,6 +165,25 @@ class SigninView(auth_views.LoginView):
 signin = SigninView.as_view()
 
 
+@login_required
+@require_POST
+def safe_mode(request):
+    """Safe mode on or off, from the notice on every page; back to the page it was chosen on."""
+    if not access.is_applicant(request.user):
+        raise Http404(access.NOT_FOUND)
+    on = request.POST.get("safe_mode") == "on"
+    if request.POST.get("safe_mode") not in ("on", "off"):
+        messages.error(request, _("Choose safe mode on or off."))
+    elif services.applicant_safe_mode_set(actor=request.user, on=on) is not None:
+        messages.success(
+            request,
+            _("Safe mode is on: e-mails say only that there is a new message.")
+            if on
+            else _("Safe mode is off: e-mails say what changed on your application."),
+        )
+    return HttpResponseRedirect(_safe_next(request, reverse("portal:dashboard")))
+
+
 @require_POST
 def signout(request):
     logout(request)

@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -39,6 +40,7 @@ from relocard.core.credentials import (
     status_list_from_jwt,
     verify,
 )
+from relocard.enrolment.selectors import current_photo
 from relocard.reference.models import MemberState
 
 #: Seconds a verifier may cache a status list (published as ``ttl`` and in Cache-Control).
@@ -221,6 +223,10 @@ def card_pdf(card: Card, *, size: str) -> bytes:
         issuing_authority=card.member_state.name_en,
         valid_until_reason=card.valid_until_reason,
     )
+    photo = current_photo(card.application)
+    if photo is not None:
+        with photo.file.open("rb") as fh:
+            face = replace(face, photo=fh.read())
     return render_card_pdf(face, rc1.payload, size=size)
 
 

@@ -53,10 +53,13 @@ from relocard.cases.models import (
     TransferRequest,
 )
 from relocard.common.errors import NotAllowed
+from relocard.enrolment.models import HolderPhoto
 from relocard.presence.models import Trip
 from relocard.verification.models import (
     ApiKey,
     CardCheck,
+    CheckMethod,
+    CheckResult,
     ShareCode,
     VerifierMembership,
     VerifierOrganisation,
@@ -492,6 +495,76 @@ def get_organisation_check(user, check_id: str) -> CardCheck:
     if check is None:
         raise Http404(NOT_FOUND)
     return check
+
+
+# --- at the mission (relocard.enrolment) ----------------------------------------------------
+#
+# consular officer   records biometrics enrolment, the fee, the D visa and the card's
+#                    production and hand-over on the embassy cases of their member state
+# applicant          uploads their own photo while the case is open; reads their own receipt
+# verifier           sees the holder's photo of a share-code check of their organisation that
+#                    found a valid card, for PHOTO_AFTER_CHECK after the check only
+
+
+#: How long after a share-code check its verifier may still see the holder's photo.
+PHOTO_AFTER_CHECK_SECONDS = 30 * 60
+
+
+def can_record_at_mission(user, application: Application) -> bool:
+    if not can_open_embassy_case(user):
+        return False
+    if application.member_state_id != user.member_state_id:
+        return False
+    return application.channel == Channel.EMBASSY
+
+
+def get_mission_case(user, reference: str) -> Application:
+    """A case on which the user records steps at the mission, or 404."""
+    application = get_case(user, reference)
+    if not can_record_at_mission(user, application):
+        raise Http404(NOT_FOUND)
+    return application
+
+
+def can_upload_photo(user, application: Application) -> bool:
+    if not application.is_open:
+        return False
+    if is_applicant(user):
+        return application.applicant.user_id == user.pk
+    return can_record_at_mission(user, application)
+
+
+def get_case_photo(user, reference: str) -> HolderPhoto:
+    """The current photo of a case the user may read, or 404."""
+    application = get_case(user, reference)
+    photo = HolderPhoto.objects.filter(application=application, superseded_at__isnull=True).first()
+    if photo is None:
+        raise Http404(NOT_FOUND)
+    return photo
+
+
+def check_shows_photo(check: CardCheck, *, now) -> bool:
+    """A share-code check that found a valid card, made less than PHOTO_AFTER_CHECK ago."""
+    if check.method != CheckMethod.SHARE_CODE:
+        return False
+    if check.result != CheckResult.VALID:
+        return False
+    if check.card_id is None:
+        return False
+    return (now - check.checked_at).total_seconds() < PHOTO_AFTER_CHECK_SECONDS
+
+
+def get_check_photo(user, check_id: str, *, now) -> HolderPhoto:
+    """The holder's current photo for a check of the user's organisation, or 404."""
+    check = get_organisation_check(user, check_id)
+    if not check_shows_photo(check, now=now):
+        raise Http404(NOT_FOUND)
+    photo = HolderPhoto.objects.filter(
+        application_id=check.card.application_id, superseded_at__isnull=True
+    ).first()
+    if photo is None:
+        raise Http404(NOT_FOUND)
+    return photo
 
 
 # --- the nightly compliance run: cards at risk ---------------------------------------------

@@ -12,4 +12,18 @@ def relocard(request):
         "RELOCARD_BASE_URL": settings.RELOCARD_BASE_URL,
         # The footer links each member state's privacy notice.
         "PRIVACY_NOTICES": member_states_with_notice(),
+        **_notice(request),
     }
+
+
+def _notice(request) -> dict:
+    """The line on every page for applicants and visitors (people inside Russia among them):
+    what the programme keeps and where, and safe mode, which a signed-in applicant switches
+    there. ``SAFE_MODE`` is None when there is nothing to switch (no personal details yet)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"SHOW_NOTICE": True, "SAFE_MODE": None}
+    if getattr(user, "role", "") != "applicant":
+        return {"SHOW_NOTICE": False, "SAFE_MODE": None}
+    applicant = getattr(user, "applicant", None)  # the reverse one-to-one: None without details
+    return {"SHOW_NOTICE": True, "SAFE_MODE": None if applicant is None else applicant.safe_mode}

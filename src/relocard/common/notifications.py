@@ -45,6 +45,7 @@ EVENTS = (
     "appointment_offered",
     "appointment_reminder",
     "appointment_changed",
+    "card_ready",
 )
 
 
@@ -65,6 +66,9 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "appointment_offered": _("You have been given an appointment: confirm it"),
         "appointment_reminder": _("Reminder: your appointment at the mission is tomorrow"),
         "appointment_changed": _("Your appointment has changed"),
+        "card_ready": _(
+            "The card of your application %(ref)s is ready for collection at the mission"
+        ),
     }
     subject = subjects[event] % {"ref": reference}
     body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {

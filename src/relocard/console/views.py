@@ -57,6 +57,7 @@ from relocard.console.selectors import what_if as run_what_if
 from relocard.consular import selectors as consular_selectors
 from relocard.consular import services as consular_services
 from relocard.core.rules import RulesError
+from relocard.enrolment import selectors as mission_selectors
 from relocard.presence.selectors import presence_for_card
 from relocard.screening.blockers import (
     SCREENING_GROUND,
@@ -198,6 +199,8 @@ def case_detail(request, reference, *, forms=None):
         ),
         "held": duplicates.is_held(application),
         "screening_blocked": case_screening(application).blocked,
+        "can_record_at_mission": access.can_record_at_mission(request.user, application),
+        "mission_history": mission_selectors.mission_history(application),
         **_trial_year(request.user, application, forms),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)

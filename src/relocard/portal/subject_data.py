@@ -37,7 +37,16 @@ SKIPPED_MODELS = {"admin.logentry", "otp_totp.totpdevice", "accounts.recoverycod
 #: The apps of the card route whose records the walk follows. An allow-list: any other app
 #: (the humanitarian route keeps its own records and its own access path, see
 #: docs/humanitarian.md) is never reached from here.
-CARD_ROUTE_APPS = {"accounts", "cases", "cards", "presence", "verification", "audit", "consular"}
+CARD_ROUTE_APPS = {
+    "accounts",
+    "cases",
+    "cards",
+    "consular",
+    "enrolment",
+    "presence",
+    "verification",
+    "audit",
+}
 MAX_DEPTH = 3
 
 

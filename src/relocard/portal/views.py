@@ -37,6 +37,7 @@ from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response as _file_response
 from relocard.core.privacy import member_states_with_notice, privacy_notice
+from relocard.enrolment import selectors as mission_selectors
 from relocard.portal.forms import (
     AppealForm,
     CorrectionAnswerForm,
@@ -296,6 +297,9 @@ def case_detail(request, reference):
         "checklist": selectors.document_checklist(application, evidence)
         if application.state == CaseState.DRAFT
         else [],
+        "mission": mission_selectors.mission_record(application),
+        "can_upload_photo": access.can_upload_photo(request.user, application),
+        "can_record_at_mission": access.can_record_at_mission(request.user, application),
         **_trial_year(request.user, application),
     }
     return render(request, "portal/case.html", context)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "relocard.audit",
     "relocard.cases",
     "relocard.cards",
+    "relocard.enrolment",
     "relocard.presence",
     "relocard.portal",
     "relocard.console",

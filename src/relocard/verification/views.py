@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +31,7 @@ from relocard.accounts.services import AccountExists
 from relocard.accounts.views import SigninView
 from relocard.common import access
 from relocard.common.errors import RelocardError
+from relocard.enrolment.selectors import current_photo
 from relocard.verification import ratelimit, selectors, services
 from relocard.verification.codes import CodeFormatError, display_code, normalise_check_id
 from relocard.verification.emails import registration_from_token
@@ -428,10 +430,20 @@ def check_qr(request):
 def check_detail(request, check_id: str):
     check = access.get_organisation_check(request.user, check_id)
     services.check_viewed(actor=request.user, check=check)
+    # The holder's photo beside a valid share-code check, for a while after it (UK eVisa-like).
+    show_photo = (
+        access.check_shows_photo(check, now=timezone.now())
+        and current_photo(check.card.application) is not None
+    )
     return render(
         request,
         "verification/check_result.html",
-        {"check": check, "summary": selectors.check_summary(check)},
+        {
+            "check": check,
+            "summary": selectors.check_summary(check),
+            "show_photo": show_photo,
+            "photo_minutes": access.PHOTO_AFTER_CHECK_SECONDS // 60,
+        },
     )
 
 

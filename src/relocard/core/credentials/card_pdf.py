@@ -7,10 +7,15 @@ without the diacritic (the QR keeps the exact spelling); anything that is not La
 refused with :class:`CardRenderError`. The QR is drawn as vector rectangles from segno's
 matrix, so it stays sharp at any printer resolution. The PDF's creation date is the card's
 first day of validity, so the same card always renders to the same bytes.
+
+The holder's passport-style photo (JPEG or PNG bytes, 35 x 45 mm in shape), when there is one,
+is printed on the face: beside the fields on A4, at the top left of an ID-1 card. It is never
+in the QR, which holds only the facts printed as text.
 """
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -53,6 +58,8 @@ class CardFace:
     #: What sets the last valid day, printed beside it: "passport" (the passport's expiry
     #: comes before the card year's end) or "" (the card year).
     valid_until_reason: str = ""
+    #: The holder's photo (JPEG or PNG bytes), printed on the face; never in the QR.
+    photo: bytes | None = None
 
     @classmethod
     def from_claims(
@@ -158,6 +165,22 @@ def _new_pdf(face: CardFace, fmt: str | tuple[float, float], orientation: str) -
     return pdf
 
 
+def _draw_photo(pdf: FPDF, photo: bytes, x: float, y: float, w: float, h: float) -> None:
+    pdf.set_draw_color(120, 120, 120)
+    pdf.image(io.BytesIO(photo), x=x, y=y, w=w, h=h)
+    pdf.rect(x, y, w, h)
+
+
+def _fit(pdf: FPDF, text: str, width: float, size: float, smallest: float = 4.5) -> None:
+    """Set the bold font at ``size``, smaller (down to ``smallest``) until ``text`` fits."""
+    while size > smallest:
+        pdf.set_font("Helvetica", "B", size)
+        if pdf.get_string_width(text) <= width:
+            return
+        size -= 0.5
+    pdf.set_font("Helvetica", "B", smallest)
+
+
 def _render_id1(face: CardFace, payload: str) -> FPDF:
     pdf = _new_pdf(face, _ID1, "P")  # fpdf2 swaps a custom (w, h) for "L"
     w, h = _ID1
@@ -172,14 +195,20 @@ def _render_id1(face: CardFace, payload: str) -> FPDF:
     pdf.set_xy(3, 1.6)
     pdf.cell(w - 6, 4, face.member_state, align="R")
     pdf.set_text_color(0, 0, 0)
+    photo_w, photo_h = 14.0, 18.0
+    if face.photo:
+        _draw_photo(pdf, face.photo, 3, 9.5, photo_w, photo_h)
     y = 9.5
     for label, value in _fields(face):
-        pdf.set_xy(3, y)
+        # Beside the photo while it lasts, then the whole column's width.
+        x = 3 + photo_w + 1.5 if face.photo and y + 4.9 < 9.5 + photo_h else 3
+        width = 41.5 - x
+        pdf.set_xy(x, y)
         pdf.set_font("Helvetica", "", 4.5)
-        pdf.cell(38, 2, label.upper())
-        pdf.set_xy(3, y + 1.9)
-        pdf.set_font("Helvetica", "B", 6.5)
-        pdf.cell(41, 3, value[:40])
+        pdf.cell(width, 2, label.upper())
+        pdf.set_xy(x, y + 1.9)
+        _fit(pdf, value[:40], width, 6.5)
+        pdf.cell(width, 3, value[:40])
         y += 5.4
     qr_size = 41.0
     _draw_qr(pdf, payload, w - qr_size - 1.5, 9.0, qr_size)
@@ -206,6 +235,8 @@ def _render_a4(face: CardFace, payload: str) -> FPDF:
         pdf.set_font("Helvetica", "B", 14)
         pdf.cell(100, 7, value[:60])
         y += 15
+    if face.photo:
+        _draw_photo(pdf, face.photo, 150, 40, 35, 45)
     qr_size = 90.0
     _draw_qr(pdf, payload, 60, 160, qr_size)
     pdf.set_font("Helvetica", "", 9)

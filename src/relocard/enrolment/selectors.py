@@ -1,0 +1,106 @@
+"""Reads of what was recorded at the mission: one case's panel, its history, a receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from relocard.cases.models import Application
+from relocard.enrolment.models import (
+    BiometricEnrolment,
+    CardProduction,
+    EntryVisa,
+    FeePayment,
+    HolderPhoto,
+    ProductionState,
+    ProductionTransition,
+)
+
+__all__ = ["MissionEvent", "MissionRecord", "current_photo", "mission_history", "mission_record"]
+
+
+@dataclass(frozen=True, slots=True)
+class MissionRecord:
+    """What the mission recorded on a case's current card year."""
+
+    biometrics: BiometricEnrolment | None
+    fee: FeePayment | None
+    visa: EntryVisa | None
+    production: CardProduction | None
+    photo: HolderPhoto | None
+
+    @property
+    def handed_over(self) -> bool:
+        return self.production is not None and self.production.state == ProductionState.HANDED_OVER
+
+
+@dataclass(frozen=True, slots=True)
+class MissionEvent:
+    """One line of the case's history at the mission."""
+
+    at: datetime
+    what: str
+    actor: str
+    detail: str
+
+
+def current_photo(application: Application) -> HolderPhoto | None:
+    return HolderPhoto.objects.filter(application=application, superseded_at__isnull=True).first()
+
+
+def mission_record(application: Application) -> MissionRecord:
+    cycle = {"application": application, "cycle": application.cycle}
+    return MissionRecord(
+        biometrics=BiometricEnrolment.objects.select_related("officer").filter(**cycle).first(),
+        fee=FeePayment.objects.select_related("officer").filter(**cycle).first(),
+        visa=EntryVisa.objects.select_related("officer").filter(**cycle).first(),
+        production=CardProduction.objects.select_related("card", "handed_over_by")
+        .filter(**cycle)
+        .first(),
+        photo=current_photo(application),
+    )
+
+
+def mission_history(application: Application) -> list[MissionEvent]:
+    """Every step recorded at the mission on the case, oldest first (all card years)."""
+    events: list[MissionEvent] = []
+    for b in BiometricEnrolment.objects.filter(application=application).select_related("officer"):
+        events.append(
+            MissionEvent(b.recorded_at, _("Biometrics enrolled"), b.officer.email, b.place)
+        )
+    for f in FeePayment.objects.filter(application=application).select_related("officer"):
+        events.append(
+            MissionEvent(
+                f.paid_at,
+                _("Fee paid"),
+                f.officer.email,
+                f"{f.currency} {f.amount} ({f.get_method_display()}), {f.receipt_number}",
+            )
+        )
+    for v in EntryVisa.objects.filter(application=application).select_related("officer"):
+        events.append(
+            MissionEvent(
+                v.issued_at,
+                _("D visa issued"),
+                v.officer.email,
+                f"{v.number}, {v.valid_from.isoformat()} – {v.valid_until.isoformat()}",
+            )
+        )
+    transitions = ProductionTransition.objects.filter(
+        production__application=application
+    ).select_related("actor")
+    for t in transitions:
+        events.append(MissionEvent(t.at, t.get_to_state_display(), t.actor.email, ""))
+    for p in HolderPhoto.objects.filter(application=application).select_related("uploaded_by"):
+        events.append(MissionEvent(p.uploaded_at, _("Photo added"), p.uploaded_by.email, ""))
+    return sorted(events, key=lambda e: e.at)
+
+
+def fee_receipt(application: Application, cycle: int | None = None) -> FeePayment | None:
+    return (
+        FeePayment.objects.select_related("officer", "application__member_state")
+        .filter(application=application, cycle=cycle or application.cycle)
+        .first()
+    )
