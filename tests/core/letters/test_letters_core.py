@@ -13,12 +13,14 @@ from relocard.core.credentials.keystore import KeyStore
 from relocard.core.letters import (
     Block,
     LetterDocument,
+    LetterError,
     LetterFonts,
     LetterPart,
     LetterRenderError,
     SealError,
     SealingKey,
     check_seal,
+    remedies,
     render_letter_pdf,
     seal_pdf,
     srgb_profile,
@@ -193,3 +195,22 @@ def test_keystore_seal_is_issued_by_the_ca_and_survives_rotation(tmp_path):
     second = store.rotate_seal("PL")
     assert second.certificate != first.certificate
     assert (Path(tmp_path) / "PL" / "seal" / "key.pem").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "language"), [("FR", "fr"), ("DE", "de"), ("PL", "pl"), ("CY", "el")]
+)
+def test_each_launch_state_has_remedies_in_its_language(code, language):
+    found = remedies(code)
+    for remedy in (found.appeal, found.court):
+        assert remedy.deadline_days > 0
+        assert remedy.body[language] and remedy.body["ru"] and remedy.form[language]
+        assert remedy.text("basis", "ru") and remedy.text("basis", language)  # English fallback
+    assert found.appeal.text("body", language) != found.appeal.text("body", "en")
+
+
+def test_remedies_of_an_unknown_state_are_an_error():
+    with pytest.raises(LetterError, match="no policy file"):
+        remedies("AT")
+    with pytest.raises(LetterError, match="not a member state code"):
+        remedies("../x")

@@ -15,6 +15,7 @@ from .layout import (
     render_letter_pdf,
     srgb_profile,
 )
+from .remedies import Remedies, Remedy, remedies
 from .seal import SealCheck, SealingKey, check_seal, seal_pdf
 
 __all__ = [
@@ -24,10 +25,13 @@ __all__ = [
     "LetterFonts",
     "LetterPart",
     "LetterRenderError",
+    "Remedies",
+    "Remedy",
     "SealCheck",
     "SealError",
     "SealingKey",
     "check_seal",
+    "remedies",
     "render_letter_pdf",
     "seal_pdf",
     "srgb_profile",
