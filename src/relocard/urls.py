@@ -26,6 +26,7 @@ urlpatterns = [
     path("apply/", include("relocard.portal.urls")),
     path("console/", include("relocard.console.urls")),
     path("credentials/", include("relocard.cards.urls")),
+    path("letters/", include("relocard.letters.urls")),
     path("humanitarian/", include("relocard.humanitarian.urls")),
     path("admin/", admin.site.urls),
     path("", include("relocard.ops.urls")),

@@ -55,6 +55,7 @@ from relocard.console.selectors import (
 )
 from relocard.console.selectors import what_if as run_what_if
 from relocard.core.rules import RulesError
+from relocard.letters import selectors as letter_selectors
 from relocard.presence.selectors import presence_for_card
 
 PAGE_SIZE = 50
@@ -147,6 +148,7 @@ def case_detail(request, reference, *, forms=None):
         ),
         "decision": decision,
         "decided_identity": decision.identity if decision is not None else None,
+        "letters": letter_selectors.case_letters(application),
         "identity_changes": list(application.identity_changes.order_by("requested_at")),
         "pending_refusal": pending,
         "precheck": precheck,

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "relocard.audit",
     "relocard.cases",
     "relocard.cards",
+    "relocard.letters",
     "relocard.presence",
     "relocard.portal",
     "relocard.console",
@@ -217,6 +218,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 #: Where private signing keys live: files outside the database, never logged.
 RELOCARD_KEY_DIR = Path(os.environ.get("RELOCARD_KEY_DIR", VAR_DIR / "keys")).resolve()
+#: The DejaVu Sans fonts embedded in decision letters (Debian package fonts-dejavu-core).
+RELOCARD_LETTER_FONT_DIR = os.environ.get(
+    "RELOCARD_LETTER_FONT_DIR", "/usr/share/fonts/truetype/dejavu"
+)
 
 TASKS = {
     "default": {

@@ -41,8 +41,12 @@ class Remedy:
 @dataclass(frozen=True, slots=True)
 class Remedies:
     member_state: str
+    authority: Mapping[str, str]  # the deciding authority's name by language
     appeal: Remedy
     court: Remedy
+
+    def authority_in(self, language: str) -> str:
+        return self.authority.get(language) or self.authority["en"]
 
 
 @functools.cache
@@ -76,4 +80,5 @@ def remedies(member_state: str) -> Remedies:
             url=source.get("url", ""),
         )
 
-    return Remedies(member_state.upper(), one("appeal"), one("court"))
+    authority = MappingProxyType(dict(section["authority"]))
+    return Remedies(member_state.upper(), authority, one("appeal"), one("court"))
