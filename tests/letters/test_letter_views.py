@@ -48,7 +48,7 @@ def test_a_pending_letter_shows_its_failures_to_staff_only(
 
 
 def test_another_cases_letter_under_ones_own_case_is_not_found(client, issued, make_case):
-    app, letter = issued
+    _app, letter = issued
     mine = make_case("approved")
     client.force_login(mine.applicant.user)
     url = reverse("letters:download", args=[mine.reference, letter.reference])
