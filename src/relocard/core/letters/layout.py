@@ -16,6 +16,7 @@ the same letter always renders to the same bytes.
 from __future__ import annotations
 
 import functools
+import logging
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,10 @@ __all__ = [
 ]
 
 PRODUCER = "Relocard decision letters (fpdf2)"
+
+# fpdf2 subsets each embedded font with fontTools, which logs a dozen INFO lines per letter
+# (table by table): nothing an operator needs, and it would drown the worker's log.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
