@@ -58,7 +58,7 @@ def render() -> None:
         try:
             letter_issue(letter_id=letter_id)
             issued += 1
-        except Exception as exc:  # noqa: BLE001 recorded on the letter, reported below
+        except Exception as exc:
             letter_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
             failed += 1
     print_json({"issued": issued, "failed": failed})

@@ -152,13 +152,14 @@ def letter_read(letter: DecisionLetter) -> bytes:
 
 
 def letter_downloaded(*, actor, letter: DecisionLetter) -> None:
-    audit_record(
-        actor=actor,
-        action="letter.downloaded",
-        obj=letter,
-        member_state=letter.member_state_id,
-        data={"case": letter.application.reference, "letter": letter.reference},
-    )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="letter.downloaded",
+            obj=letter,
+            member_state=letter.member_state_id,
+            data={"case": letter.application.reference, "letter": letter.reference},
+        )
 
 
 def seal_trust_root(member_state: str) -> bytes:

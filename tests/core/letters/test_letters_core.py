@@ -214,3 +214,13 @@ def test_remedies_of_an_unknown_state_are_an_error():
         remedies("AT")
     with pytest.raises(LetterError, match="not a member state code"):
         remedies("../x")
+
+
+def test_sealing_and_checking_work_inside_a_running_event_loop(seal_key):
+    import asyncio
+
+    async def inside() -> bool:
+        sealed = seal_pdf(render_letter_pdf(_doc(), FONTS), seal_key, name="CY")
+        return check_seal(sealed, [seal_key.chain_pem[0]]).valid
+
+    assert asyncio.run(inside())

@@ -14,10 +14,14 @@ no PDF, or has no seal, is simply not valid: the check never raises on untrusted
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
@@ -28,6 +32,7 @@ from .errors import SealError
 __all__ = ["SealCheck", "SealingKey", "check_seal", "seal_pdf"]
 
 FIELD_NAME = "Seal"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,18 @@ class SealCheck:
     @property
     def valid(self) -> bool:
         return self.sealed and self.intact and self.trusted and self.whole_file
+
+
+def _outside_event_loop(fn: Callable[[], T]) -> T:
+    """Run ``fn`` here, or in a helper thread when this thread runs an asyncio event loop:
+    pyHanko's synchronous API calls ``asyncio.run``, which refuses to nest (e.g. under an
+    ASGI server, or a test driving a browser with Playwright's sync API)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
 
 
 def _der(data: bytes) -> bytes:
@@ -103,7 +120,7 @@ def seal_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        out = _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
     except Exception as exc:  # pyHanko raises many types for one cause: an unusable input
         raise SealError(f"the letter could not be sealed: {exc}") from exc
     return out.getvalue()
@@ -134,9 +151,8 @@ def check_seal(pdf: bytes, trust_roots_pem: list[bytes]) -> SealCheck:
             return nothing
         sig = signatures[-1]
         try:
-            status = validate_pdf_signature(
-                sig, ValidationContext(trust_roots=roots, allow_fetching=False)
-            )
+            context = ValidationContext(trust_roots=roots, allow_fetching=False)
+            status = _outside_event_loop(lambda: validate_pdf_signature(sig, context))
         except (SignatureValidationError, ValueError, KeyError, TypeError):
             return SealCheck(sealed=True, intact=False, trusted=False, whole_file=False)
         except Exception:
