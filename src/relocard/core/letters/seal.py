@@ -21,7 +21,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
@@ -32,7 +31,6 @@ from .errors import SealError
 __all__ = ["SealCheck", "SealingKey", "check_seal", "seal_pdf"]
 
 FIELD_NAME = "Seal"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +61,7 @@ class SealCheck:
         return self.sealed and self.intact and self.trusted and self.whole_file
 
 
-def _outside_event_loop(fn: Callable[[], T]) -> T:
+def _outside_event_loop[T](fn: Callable[[], T]) -> T:
     """Run ``fn`` here, or in a helper thread when this thread runs an asyncio event loop:
     pyHanko's synchronous API calls ``asyncio.run``, which refuses to nest (e.g. under an
     ASGI server, or a test driving a browser with Playwright's sync API)."""
