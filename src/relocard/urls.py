@@ -33,6 +33,7 @@ urlpatterns = [
     path("apply/", include("relocard.portal.urls")),
     path("console/", include("relocard.console.urls")),
     path("credentials/", include("relocard.cards.urls")),
+    path("letters/", include("relocard.letters.urls")),
     path("humanitarian/", include("relocard.humanitarian.urls")),
     path("screening/", include("relocard.screening.urls")),
     path("consular/", include("relocard.consular.urls")),

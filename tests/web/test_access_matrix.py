@@ -380,6 +380,9 @@ def expected_mission_page(view: str, role: str, own: bool) -> bool:
     return role == "owner" or (role in STAFF_READERS | {"consular_officer"} and own)
 
 
+# --- decision letters ------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("view", MISSION_PAGES)
@@ -405,3 +408,26 @@ def test_recording_biometrics(client, make_case, staff, actors, role, own):
     assert BiometricEnrolment.objects.filter(application=app).exists() == may
     if not may:
         assert response.status_code in (302, 404)
+
+
+def test_decision_letter_download(client, make_case, actors, role, own):
+    from relocard.audit.models import AuditEvent
+    from relocard.letters.models import DecisionLetter
+
+    app = make_case("approved")
+    letter = DecisionLetter.objects.get(application=app)
+    user = actors(role, "FR" if own else "DE", app.applicant.user)
+    url = reverse("letters:download", args=[app.reference, letter.reference])
+    response = _client(client, user).get(url)
+    allowed = role == "owner" or role == "programme_admin" or (role in STAFF_READERS and own)
+    assert (not _denied(response)) == allowed, (role, own, response.status_code)
+    downloads = AuditEvent.objects.filter(action="letter.downloaded", object_id=str(letter.pk))
+    if allowed:
+        assert response["Content-Type"] == "application/pdf"
+        assert (
+            b"".join(response.streaming_content if response.streaming else [response.content])[:5]
+            == b"%PDF-"
+        )
+        assert downloads.get().actor_id == user.pk
+    else:
+        assert not downloads.exists()

@@ -21,6 +21,7 @@ from relocard.cards.models import (
     ValidityLimit,
 )
 from relocard.cases.models import EvidenceKind, EvidenceStatus
+from relocard.cases.signals import decision_taken_send
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.common.notifications import notify
@@ -156,6 +157,11 @@ def card_status_propose(*, actor, card: Card, action: str, reason: str) -> CardS
     return change
 
 
+#: Card changes that are decisions with a formal letter (a reinstatement follows an appeal,
+#: whose decision has its own letter).
+LETTER_KINDS = {CardAction.SUSPEND: "suspension", CardAction.REVOKE: "revocation"}
+
+
 def card_status_confirm(*, actor, change: CardStatusChange) -> Card:
     """A supervisor other than the proposer confirms; the status list changes at once."""
     with transaction.atomic():
@@ -185,6 +191,10 @@ def card_status_confirm(*, actor, change: CardStatusChange) -> Card:
             member_state=card.member_state_id,
             data={"from": old, "to": target, "change": change.pk},
         )
+        if change.action in LETTER_KINDS:
+            decision_taken_send(
+                kind=LETTER_KINDS[change.action], application=card.application, card_change=change
+            )
         notify(card.applicant.user, "card_status_changed", card.application.reference)
 
     return card

@@ -24,6 +24,7 @@ from relocard.cases.models import (
     DecisionOutcome,
     DecisionStatus,
 )
+from relocard.cases.signals import decision_taken_send
 from relocard.cases.steps import case_lock as _lock
 from relocard.cases.steps import case_move as _move
 from relocard.cases.steps import local_today
@@ -167,5 +168,6 @@ def appeal_decide(*, actor, appeal: Appeal, upheld: bool, reason: str) -> Appeal
             member_state=app.member_state_id,
             data={"case": app.reference},
         )
+        decision_taken_send(kind="appeal_decision", application=app, appeal=appeal)
         notify(app.applicant.user, "appeal_decided", app.reference)
     return appeal

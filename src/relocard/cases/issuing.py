@@ -15,6 +15,7 @@ from relocard.cases.identity_changes import identity_of
 from relocard.cases.models import Application, Decision, Stage
 from relocard.cases.renewal import interim_after_decision
 from relocard.cases.selectors import renewal_card
+from relocard.cases.signals import decision_taken_send
 from relocard.cases.steps import local_today
 from relocard.common.notifications import notify
 
@@ -37,4 +38,5 @@ def issue_on_approval(*, actor: User, application: Application, decision: Decisi
             valid_from = max(valid_from, previous.valid_until + timedelta(days=1))
         interim_after_decision(app)
     card_issue(actor=actor, application=app, valid_from=valid_from)
+    decision_taken_send(kind="approval", application=app, decision=decision)
     notify(app.applicant.user, "approved", app.reference)

@@ -39,7 +39,7 @@ from relocard.cases.models import (
 )
 from relocard.cases.renewal import interim_after_decision, interim_after_submission
 from relocard.cases.selectors import case_precheck
-from relocard.cases.signals import application_submitted
+from relocard.cases.signals import application_submitted, decision_taken_send
 from relocard.cases.steps import case_facts_refresh, decision_propose, local_today, pending_decision
 from relocard.cases.steps import case_lock as _lock
 from relocard.cases.steps import case_move as _move
@@ -553,6 +553,11 @@ def refusal_confirm(*, actor: User, application: Application, version: int) -> D
             obj=decision,
             member_state=app.member_state_id,
             data={"case": app.reference, "appeal_deadline": decision.appeal_deadline},
+        )
+        decision_taken_send(
+            kind="renewal_refusal" if app.stage == Stage.RENEWAL else "refusal",
+            application=app,
+            decision=decision,
         )
         notify(app.applicant.user, "refused", app.reference)
     return decision

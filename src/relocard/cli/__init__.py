@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "worker": "platform:worker",
     "audit": "platform:audit",
     "evidence": "evidence",
+    "letters": "letters",
     "waitlist": "waitlist",
     "consular": "consular",
     "backup": "ops:backup",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography.hazmat.primitives import hashes, serialization
 
 from relocard.cli._common import fail, print_json, read_json_file
 from relocard.core.credentials import (
@@ -281,6 +282,66 @@ def keys_list(key_dir: str | None) -> None:
     except CredentialError as exc:
         fail(str(exc))
     print_json([s.to_dict() for s in signers])
+
+
+# --- the sealing keys of decision letters ------------------------------------------------------
+
+
+@cli.group()
+def seal() -> None:
+    """Create, rotate and show the member states' letter-sealing keys (PAdES)."""
+
+
+def _seal_json(key: Any) -> dict[str, str]:
+    return {
+        "member_state": key.member_state,
+        "subject": key.certificate.subject.rfc4514_string(),
+        "issuer": key.ca_certificate.subject.rfc4514_string(),
+        "not_after": key.certificate.not_valid_after_utc.isoformat(),
+        "sha256": key.certificate.fingerprint(hashes.SHA256()).hex(),
+    }
+
+
+@seal.command("init")
+@key_dir_option
+@click.option(
+    "--member-state", "member_states", multiple=True, required=True, help="e.g. FR (repeatable)."
+)
+def seal_init(key_dir: str | None, member_states: tuple[str, ...]) -> None:
+    """Create, per member state, the CA if missing and a sealing key with its certificate."""
+    store = _keystore(key_dir)
+    try:
+        keys = [store.ensure_seal(code.upper()) for code in member_states]
+    except CredentialError as exc:
+        fail(str(exc))
+    print_json([_seal_json(k) for k in keys])
+
+
+@seal.command("rotate")
+@key_dir_option
+@click.option("--member-state", required=True, help="e.g. FR.")
+def seal_rotate(key_dir: str | None, member_state: str) -> None:
+    """Replace the sealing key; letters sealed before keep a valid seal."""
+    try:
+        key = _keystore(key_dir).rotate_seal(member_state.upper())
+    except CredentialError as exc:
+        fail(str(exc))
+    print_json(_seal_json(key))
+
+
+@seal.command("show")
+@key_dir_option
+@click.option("--member-state", required=True, help="e.g. FR.")
+@click.option("--ca-out", type=click.Path(dir_okay=False), help="Write the CA certificate (PEM).")
+def seal_show(key_dir: str | None, member_state: str, ca_out: str | None) -> None:
+    """Show the sealing certificate (no secrets); --ca-out writes the trust root for PDF readers."""
+    try:
+        key = _keystore(key_dir).seal(member_state.upper())
+    except CredentialError as exc:
+        fail(str(exc))
+    if ca_out:
+        Path(ca_out).write_bytes(key.ca_certificate.public_bytes(serialization.Encoding.PEM))
+    print_json(_seal_json(key))
 
 
 # --- lists ------------------------------------------------------------------------------------

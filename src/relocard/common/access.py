@@ -54,6 +54,7 @@ from relocard.cases.models import (
 )
 from relocard.common.errors import NotAllowed
 from relocard.enrolment.models import HolderPhoto
+from relocard.letters.models import DecisionLetter, LetterStatus
 from relocard.presence.models import Trip
 from relocard.verification.models import (
     ApiKey,
@@ -378,6 +379,22 @@ def get_evidence(user, reference: str, evidence_id: int) -> EvidenceItem:
     if item is None:
         raise Http404(NOT_FOUND)
     return item
+
+
+def get_letter(user, reference: str, letter_reference: str) -> DecisionLetter:
+    """An issued decision letter of a case the user may read (the applicant, staff of the
+    member state), or 404."""
+    application = get_case(user, reference)
+    letter = (
+        DecisionLetter.objects.filter(
+            application=application, reference=letter_reference, status=LetterStatus.ISSUED
+        )
+        .select_related("application")
+        .first()
+    )
+    if letter is None:
+        raise Http404(NOT_FOUND)
+    return letter
 
 
 # --- checking a card: verifiers, share codes, checks (relocard.verification) ---------------

@@ -58,6 +58,7 @@ from relocard.consular import selectors as consular_selectors
 from relocard.consular import services as consular_services
 from relocard.core.rules import RulesError
 from relocard.enrolment import selectors as mission_selectors
+from relocard.letters import selectors as letter_selectors
 from relocard.presence.selectors import presence_for_card
 from relocard.screening.blockers import (
     SCREENING_GROUND,
@@ -166,6 +167,7 @@ def case_detail(request, reference, *, forms=None):
         ),
         "decision": decision,
         "decided_identity": decision.identity if decision is not None else None,
+        "letters": letter_selectors.case_letters(application),
         "identity_changes": list(application.identity_changes.order_by("requested_at")),
         "pending_refusal": pending,
         "precheck": precheck,

@@ -38,6 +38,7 @@ from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response as _file_response
 from relocard.core.privacy import member_states_with_notice, privacy_notice
 from relocard.enrolment import selectors as mission_selectors
+from relocard.letters import selectors as letter_selectors
 from relocard.portal.forms import (
     AppealForm,
     CorrectionAnswerForm,
@@ -290,6 +291,7 @@ def case_detail(request, reference):
         "precheck": _explanation(application),
         "decided": selectors.final_decision(application) is not None,
         "cards": application.cards.order_by("-issued_at"),
+        "letters": letter_selectors.case_letters(application),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
         "held": duplicates.is_held(application),
         # Never more than this: not the list, not a score, not which check (docs/screening.md).

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "relocard.cases",
     "relocard.cards",
     "relocard.enrolment",
+    "relocard.letters",
     "relocard.presence",
     "relocard.portal",
     "relocard.console",
@@ -227,6 +228,10 @@ RELOCARD_SCREENING_REQUIRED = True
 
 #: Where private signing keys live: files outside the database, never logged.
 RELOCARD_KEY_DIR = Path(os.environ.get("RELOCARD_KEY_DIR", VAR_DIR / "keys")).resolve()
+#: The DejaVu Sans fonts embedded in decision letters (Debian package fonts-dejavu-core).
+RELOCARD_LETTER_FONT_DIR = os.environ.get(
+    "RELOCARD_LETTER_FONT_DIR", "/usr/share/fonts/truetype/dejavu"
+)
 
 TASKS = {
     "default": {

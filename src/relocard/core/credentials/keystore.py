@@ -7,6 +7,8 @@ passphrase is given)::
     FR/ca-key.pem, FR/ca-cert.pem             the member state's CA (self-signed X.509)
     FR/signers/<kid-hex>-key.pem, -cert.pem   document signers (DSC) issued by the CA
     FR/signers.json                           which signer is active, retired, withdrawn
+    FR/seal/key.pem, FR/seal/cert.pem         the sealing key of decision letters (PAdES),
+                                              its certificate issued by the member state's CA
 
 As in the EU DCC, the key id (kid) of a signer is the first 8 bytes of the SHA-256 of its
 certificate's DER. Rotation makes a new signer active; the old one is *retired*: it signs
@@ -44,6 +46,7 @@ from .rc1 import EU_MEMBER_STATES
 __all__ = [
     "KeyStore",
     "ProgrammeKey",
+    "SealKey",
     "Signer",
     "SignerInfo",
     "SignerState",
@@ -57,6 +60,7 @@ ORGANISATION = "Relocard programme"
 CA_VALIDITY = timedelta(days=3650)
 SIGNER_VALIDITY = timedelta(days=3 * 365)
 PROGRAMME_VALIDITY = timedelta(days=3650)
+SEAL_VALIDITY = timedelta(days=3 * 365)
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _DATA_KEY_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
@@ -102,6 +106,28 @@ class ProgrammeKey:
 
     certificate: x509.Certificate = field(repr=False)
     private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SealKey:
+    """A member state's letter-sealing key, its certificate and the CA that issued it."""
+
+    member_state: str
+    certificate: x509.Certificate = field(repr=False)
+    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+    ca_certificate: x509.Certificate = field(repr=False)
+
+    def pem(self) -> tuple[bytes, bytes, bytes]:
+        """(certificate, unencrypted PKCS#8 key, CA certificate) as PEM, for the sealer."""
+        return (
+            self.certificate.public_bytes(serialization.Encoding.PEM),
+            self.private_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+            self.ca_certificate.public_bytes(serialization.Encoding.PEM),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,6 +495,64 @@ class KeyStore:
                 )
         return sorted(out, key=lambda s: (s.member_state, s.created_at))
 
+    # --- the sealing key of decision letters --------------------------------------------------
+
+    def ensure_seal(self, code: str, *, now: datetime | None = None) -> SealKey:
+        """The member state's letter-sealing key, created (with the CA if missing) on first use."""
+        self._check_code(code)
+        with self._locked():
+            base = self.directory / code
+            if not (base / "ca-cert.pem").exists():
+                self._create_ca(code, _now(now))
+            if not (base / "seal" / "cert.pem").exists():
+                self._new_seal(code, _now(now))
+        return self.seal(code)
+
+    def rotate_seal(self, code: str, *, now: datetime | None = None) -> SealKey:
+        """Replace the sealing key; letters sealed before keep their (still valid) seal."""
+        self.ca_certificate(code)
+        with self._locked():
+            self._new_seal(code, _now(now))
+        return self.seal(code)
+
+    def _new_seal(self, code: str, now: datetime) -> None:
+        base = self.directory / code
+        ca_key = self._read_key(base / "ca-key.pem")
+        ca_cert = self._read_cert(base / "ca-cert.pem")
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(code, f"Relocard decision letters {code}"))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(min(now + SEAL_VALIDITY, ca_cert.not_valid_after_utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+            .add_extension(_usage(digital_signature=True, content_commitment=True), True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
+                False,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        self._write_key(base / "seal" / "key.pem", key)
+        self._write_cert(base / "seal" / "cert.pem", cert)
+
+    def seal(self, code: str) -> SealKey:
+        """The member state's current letter-sealing key."""
+        ca = self.ca_certificate(code)
+        base = self.directory / code / "seal"
+        if not (base / "cert.pem").exists():
+            raise KeyStoreError(
+                f"member state {code} has no sealing key: run 'relocard credential seal init "
+                f"--member-state {code}'"
+            )
+        return SealKey(
+            code, self._read_cert(base / "cert.pem"), self._read_key(base / "key.pem"), ca
+        )
+
     # --- data-encryption keys (AES-256-GCM), e.g. for the humanitarian route's grounds ----------
     #
     # ``data-keys/<name>.json`` holds a named set of 256-bit keys: {"active": id, "keys": {id:
@@ -568,11 +652,15 @@ class KeyStore:
 
 
 def _usage(
-    *, digital_signature: bool = False, key_cert_sign: bool = False, crl_sign: bool = False
+    *,
+    digital_signature: bool = False,
+    key_cert_sign: bool = False,
+    crl_sign: bool = False,
+    content_commitment: bool = False,
 ) -> x509.KeyUsage:
     return x509.KeyUsage(
         digital_signature=digital_signature,
-        content_commitment=False,
+        content_commitment=content_commitment,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
