@@ -380,9 +380,6 @@ def expected_mission_page(view: str, role: str, own: bool) -> bool:
     return role == "owner" or (role in STAFF_READERS | {"consular_officer"} and own)
 
 
-# --- decision letters ------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("view", MISSION_PAGES)
@@ -410,6 +407,11 @@ def test_recording_biometrics(client, make_case, staff, actors, role, own):
         assert response.status_code in (302, 404)
 
 
+# --- decision letters ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
+@pytest.mark.parametrize("role", ROLES)
 def test_decision_letter_download(client, make_case, actors, role, own):
     from relocard.audit.models import AuditEvent
     from relocard.letters.models import DecisionLetter
