@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "waitlist": "waitlist",
     "backup": "ops:backup",
     "restore": "ops:restore",
+    "loadtest": "loadtest",
 }
 
 
