@@ -1165,6 +1165,8 @@ def _generate(cursor, n, rng, now, made, files, password, counts, timings, echo)
             org = organisations[int(rng.integers(0, len(organisations)))]
             purpose = "bank" if org["kind"] == "bank" else "rent"
             created = min(later(decided, 24, 24 * 200), now - timedelta(hours=2))
+            if i < probes and c == 0:  # the load test's codes are in use (most are expired)
+                created = max(decided, now - timedelta(hours=int(rng.integers(2, 24 * 30))))
             code = codes.new_share_code(purpose)
             sid = code_ids.take()
             share_codes.append(
