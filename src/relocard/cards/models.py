@@ -102,7 +102,20 @@ class CardCredential(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["card", "format", "kind"])]
+        indexes = [
+            models.Index(fields=["card", "format", "kind"]),
+            # The status lists' version (the latest withdrawal) and their interim entries are
+            # read on every check and every list: a few rows each, found without reading
+            # every card's credentials.
+            models.Index(
+                fields=["withdrawn_at"],
+                condition=models.Q(withdrawn_at__isnull=False),
+                name="credential_withdrawn",
+            ),
+            models.Index(
+                fields=["card"], condition=models.Q(kind="interim"), name="credential_interim"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.format} for {self.card}"

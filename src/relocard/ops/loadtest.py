@@ -383,6 +383,9 @@ def seed(
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Foreign keys checked row by row as COPY writes, not all at COMMIT (Django declares
+        # them deferrable: a queue of millions of deferred checks is slower and holds memory).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         probes = _generate(
             cursor, applicants, rng, now, made, files, password, counts, timings, echo
         )
@@ -408,6 +411,16 @@ def seed(
             sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: S608 - the models' own table names
             cursor.execute(sql)
         timings["sequences"] = time.perf_counter() - step
+    path = settings.VAR_DIR / CREDENTIALS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(
+            {"applicants": applicants, "password": password, **made, **probes},
+            handle,
+            indent=1,
+            ensure_ascii=False,
+        )
     step = time.perf_counter()
     sealed = 0
     while True:
@@ -422,16 +435,6 @@ def seed(
         cursor.execute("ANALYZE")
     timings["analyze"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
-    path = settings.VAR_DIR / CREDENTIALS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(
-            {"applicants": applicants, "password": password, **made, **probes},
-            handle,
-            indent=1,
-            ensure_ascii=False,
-        )
     return {"counts": counts, "seconds": timings, "credentials": str(path)}
 
 
