@@ -89,6 +89,7 @@ class Installation:
             DATABASE_URL=self.url,
             RELOCARD_VAR_DIR=str(self.var),
             RELOCARD_LOG_LEVEL="WARNING",
+            DJANGO_SETTINGS_MODULE="relocard.settings.base",
             RELOCARD_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             # The load test's clients all come from one address and two organisations.
             RELOCARD_CHECK_RATE_PER_IP="1000000/60",
@@ -109,9 +110,13 @@ class Installation:
     def seeded(self) -> bool:
         return (self.var / "loadtest.json").exists()
 
-    def prepare(self, reuse: bool) -> dict | None:
+    def prepare(self, reuse: bool, recover: bool = False) -> dict | None:
         import psycopg
 
+        if reuse and not self.seeded() and recover:
+            self.relocard("migrate")
+            self.recover_credentials()
+            return None
         if reuse and self.seeded():
             self.relocard("migrate")  # indexes added since the seed
             return None
@@ -123,6 +128,20 @@ class Installation:
         print(f"seeding {self.applicants} applicants into {self.name}...", file=sys.stderr)
         done = self.relocard("loadtest", "seed", "--applicants", str(self.applicants))
         return json.loads(done.stdout)
+
+    def recover_credentials(self) -> None:
+        """Write ``loadtest.json`` again from the database, for a seed stopped after its data
+        was committed (before the file was written): new passwords for the accounts the load
+        test signs in with, new share codes made by the service, the stored QR payloads."""
+        done = subprocess.run(
+            [sys.executable, "-c", RECOVER],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-3000:])
 
     def credentials(self) -> dict:
         return json.loads((self.var / "loadtest.json").read_text(encoding="utf-8"))
@@ -150,6 +169,60 @@ class Installation:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(30)
+
+
+RECOVER = """
+import json, os, secrets
+import django
+django.setup()
+from django.conf import settings
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from relocard.accounts.factors import totp_secret
+from relocard.accounts.models import User
+from relocard.cards.models import Card, CardCredential
+from relocard.cases.models import Application
+from relocard.verification.models import VerifierMembership
+from relocard.verification.services import share_code_create
+password = secrets.token_urlsafe(12)
+out = {"password": password, "staff": {}, "verifiers": {}, "probe_applicants": [],
+       "share_codes": [], "qr_payloads": []}
+with transaction.atomic():
+    for key, email in (("caseworker:FR", "caseworker.fr"), ("auditor:FR", "auditor.fr")):
+        user = User.objects.get(email=f"{email}@loadtest.invalid")
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        device = TOTPDevice.objects.filter(user=user).first()
+        out["staff"][key] = {"email": user.email, "totp": totp_secret(device).replace(" ", "")}
+    bank = User.objects.get(email="bank.fr@loadtest.invalid")
+    bank.set_password(password)
+    bank.save(update_fields=["password"])
+    out["verifiers"]["bank:FR"] = {
+        "email": bank.email,
+        "totp": totp_secret(TOTPDevice.objects.filter(user=bank).first()).replace(" ", ""),
+    }
+    cards = list(
+        Card.objects.filter(status="active", applicant__user__email__regex=r"^applicant[0-9]{1,2}@")
+        .select_related("applicant__user", "application")[:12]
+    )
+    for card in cards:
+        user = card.applicant.user
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        out["probe_applicants"].append({"email": user.email, "case": card.application.reference})
+        _row, code = share_code_create(actor=user, card=card, purpose="bank")
+        out["share_codes"].append({"code": code, "purpose": "bank",
+                                   "date_of_birth": card.applicant.date_of_birth.isoformat()})
+        rc1 = CardCredential.objects.filter(card=card, format="rc1").first()
+        out["qr_payloads"].append({"payload": rc1.payload, "member_state": card.member_state_id})
+refs = list(Application.objects.filter(member_state="FR").order_by("id")
+            .values_list("reference", flat=True))
+out["console_cases"] = refs[:: max(1, len(refs) // 1000)]
+path = settings.VAR_DIR / "loadtest.json"
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as handle:
+    json.dump(out, handle)
+"""
 
 
 def _free_port() -> int:
@@ -344,6 +417,12 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--sizes", default="3000,300000", help="applicants per installation")
     parser.add_argument("--reuse", action="store_true", help="keep seeded databases")
+    parser.add_argument(
+        "--recover",
+        action="store_true",
+        help="with --reuse: a seeded database without its loadtest.json (a seed stopped after "
+        "its data was committed): make new sign-ins and share codes for the load test",
+    )
     parser.add_argument("--rounds", type=int, default=40, help="requests per page and size")
     parser.add_argument("--clients", type=int, default=4, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
@@ -359,7 +438,7 @@ def main() -> None:
     seeding = {}
     for label, inst in installations.items():
         started = time.perf_counter()
-        result = inst.prepare(args.reuse)
+        result = inst.prepare(args.reuse, args.recover)
         if result is not None:
             seeding[label] = {"wall_s": time.perf_counter() - started, **result}
     load_before = os.getloadavg()
