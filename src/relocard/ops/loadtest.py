@@ -30,6 +30,7 @@ needs are written to ``RELOCARD_VAR_DIR/loadtest.json`` (readable by its owner o
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -338,8 +339,6 @@ def _staff_and_verifiers(password: str) -> dict:
 
 def _stand_in_files() -> dict[str, tuple[str, int, str]]:
     """One small encrypted file per evidence kind, shared by every seeded evidence row."""
-    import hashlib
-
     storage = storages["evidence"]
     files = {}
     for kind in EVIDENCE_KINDS:
