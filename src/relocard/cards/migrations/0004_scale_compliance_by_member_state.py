@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cards', '0003_integrity_a_validity_limit'),
+        ("cards", "0003_integrity_a_validity_limit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='compliancerun',
-            name='member_state',
-            field=models.CharField(blank=True, default='', max_length=2),
+            model_name="compliancerun",
+            name="member_state",
+            field=models.CharField(blank=True, default="", max_length=2),
         ),
         migrations.AddField(
-            model_name='compliancerun',
-            name='run_on',
+            model_name="compliancerun",
+            name="run_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='compliancerun',
-            constraint=models.UniqueConstraint(condition=models.Q(('member_state', ''), _negated=True), fields=('member_state', 'run_on'), name='one_compliance_run_per_member_state_and_date'),
+            model_name="compliancerun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("member_state", ""), _negated=True),
+                fields=("member_state", "run_on"),
+                name="one_compliance_run_per_member_state_and_date",
+            ),
         ),
     ]

@@ -4,18 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cards', '0004_scale_compliance_by_member_state'),
+        ("cards", "0004_scale_compliance_by_member_state"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='cardcredential',
-            index=models.Index(condition=models.Q(('withdrawn_at__isnull', False)), fields=['withdrawn_at'], name='credential_withdrawn'),
+            model_name="cardcredential",
+            index=models.Index(
+                condition=models.Q(("withdrawn_at__isnull", False)),
+                fields=["withdrawn_at"],
+                name="credential_withdrawn",
+            ),
         ),
         migrations.AddIndex(
-            model_name='cardcredential',
-            index=models.Index(condition=models.Q(('kind', 'interim')), fields=['card'], name='credential_interim'),
+            model_name="cardcredential",
+            index=models.Index(
+                condition=models.Q(("kind", "interim")), fields=["card"], name="credential_interim"
+            ),
         ),
     ]
