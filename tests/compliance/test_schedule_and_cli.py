@@ -63,16 +63,43 @@ def test_next_run_refuses_a_naive_datetime():
 
 
 @pytest.mark.django_db
-def test_the_nightly_task_runs_and_schedules_the_next_night(make_holder):
-    make_holder()
+def test_the_nightly_task_enqueues_one_run_per_member_state_and_the_next_night(make_holder):
+    make_holder(member_state="FR")
+    make_holder(member_state="FR")
+    make_holder(member_state="PL")
     with override_settings(TASKS=DUMMY_TASKS):
         default_task_backend.clear()
         result = tasks.nightly_compliance.call()
+        names = [(r.task.name, tuple(r.args)) for r in default_task_backend.results]
         scheduled = [r for r in default_task_backend.results if r.task.name == "nightly_compliance"]
-    assert result["cards"] == 1 and ComplianceRun.objects.count() == 1
+    day = result["on"]
+    assert result["member_states"] == ["FR", "PL"]
+    assert ("member_state_compliance", ("FR", day)) in names
+    assert ("member_state_compliance", ("PL", day)) in names
+    assert len([n for n in names if n[0] == "member_state_compliance"]) == 2
+    assert not ComplianceRun.objects.exists()  # the workers run them, not this task
     assert len(scheduled) == 1
     at = scheduled[0].task.run_after
     assert at > datetime.now(UTC) and at.astimezone(BRUSSELS).hour in (2, 3)
+
+
+@pytest.mark.django_db
+def test_a_member_state_task_runs_once_per_date(make_holder):
+    fr, pl = make_holder(member_state="FR"), make_holder(member_state="PL")
+    first = tasks.member_state_compliance.call("FR", TODAY.isoformat())
+    assert first["cards"] == 1
+    assert CardCompliance.objects.filter(card=fr).exists()
+    assert not CardCompliance.objects.filter(card=pl).exists()  # another member state's
+    again = tasks.member_state_compliance.call("FR", TODAY.isoformat())
+    assert again["run"] == first["run"]  # the same record: nothing judged or written twice
+    run = ComplianceRun.objects.get()
+    assert (run.member_state, run.run_on) == ("FR", TODAY)
+    from relocard.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="compliance.run").count() == 1
+    tasks.member_state_compliance.call("PL", TODAY.isoformat())
+    assert CardCompliance.objects.filter(card=pl).exists()
+    assert ComplianceRun.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -80,7 +107,7 @@ def test_the_next_night_is_scheduled_even_when_a_run_fails(make_holder, monkeypa
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(tasks, "compliance_run", broken)
+    monkeypatch.setattr(tasks, "retention_run", broken)
     with override_settings(TASKS=DUMMY_TASKS):
         default_task_backend.clear()
         with pytest.raises(RuntimeError):
@@ -90,10 +117,11 @@ def test_the_next_night_is_scheduled_even_when_a_run_fails(make_holder, monkeypa
 
 @pytest.mark.django_db
 def test_with_the_immediate_backend_the_task_does_not_recurse(make_holder):
-    make_holder()
+    make_holder(member_state="FR")
+    make_holder(member_state="DE")
     result = tasks.nightly_compliance.enqueue()  # the tests' immediate backend runs it now
     assert result.status == "SUCCESSFUL"
-    assert ComplianceRun.objects.count() == 1
+    assert sorted(ComplianceRun.objects.values_list("member_state", flat=True)) == ["DE", "FR"]
 
 
 @pytest.mark.django_db(transaction=False)
@@ -114,6 +142,34 @@ def test_scheduling_needs_a_backend_that_can_wait():
 
 
 # --- the command ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_runs_one_member_state(make_holder):
+    fr, de = make_holder(member_state="FR"), make_holder(member_state="DE")
+    args = ["compliance", "run", "--date", TODAY.isoformat(), "--member-state", "fr"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"compliance run of FR for {TODAY.isoformat()}: 1 cards")
+    assert CardCompliance.objects.filter(card=fr).exists()
+    assert not CardCompliance.objects.filter(card=de).exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("F", "two-letter code"),
+        ("XX", "the programme does not run in this member state"),
+        ("IT", "the programme does not run in this member state"),
+    ],
+)
+@pytest.mark.django_db
+def test_the_command_refuses_a_bad_member_state_in_one_line(make_holder, value, message):
+    make_holder()
+    result = CliRunner().invoke(main, ["compliance", "run", "--member-state", value])
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not ComplianceRun.objects.exists()
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,6 +63,10 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["block", "id"]),
+            # The audit log filtered by a case: events naming it in their data (documents,
+            # decisions, cards, codes...) are found by this index, its own events by the one
+            # above (a bitmap OR of both, however long the log).
+            models.Index(KeyTransform("case", "data"), name="audit_event_case"),
         ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")

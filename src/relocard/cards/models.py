@@ -102,7 +102,20 @@ class CardCredential(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["card", "format", "kind"])]
+        indexes = [
+            models.Index(fields=["card", "format", "kind"]),
+            # The status lists' version (the latest withdrawal) and their interim entries are
+            # read on every check and every list: a few rows each, found without reading
+            # every card's credentials.
+            models.Index(
+                fields=["withdrawn_at"],
+                condition=models.Q(withdrawn_at__isnull=False),
+                name="credential_withdrawn",
+            ),
+            models.Index(
+                fields=["card"], condition=models.Q(kind="interim"), name="credential_interim"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.format} for {self.card}"
@@ -212,6 +225,12 @@ class CardCompliance(models.Model):
 
 
 class ComplianceRun(models.Model):
+    """One compliance run: of every member state (``member_state`` blank), or of one (the
+    nightly run is one task per member state, done once per date)."""
+
+    member_state = models.CharField(max_length=2, blank=True, default="")
+    #: The date the run judged the cards for (null for runs recorded before it was kept).
+    run_on = models.DateField(null=True, blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     cards = models.PositiveIntegerField(default=0)
@@ -222,9 +241,17 @@ class ComplianceRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_state", "run_on"],
+                condition=~models.Q(member_state=""),
+                name="one_compliance_run_per_member_state_and_date",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"compliance run {self.started_at:%Y-%m-%d %H:%M}"
+        of = f" of {self.member_state}" if self.member_state else ""
+        return f"compliance run{of} {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class RenewalReminder(models.Model):

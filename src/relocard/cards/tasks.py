@@ -1,7 +1,8 @@
 """Background work on cards: the nightly compliance run, which schedules its next night itself.
 
-After the compliance run, the same task applies the retention schedule
-(:mod:`relocard.cards.retention`).
+The nightly task enqueues one compliance task per member state with active cards (several
+workers share them; each is done once per date, see :mod:`relocard.cards.compliance.run`),
+then applies the retention schedule (:mod:`relocard.cards.retention`).
 
 The django-tasks-db worker (``relocard worker``) runs tasks whose ``run_after`` has passed, so
 a task that enqueues its successor for the next 02:00 (Brussels time) is a nightly job without
@@ -13,13 +14,15 @@ one bad night does not stop the following ones.
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.tasks import task
 from django.utils import timezone
 
-from relocard.cards.compliance import PROGRAMME_TZ, compliance_run
+from relocard.cards.compliance import PROGRAMME_TZ, compliance_run, run_date
+from relocard.cards.models import Card, CardStatus
 from relocard.cards.retention import retention_run
+from relocard.common.errors import InvalidState
 
 #: The nightly run's wall-clock time in Brussels.
 NIGHTLY_AT = time(2, 0)
@@ -83,11 +86,27 @@ def schedule_nightly(*, now: datetime | None = None) -> datetime | None:
     return at
 
 
+def member_states_to_judge() -> list[str]:
+    """The member states with active cards: one compliance task each."""
+    return sorted(
+        set(
+            Card.objects.filter(status=CardStatus.ACTIVE)
+            .order_by()
+            .values_list("member_state_id", flat=True)
+            .distinct()
+        )
+    )
+
+
 @task()
-def nightly_compliance() -> dict[str, int | str]:
-    """Run the compliance run for today, then schedule tomorrow's (even if this one fails)."""
+def nightly_compliance() -> dict[str, int | str | list[str]]:
+    """Enqueue today's compliance run of each member state, apply the retention schedule,
+    then schedule tomorrow's night (even if this one fails)."""
     try:
-        run = compliance_run()
+        day = run_date()
+        states = member_states_to_judge()
+        for member_state in states:
+            member_state_compliance.enqueue(member_state, day.isoformat())
         # Then the retention schedule (relocard.cards.retention; docs/data-protection.md).
         erased = retention_run()
     finally:
@@ -95,11 +114,31 @@ def nightly_compliance() -> dict[str, int | str]:
         with contextlib.suppress(SchedulingError):
             schedule_nightly()
     return {
+        "on": day.isoformat(),
+        "member_states": states,
+        **{f"retention_{record}": count for record, count in erased.items()},
+    }
+
+
+@task()
+def member_state_compliance(member_state: str, on: str) -> dict[str, int | str | bool]:
+    """One member state's compliance run for the date ``on`` (ISO); done once per date.
+
+    A second task for the same member state and date (enqueued twice, or taken while another
+    worker runs it) writes nothing: it reports the run already done, or that one is running.
+    """
+    day = date.fromisoformat(on)
+    try:
+        run = compliance_run(today=day, member_state=member_state)
+    except InvalidState:  # another worker is running this member state right now
+        return {"member_state": member_state, "on": on, "skipped": True}
+    return {
+        "member_state": member_state,
+        "on": on,
         "run": run.pk,
         "cards": run.cards,
         "changed": run.changed,
         "worsened": run.worsened,
         "expired": run.expired,
         "reminders": run.reminders,
-        **{f"retention_{record}": count for record, count in erased.items()},
     }

@@ -109,7 +109,25 @@ class Application(models.Model):
                 name="one_open_case_per_applicant_and_member_state",
             ),
         ]
-        indexes = [models.Index(fields=["member_state", "state", "decision_due"])]
+        indexes = [
+            models.Index(fields=["member_state", "state", "decision_due"]),
+            # The caseworkers' queue (open cases, closest deadline first, a page at a time):
+            # read in index order, so a page costs the same at 300,000 cases as at 3,000.
+            # The condition is the queue's filter, in its order (cases.selectors).
+            models.Index(
+                fields=["member_state", "decision_due", "submitted_at", "id"],
+                condition=models.Q(
+                    state__in=[
+                        "submitted",
+                        "in_review",
+                        "refusal_proposed",
+                        "approval_proposed",
+                        "correction_requested",
+                    ]
+                ),
+                name="case_queue_open_by_deadline",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "consular": "consular",
     "backup": "ops:backup",
     "restore": "ops:restore",
+    "loadtest": "loadtest",
 }
 
 

@@ -31,14 +31,25 @@ def cli() -> None:
     help="Judge the cards as of this date [default: today in Brussels].",
 )
 @click.option(
+    "--member-state",
+    default=None,
+    metavar="XX",
+    help="Judge only this member state's cards (done once per date, as the nightly tasks do) "
+    "[default: every member state].",
+)
+@click.option(
     "--schedule",
     is_flag=True,
     help="Then schedule the nightly run (02:00 Brussels) for `relocard worker`, "
     "unless one is already waiting.",
 )
-def run_command(on: str | None, schedule: bool) -> None:
+def run_command(on: str | None, member_state: str | None, schedule: bool) -> None:
     """Expire lapsed cards, send due renewal reminders and judge every active card now."""
     day = None
+    if member_state is not None:
+        member_state = member_state.strip().upper()
+        if len(member_state) != 2 or not member_state.isascii() or not member_state.isalpha():
+            fail(f"--member-state must be a two-letter code such as FR, not {member_state!r}")
     if on is not None:
         try:
             day = parse_date(on, "--date")
@@ -59,14 +70,21 @@ def run_command(on: str | None, schedule: bool) -> None:
     # Local import: the command sets Django up first; models load only after that.
     from relocard.common.errors import RelocardError
 
+    if member_state is not None:
+        # Local import: the command sets Django up first; models load only after that.
+        from relocard.reference.models import MemberState
+
+        if not MemberState.objects.filter(code=member_state, programme_enabled=True).exists():
+            fail(f"--member-state {member_state}: the programme does not run in this member state")
     try:
-        run = compliance_run(today=day)
+        run = compliance_run(today=day, member_state=member_state)
     except RelocardError as exc:
         fail(str(exc.message))
     except (ResidenceError, RulesError) as exc:
         fail(f"the run stopped and wrote nothing: {exc}")
+    of = f" of {member_state}" if member_state else ""
     click.echo(
-        f"compliance run for {day.isoformat()}: {run.cards} cards judged, {run.changed} changed, "
+        f"compliance run{of} for {day.isoformat()}: {run.cards} cards judged, {run.changed} changed, "
         f"{run.worsened} worsened, {run.expired} expired, {run.reminders} reminders "
         f"({time.perf_counter() - started:.1f} s)"
     )

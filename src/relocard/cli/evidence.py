@@ -26,10 +26,10 @@ def _storage():
     from django.core.files.storage import storages
 
     # Local import: the command sets Django up before it loads the apps.
-    from relocard.common.storage import EncryptedFileSystemStorage
+    from relocard.common.storage import EnvelopeStorageMixin
 
     storage = storages["evidence"]
-    if not isinstance(storage, EncryptedFileSystemStorage):
+    if not isinstance(storage, EnvelopeStorageMixin):
         fail("the evidence storage is not the encrypted one (STORAGES['evidence'])")
     return storage
 

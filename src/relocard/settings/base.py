@@ -208,6 +208,27 @@ STORAGES = {
         "OPTIONS": {"location": VAR_DIR / "evidence", "base_url": None},
     },
 }
+#: ``s3``: evidence in an S3-compatible bucket (several machines without a shared folder);
+#: encrypted before upload all the same (docs/operations.md lists the variables).
+RELOCARD_EVIDENCE_STORAGE = os.environ.get("RELOCARD_EVIDENCE_STORAGE", "local").strip().lower()
+if RELOCARD_EVIDENCE_STORAGE == "s3":
+    if not os.environ.get("RELOCARD_S3_BUCKET"):
+        raise ImproperlyConfigured("RELOCARD_EVIDENCE_STORAGE=s3 needs RELOCARD_S3_BUCKET")
+    STORAGES["evidence"] = {
+        "BACKEND": "relocard.common.storage.EncryptedS3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["RELOCARD_S3_BUCKET"],
+            "location": os.environ.get("RELOCARD_S3_PREFIX", "evidence"),
+            "endpoint_url": os.environ.get("RELOCARD_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("RELOCARD_S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_ACCESS_KEY_ID..., an instance role).
+            "access_key": os.environ.get("RELOCARD_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("RELOCARD_S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": os.environ.get("RELOCARD_S3_ADDRESSING_STYLE") or None,
+        },
+    }
+elif RELOCARD_EVIDENCE_STORAGE != "local":
+    raise ImproperlyConfigured("RELOCARD_EVIDENCE_STORAGE must be local or s3")
 #: Stored files (evidence) and the folders made for them are the service user's only.
 FILE_UPLOAD_PERMISSIONS = FILE_MODE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE

@@ -8,6 +8,7 @@ expects.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -81,15 +82,17 @@ def _blank_is_null(field: str) -> NullIf:
     return NullIf(F(field), Value(""))
 
 
-def _active_cards() -> QuerySet[Card]:
-    return Card.objects.filter(status=CardStatus.ACTIVE)
+def _active_cards(member_state: str | None = None) -> QuerySet[Card]:
+    """The active cards, of one member state when ``member_state`` is given."""
+    cards = Card.objects.filter(status=CardStatus.ACTIVE)
+    return cards if member_state is None else cards.filter(member_state_id=member_state)
 
 
-def load_cards(*, today: date) -> pl.DataFrame:
-    """Every active card, with its holder's user, its case's reference and whether a renewal
-    is pending."""
+def load_cards(*, today: date, member_state: str | None = None) -> pl.DataFrame:
+    """Every active card (of ``member_state``, or of every member state), with its holder's
+    user, its case's reference and whether a renewal is pending."""
     return _frame(
-        _active_cards().order_by(),
+        _active_cards(member_state).order_by(),
         {
             "card_id": (F("id"), pl.Int64()),
             "applicant_id": (F("applicant_id"), pl.Int64()),
@@ -106,9 +109,9 @@ def load_cards(*, today: date) -> pl.DataFrame:
     ).with_columns(pl.col("pending").cast(pl.Boolean))
 
 
-def load_facts() -> pl.DataFrame:
+def load_facts(member_state: str | None = None) -> pl.DataFrame:
     """The latest facts row of the case of every active card (blank text as null)."""
-    return facts_frame(_active_cards().values("application_id"))
+    return facts_frame(_active_cards(member_state).values("application_id"))
 
 
 def facts_frame(application_ids: QuerySet) -> pl.DataFrame:
@@ -134,13 +137,13 @@ def facts_frame(application_ids: QuerySet) -> pl.DataFrame:
     )
 
 
-def load_exceptions() -> pl.DataFrame:
+def load_exceptions(member_state: str | None = None) -> pl.DataFrame:
     """Accepted force-majeure days per (case, cycle), for the cases of active cards."""
     qs = (
         AcceptedException.objects.filter(
             kind=ExceptionKind.FORCE_MAJEURE_ABSENCE,
             days__gte=1,
-            application_id__in=_active_cards().values("application_id"),
+            application_id__in=_active_cards(member_state).values("application_id"),
         )
         .values("application_id", "cycle")
         .annotate(total=Sum("days"))
@@ -154,10 +157,10 @@ def load_exceptions() -> pl.DataFrame:
     )
 
 
-def load_previous() -> pl.DataFrame:
+def load_previous(member_state: str | None = None) -> pl.DataFrame:
     """The stored verdicts of the active cards."""
     return _frame(
-        CardCompliance.objects.filter(card__status=CardStatus.ACTIVE),
+        CardCompliance.objects.filter(card__in=_active_cards(member_state)),
         {
             "card_id": (F("card_id"), pl.Int64()),
             "status": (F("status"), pl.String()),
@@ -173,15 +176,15 @@ def load_previous() -> pl.DataFrame:
     ).with_columns(pl.col("not_met", "unknown").fill_null(""))
 
 
-def load_reminders() -> pl.DataFrame:
+def load_reminders(member_state: str | None = None) -> pl.DataFrame:
     """Reminders already sent for active cards."""
     return _frame(
-        RenewalReminder.objects.filter(card__status=CardStatus.ACTIVE),
+        RenewalReminder.objects.filter(card__in=_active_cards(member_state)),
         {"card_id": (F("card_id"), pl.Int64()), "days_before": (F("days_before"), pl.Int64())},
     )
 
 
-def load_trips(applicants: np.ndarray) -> TripColumns:
+def load_trips(applicants: np.ndarray, member_state: str | None = None) -> TripColumns:
     """Every trip of the holders of the cards whose applicant ids are ``applicants`` (in the
     cards frame's order), mapped to those cards' rows.
 
@@ -192,7 +195,7 @@ def load_trips(applicants: np.ndarray) -> TripColumns:
     rows = CardRows(applicants)
     if connection.vendor != "postgresql":
         found = list(
-            Trip.objects.filter(applicant_id__in=_active_cards().values("applicant_id"))
+            Trip.objects.filter(applicant_id__in=_active_cards(member_state).values("applicant_id"))
             .order_by()
             .values_list("applicant_id", "left", "returned")
         )
@@ -204,11 +207,16 @@ def load_trips(applicants: np.ndarray) -> TripColumns:
         return TripColumns(holder, left, returned)
     q = connection.ops.quote_name
     trips, cards = q(Trip._meta.db_table), q(Card._meta.db_table)
+    of_state = ""
+    if member_state is not None:
+        if not re.fullmatch(r"[A-Z]{2}", member_state):  # it is written into the statement
+            raise ValueError(f"not a member state code: {member_state!r}")
+        of_state = f" AND c.{q('member_state_id')} = '{member_state}'"
     sql = (
         f"SELECT t.{q('applicant_id')}::int8, "  # noqa: S608 (model names, quoted)
         f"{pgbulk.epoch_day_sql('t.' + q('left'))}, {pgbulk.epoch_day_sql('t.' + q('returned'))} "
         f"FROM {trips} t WHERE t.{q('applicant_id')} IN (SELECT c.{q('applicant_id')} "
-        f"FROM {cards} c WHERE c.{q('status')} = '{CardStatus.ACTIVE.value}')"
+        f"FROM {cards} c WHERE c.{q('status')} = '{CardStatus.ACTIVE.value}'{of_state})"
     )
     parts = [
         rows.map(

@@ -174,15 +174,17 @@ def copy_upsert(
 
 
 @contextmanager
-def advisory_lock(key: int) -> Iterator[bool]:
-    """Try to take the session-level advisory lock ``key``; yields whether it was taken, and
-    releases it on leaving when it was."""
+def advisory_lock(key: int, *, shared: bool = False) -> Iterator[bool]:
+    """Try to take the session-level advisory lock ``key`` (``shared``: in shared mode, which
+    other shared holders may hold too, but not an exclusive one); yields whether it was
+    taken, and releases it on leaving when it was."""
+    suffix = "_shared" if shared else ""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        cursor.execute(f"SELECT pg_try_advisory_lock{suffix}(%s)", [key])
         (locked,) = cursor.fetchone()
     try:
         yield locked
     finally:
         if locked:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+                cursor.execute(f"SELECT pg_advisory_unlock{suffix}(%s)", [key])

@@ -6,11 +6,20 @@ audit event, and the holders' notifications through
 :data:`relocard.cards.signals.holders_to_notify`) then happens in one transaction, so that a
 failure leaves nothing half-done. On PostgreSQL an advisory lock keeps two runs from
 overlapping.
+
+A run covers every member state, or one (``member_state="FR"``): the night's run is split into
+one task per member state (:mod:`relocard.cards.tasks`) that several workers share. Runs of
+different member states go side by side (each takes its member state's lock, and the
+programme-wide lock shared); a programme-wide run takes the programme-wide lock alone. A
+member state's run is done once per date: a second one (a task run twice, a worker that took
+it late) returns the first one's record and writes nothing, and a unique constraint on the
+record (member state, date) keeps it so even if two slipped past the lock.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,18 +62,34 @@ def run_date() -> date:
     return timezone.localdate(timezone.now(), PROGRAMME_TZ)
 
 
+def member_state_lock(member_state: str) -> int:
+    """The advisory lock key of one member state's run (distinct from :data:`RUN_LOCK`)."""
+    if not re.fullmatch(r"[A-Z]{2}", member_state):
+        raise ValueError(f"not a member state code: {member_state!r}")
+    first, second = (ord(ch) - ord("A") for ch in member_state)
+    return RUN_LOCK + 1 + first * 26 + second
+
+
 @contextmanager
-def _one_run_at_a_time() -> Iterator[None]:
-    """Refuse to start while another run holds the lock (PostgreSQL; SQLite serialises the
-    writes anyway). Two overlapping runs would both tell the same holders the same news."""
+def _one_run_at_a_time(member_state: str | None) -> Iterator[None]:
+    """Refuse to start while an overlapping run holds the lock (PostgreSQL; SQLite serialises
+    the writes anyway). Two overlapping runs would both tell the same holders the same news."""
     if connection.vendor != "postgresql":
         yield
         return
-    with pgbulk.advisory_lock(RUN_LOCK) as locked:
-        if not locked:
-            raise InvalidState(
-                _("Another compliance run is in progress. Try again when it has finished.")
-            )
+    busy = _("Another compliance run is in progress. Try again when it has finished.")
+    if member_state is None:
+        with pgbulk.advisory_lock(RUN_LOCK) as locked:
+            if not locked:
+                raise InvalidState(busy)
+            yield
+        return
+    with (
+        pgbulk.advisory_lock(RUN_LOCK, shared=True) as programme_free,
+        pgbulk.advisory_lock(member_state_lock(member_state)) as locked,
+    ):
+        if not (programme_free and locked):
+            raise InvalidState(busy)
         yield
 
 
@@ -76,11 +101,15 @@ def _phase(name: str) -> Iterator[None]:
     logger.info("compliance run: %s took %.3f s", name, time.perf_counter() - started)
 
 
-def compliance_run(*, today: date | None = None) -> ComplianceRun:
-    """The nightly run over every active card (see :mod:`relocard.cards.compliance`); returns
-    its record.
+def compliance_run(*, today: date | None = None, member_state: str | None = None) -> ComplianceRun:
+    """The nightly run over every active card (see :mod:`relocard.cards.compliance`), or over
+    those of ``member_state``; returns its record.
 
-    Raises :class:`~relocard.common.errors.InvalidState` while another run is in progress, and
+    A member state's run is done once per date: when its record for ``today`` exists, that
+    record is returned and nothing is written.
+
+    Raises :class:`~relocard.common.errors.InvalidState` while an overlapping run is in
+    progress, and
     :class:`~django.core.exceptions.ImproperlyConfigured` when nothing receives
     :data:`~relocard.cards.signals.holders_to_notify` (holders would not be told).
     """
@@ -89,34 +118,38 @@ def compliance_run(*, today: date | None = None) -> ComplianceRun:
             "nothing receives cards.signals.holders_to_notify: the compliance run would "
             "tell no holder (is relocard.cards in INSTALLED_APPS?)"
         )
-    with _one_run_at_a_time():
-        return _run(today=today)
+    today = today or run_date()
+    with _one_run_at_a_time(member_state):
+        if member_state is not None:
+            done = ComplianceRun.objects.filter(member_state=member_state, run_on=today).first()
+            if done is not None:
+                return done
+        return _run(today=today, member_state=member_state)
 
 
 def _notify(event: str, recipients: list[tuple[int, str]]) -> None:
     holders_to_notify.send(sender=ComplianceRun, event=event, recipients=recipients)
 
 
-def _run(*, today: date | None) -> ComplianceRun:
+def _run(*, today: date, member_state: str | None) -> ComplianceRun:
     started = timezone.now()
-    today = today or run_date()
     with _phase("load cards"):
-        cards = load_cards(today=today)
+        cards = load_cards(today=today, member_state=member_state)
         past = (pl.col("valid_until") < today) & ~pl.col("pending")
         expiring, cards = cards.filter(past), cards.filter(~past)
     with _phase("renewal reminders"):
-        reminders = due_reminders(cards, load_reminders(), today=today)
+        reminders = due_reminders(cards, load_reminders(member_state), today=today)
     with _phase("load trips"):
-        trips = load_trips(cards["applicant_id"].to_numpy())
+        trips = load_trips(cards["applicant_id"].to_numpy(), member_state)
     with _phase("presence"):
         presence = presence_frame(cards, trips, today=today)
         del trips
     with _phase("load facts"):
-        facts, exceptions = load_facts(), load_exceptions()
+        facts, exceptions = load_facts(member_state), load_exceptions(member_state)
     with _phase("rules"):
         verdicts = verdict_frame(cards, presence, facts, exceptions, today=today)
     with _phase("compare"):
-        changed = changes(load_previous(), verdicts)
+        changed = changes(load_previous(member_state), verdicts)
         worsened = changed.filter("worsened").join(
             cards.select("card_id", "user_id", "reference"), on="card_id", how="left"
         )
@@ -127,6 +160,8 @@ def _run(*, today: date | None) -> ComplianceRun:
         remember_reminders(reminders, now=now)
         upsert_verdicts(changed, now=now)
         run = ComplianceRun.objects.create(
+            member_state=member_state or "",
+            run_on=today,
             started_at=started,
             finished_at=timezone.now(),
             cards=verdicts.height,
@@ -140,6 +175,7 @@ def _run(*, today: date | None) -> ComplianceRun:
             actor=None,
             action="compliance.run",
             obj=run,
+            member_state=member_state or "",
             data={
                 "on": today,
                 "cards": run.cards,

@@ -1,0 +1,80 @@
+"""Pages of the load test (bench/web_load.py) cost a fixed number of queries, however much
+data lies around them: the applicant's case page, the console's case page, the audit log
+filtered by a case, the card checks and the status list. (The queue, the dashboard and the
+statistics are counted in test_console.py and test_statistics.py.)"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from tests.conftest import GOOD_EVIDENCE
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(client, url, method="get", data=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+def _more_history(client, app, staff):
+    """More history on the case: staff views (each one audited)."""
+    client.force_login(staff["caseworker"])
+    for _ in range(3):
+        client.get(reverse("console:case", args=[app.reference]))
+
+
+def test_the_applicant_case_page_costs_the_same_with_more_documents(client, make_case):
+    from tests.conftest import upload
+
+    from relocard.cases import services as cs
+
+    app = make_case("draft", evidence=GOOD_EVIDENCE[:1])
+    client.force_login(app.applicant.user)
+    url = reverse("portal:case", args=[app.reference])
+    _count(client, url)  # the first request of a session records it
+    few = _count(client, url)
+    for kind, facts in GOOD_EVIDENCE[1:]:
+        cs.evidence_add(
+            actor=app.applicant.user, application=app, kind=kind, upload=upload(), facts_data=facts
+        )
+    make_case("submitted")
+    assert _count(client, url) == few
+
+
+def test_the_console_case_page_costs_the_same_with_more_history(client, make_case, staff):
+    app = make_case("in_review")
+    url = reverse("console:case", args=[app.reference])
+    client.force_login(staff["caseworker"])
+    _count(client, url)  # the first view of a case may warm per-process caches
+    few = _count(client, url)
+    _more_history(client, app, staff)
+    make_case("in_review")
+    assert _count(client, url) == few
+
+
+def test_the_audit_log_of_a_case_costs_the_same_with_more_events(client, make_case, staff):
+    app = make_case("submitted")
+    url = reverse("console:audit") + f"?case={app.reference}"
+    client.force_login(staff["auditor"])
+    _count(client, url)  # the first request of a session records it
+    few = _count(client, url)
+    _more_history(client, app, staff)
+    make_case("submitted")
+    client.force_login(staff["auditor"])
+    _count(client, url)
+    assert _count(client, url) == few
+
+
+def test_the_status_list_costs_the_same_with_more_cards(client, make_case):
+    make_case("approved")
+    url = reverse("cards:status_list", args=["FR", "1"])
+    _count(client, url)  # signs and caches the list
+    few = _count(client, url)
+    for _ in range(2):
+        make_case("approved")
+    assert _count(client, url) == few
