@@ -6,13 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from relocard.accounts.forms import DateInput
 from relocard.common.forms import Form
 from relocard.common.names import country_choices
-from relocard.presence.services import COUNTRY_CODES
+from relocard.presence.services import schengen_destinations
 
 
-def destination_choices():
+def destination_choices(issuer: str | None = None):
+    """Schengen states other than the card's issuer, by name in the reader's language."""
     return [
         ("", _("Not another Schengen country, or I prefer not to say")),
-        *country_choices(COUNTRY_CODES),
+        *country_choices(schengen_destinations(issuer)),
     ]
 
 
@@ -38,6 +39,10 @@ class TripForm(Form):
             "against 90 days in any 180."
         ),
     )
+
+    def __init__(self, *args, issuer: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["destination"].choices = destination_choices(issuer)
 
 
 class PlanForm(Form):

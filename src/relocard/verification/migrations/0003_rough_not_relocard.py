@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('verification', '0002_rc1_status_unknown'),
+        ("verification", "0002_rc1_status_unknown"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='cardcheck',
-            name='result',
-            field=models.CharField(choices=[('valid', 'Valid'), ('not_valid', 'Not valid'), ('no_match', 'Details did not match'), ('not_genuine', 'Not a genuine card'), ('not_relocard', 'Not a relocatee-card QR code'), ('status_unknown', 'Status unknown')], max_length=16, verbose_name='result'),
+            model_name="cardcheck",
+            name="result",
+            field=models.CharField(
+                choices=[
+                    ("valid", "Valid"),
+                    ("not_valid", "Not valid"),
+                    ("no_match", "Details did not match"),
+                    ("not_genuine", "Not a genuine card"),
+                    ("not_relocard", "Not a relocatee-card QR code"),
+                    ("status_unknown", "Status unknown"),
+                ],
+                max_length=16,
+                verbose_name="result",
+            ),
         ),
     ]
