@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 # Keys of the messages the platform sends; each names its subject and body below.
 EVENTS = (
+    "submitted",
     "correction_requested",
     "approved",
     "refused",
@@ -47,6 +48,7 @@ EVENTS = (
 
 def _texts(event: str, reference: str) -> tuple[str, str]:
     subjects = {
+        "submitted": _("We have received your application %(ref)s"),
         "correction_requested": _("Your application %(ref)s: please correct or add documents"),
         "approved": _("Your application %(ref)s has been approved"),
         "refused": _("Your application %(ref)s has been decided"),
