@@ -33,7 +33,7 @@ from relocard.cases.approval import decision_explanation
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.identity_changes import identity_change_request
 from relocard.cases.models import PENDING_STATES, CaseState, EvidenceKind, Stage
-from relocard.common import access
+from relocard.common import access, notifications
 from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response as _file_response
 from relocard.core.privacy import member_states_with_notice, privacy_notice
@@ -735,3 +735,21 @@ def walkin_link(request, token):
     }
     failed = errors or (password_form is not None and password_form.errors)
     return render(request, "portal/walkin_link.html", context, status=400 if failed else 200)
+
+
+# --- the message centre ---------------------------------------------------------------------
+
+
+@applicant_required
+def message_list(request):
+    """Every notification the platform sent the applicant or holder, newest first."""
+    return render(
+        request, "portal/messages.html", {"inbox": list(access.own_messages(request.user)[:200])}
+    )
+
+
+@applicant_required
+def message_detail(request, message_id):
+    message = access.get_own_message(request.user, message_id)
+    notifications.message_read(actor=request.user, message=message)
+    return render(request, "portal/message.html", {"message": message})
