@@ -10,7 +10,12 @@ bidirectional control characters in every text field (:mod:`relocard.common.text
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from relocard.common.text import validate_free_text
@@ -62,3 +67,66 @@ class NamedRequiredErrors:
 
 class Form(NamedRequiredErrors, forms.Form):
     """Every plain form of the platform."""
+
+
+# --- numbers in the reader's locale ----------------------------------------------------------
+
+#: Characters people type between groups of digits where the locale groups with a space:
+#: a space, a no-break space, a narrow no-break space, a thin space.
+_SPACES = " \u00a0\u202f\u2009"
+
+
+def parse_number(text: str, *, language: str | None = None) -> Decimal:
+    """The one parser of numbers typed by people: "15 000,50" in Russian, "15,000.50" in
+    English, each in the reader's locale (Babel's CLDR data, in strict mode, so that "1,5" in
+    English is refused rather than read as 15). Raises :class:`ValueError` with a message in
+    the active language that shows the expected form."""
+    locale = Locale.parse(language or get_language() or "en", sep="-")
+    group = locale.number_symbols.get("latn", locale.number_symbols).get("group", ",")
+    value = (text or "").strip()
+    if group in _SPACES or group.isspace():
+        # Any kind of space between digit groups is the locale's group separator.
+        value = "".join(group if ch in _SPACES else ch for ch in value)
+    symbols = locale.number_symbols.get("latn", locale.number_symbols)
+    example = format_decimal(Decimal("15000.50"), format="#,##0.00", locale=locale)
+    wrong = ValueError(
+        _("Enter a number like %(example)s, with digits only.") % {"example": example}
+    )
+    if value[:1] in ("-", "\u2212"):
+        raise ValueError(_("Enter a number that is not negative."))
+    allowed = {group, symbols.get("decimal", ".")}
+    if not value or not all((ch.isascii() and ch.isdigit()) or ch in allowed for ch in value):
+        raise wrong  # no exponents, signs, letters or currency symbols
+    try:
+        number = parse_decimal(value, locale=locale, strict=True)
+    except NumberFormatError:
+        raise wrong from None
+    return number
+
+
+class LocalizedDecimalField(forms.DecimalField):
+    """A decimal typed in the reader's locale, read by :func:`parse_number`; the limits
+    (``min_value``, ``max_digits``, ``decimal_places``) are Django's, checked afterwards."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_number(str(value))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+    def widget_attrs(self, widget):
+        # No HTML min/step: a text input with the reader's separators (Django would add
+        # type="number" constraints that the browser reads in its own locale).
+        return {}

@@ -654,8 +654,8 @@ def what_if(request):
                 on=d["on"],
                 overrides={d["parameter"]: d["value"]},
             )
-        except RulesError as exc:
-            form.add_error("value", str(exc))
+        except RulesError:
+            form.add_error("value", form.value_error(d["parameter"], d["value"]))
     return render(
         request,
         "console/what_if.html",
