@@ -179,6 +179,7 @@ def test_apply_correct_refuse_confirm_then_approve(journey, staff):
     journey.sign_out()
     journey.sign_in(staff["supervisor"].email)
     _open_case(journey, reference)
+    page.get_by_label("I have read the reasons and confirm the refusal").check()
     page.get_by_role("button", name="Confirm refusal").click()
     expect(page.get_by_text("The refusal is confirmed")).to_be_visible()
     journey.sign_out()

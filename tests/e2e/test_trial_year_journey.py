@@ -137,6 +137,7 @@ def test_renewal_refused_for_presence_is_explained(journey, near_expiry, staff):
     journey.sign_out()
     journey.sign_in(staff["supervisor"].email)
     page.goto(f"/console/cases/{app.reference}/")
+    page.get_by_label("I have read the reasons and confirm the refusal").check()
     page.get_by_role("button", name="Confirm refusal").click()
     expect(page.get_by_text("The refusal is confirmed")).to_be_visible()
     journey.sign_out()

@@ -174,7 +174,7 @@ ACTIONS = {
     ),
     "console:confirm_refusal": (
         "refusal_proposed",
-        lambda app: {"version": app.version},
+        lambda app: {"version": app.version, "confirm": "on"},
         "refused",
         {"supervisor"},
     ),

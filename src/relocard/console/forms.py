@@ -43,6 +43,16 @@ class VersionForm(Form):
     )
 
 
+class ConfirmRefusalForm(VersionForm):
+    """A refusal is confirmed only with the box ticked: one click on a button is not enough
+    for a decision that ends an application (works without JavaScript)."""
+
+    confirm = forms.BooleanField(
+        label=_("I have read the reasons and confirm the refusal of this application"),
+        error_messages={"required": _("Tick the box to confirm the refusal.")},
+    )
+
+
 class ReviewForm(Form):
     status = forms.ChoiceField(
         label=_("Result of the check"),

@@ -35,6 +35,7 @@ from relocard.console.forms import (
     ApprovalExceptionForm,
     ApprovalReturnForm,
     ApproveForm,
+    ConfirmRefusalForm,
     CorrectionForm,
     EmbassyApplicantForm,
     ExceptionForm,
@@ -162,6 +163,7 @@ def case_detail(request, reference, *, forms=None):
             criteria=_criteria_for(application),
         ),
         "confirm_form": VersionForm(initial=version),
+        "confirm_refusal_form": forms.get("confirm") or ConfirmRefusalForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
         "blockers": blockers,
         "blockers_waivable": bool(blockers) and all(b.waivable for b in blockers),
@@ -363,7 +365,7 @@ def confirm_refusal(request, reference):
     return _act(
         request,
         reference,
-        VersionForm(request.POST),
+        ConfirmRefusalForm(request.POST),
         lambda app, d: case_services.refusal_confirm(
             actor=request.user, application=app, version=d["version"]
         ),

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from relocard.accounts import services as account_services
 from relocard.accounts import throttle as account_throttle
@@ -411,10 +411,16 @@ def evidence_file(request, reference, evidence_id):
 
 
 @case_user_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def evidence_remove(request, reference, evidence_id):
+    """Removing a document asks first: a page that names the document, and a button on it
+    (no single-click removal from the case page; works without JavaScript)."""
     application = _case_for_actor(request, reference)
     item = access.get_evidence(request.user, application.reference, evidence_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(
+            request, "portal/evidence_remove.html", {"application": application, "item": item}
+        )
     try:
         case_services.evidence_remove(actor=request.user, evidence=item)
     except RelocardError as exc:
