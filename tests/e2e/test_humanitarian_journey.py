@@ -34,14 +34,14 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     page.get_by_label("France").check()
     page.get_by_label("Surname, as in the passport").fill("Sokolova")
     page.get_by_label("Given names, as in the passport").fill("Maria")
-    page.locator("#id_date_of_birth").fill("1985-07-14")
+    journey.fill_date("id_date_of_birth", "1985-07-14")
     page.get_by_label("Why do you need protection?").fill(
         "A criminal case was opened against me for anti-war posts."
     )
     page.locator("#id_family-0-relationship").select_option("child")
     page.locator("#id_family-0-surname").fill("Sokolov")
     page.locator("#id_family-0-given_names").fill("Pavel")
-    page.locator("#id_family-0-date_of_birth").fill("2014-03-02")
+    journey.fill_date("id_family-0-date_of_birth", "2014-03-02")
     journey.check("request-form")
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send the request").click()

@@ -121,7 +121,8 @@ def test_missing_return_is_worst_case_and_asks_for_evidence(client, holder):
         ({"left": "2026-05-10", "returned": "2026-05-01"}, "on or after the day you left"),
         ({}, "Enter the day you left, the day you came back, or both."),
         ({"left": "2020-01-01", "returned": "2020-01-05"}, "more than two years ago"),
-        ({"left": "2026-02-30"}, "Enter a valid date."),
+        ({"left": "2026-02-30"}, "Enter a real date for"),
+        ({"left_0": "15", "left_1": "", "left_2": "2026"}, "must include a month"),
     ],
 )
 def test_bad_trips_are_refused_with_a_reason(client, holder, data, message):

@@ -134,7 +134,7 @@ def _masked(response) -> str:
     text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
     text = re.sub(r"CHK-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}", "CHK-ID", text)
     text = re.sub(r'name="code"[^>]*value="[^"]*"', "CODE", text)
-    return re.sub(r'name="date_of_birth"[^>]*value="[^"]*"', "BIRTHDAY", text)
+    return re.sub(r'name="date_of_birth(_[012])?"[^>]*value="[^"]*"', "BIRTHDAY", text)
 
 
 def test_wrong_code_and_wrong_birthday_look_the_same(client, card, make_code, landlord):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import ProfileForm
 from relocard.cases.models import CaseState, EvidenceKind, EvidenceStatus
-from relocard.common.forms import Form, parse_number
+from relocard.common.forms import DatePartsField, Form, parse_number
 from relocard.common.names import country_choices
 from relocard.core.rules import parameter_specs
 
@@ -278,10 +278,9 @@ class WhatIfForm(Form):
         max_length=400,
         help_text=_("As in the policy files, e.g. 1200, B2, 3/4, or a list such as fr,de,en."),
     )
-    on = forms.DateField(
+    on = DatePartsField(
         label=_("Applies from"),
         help_text=_("The day the new value would apply."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, member_states, **kwargs):

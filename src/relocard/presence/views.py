@@ -43,7 +43,8 @@ def trips(request):
             return redirect("presence:trips")
     all_trips = selectors.trips_of(applicant)
     presence = selectors.presence_for_card(card, trips=all_trips) if card else None
-    plan_form = PlanForm(request.GET if "leave" in request.GET else None)
+    planning = "leave" in request.GET or "leave_0" in request.GET
+    plan_form = PlanForm(request.GET if planning else None)
     plan = None
     if card and plan_form.is_bound and plan_form.is_valid():
         plan = selectors.plan(
