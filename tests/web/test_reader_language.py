@@ -96,3 +96,13 @@ def test_the_what_if_page_gives_units_and_errors_in_the_readers_language(client,
     assert "Укажите долю дней" in html
     money = {**query, "parameter": "means.monthly_amount", "value": "1 200,50"}
     assert client.get(url, money, headers=RU).status_code == 200
+
+
+def test_a_card_number_wraps_between_its_groups_only():
+    from relocard.common.templatetags.relocard import card_number
+
+    html = str(card_number("FR-7K3MX-9QH2A-BC4DE-FGH12"))
+    assert html.count('<span class="nowrap">') == 5 and html.count("-<wbr>") == 4
+    assert str(card_number("<script>")) == (
+        '<span class="card-number-groups"><span class="nowrap">&lt;script&gt;</span></span>'
+    )
