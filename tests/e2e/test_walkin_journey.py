@@ -65,9 +65,7 @@ def test_walkin_with_an_address_in_use_is_linked_by_its_owner(journey, make_case
 
     # The person opens the link from the e-mail, signs in and links the case.
     # (Their own case's submission e-mailed them before; the invitation is the one with a link.)
-    message = next(
-        m for m in mail.outbox if m.to == [person.user.email] and "/walk-in/" in m.body
-    )
+    message = next(m for m in mail.outbox if m.to == [person.user.email] and "/walk-in/" in m.body)
     link = next(w for w in message.body.split() if "/walk-in/" in w)
     page.goto("/" + link.split("://", 1)[1].split("/", 1)[1])
     journey.check("walkin-link")
