@@ -437,9 +437,43 @@ def _bank_check() -> None:
     )
 
 
+def credentials_path():
+    """Where the demo keeps its sign-ins: in the state folder, wherever RELOCARD_VAR_DIR puts
+    it (the demo prints this path, not a fixed ``var/``)."""
+    return settings.VAR_DIR / CREDENTIALS_FILE
+
+
+def holder_date_of_birth(email: str) -> date | None:
+    """The demo holder's date of birth: a bank's share-code check asks for it."""
+    return (
+        Applicant.objects.filter(user__email=email).values_list("date_of_birth", flat=True).first()
+    )
+
+
+def sign_in_lines(credentials: list[tuple[str, ...]]) -> list[str]:
+    """What ``relocard demo`` prints: each sign-in, the authenticator code of those who have a
+    second factor, the holder's date of birth, and the real path of the credentials file."""
+    lines = [f"Demo sign-ins (also in {credentials_path()}):"]
+    for role, email, password, totp_key in credentials:
+        lines.append(f"  {role:<20} {email:<40} {password}")
+        if totp_key:
+            lines.append(
+                f"  {'':<20} second factor: authenticator-app key {totp_key}"
+                f" (code now: {current_code(totp_key)})"
+            )
+        if role == "applicant (card)":
+            born = holder_date_of_birth(email)
+            if born:
+                lines.append(
+                    f"  {'':<20} date of birth {born.isoformat()}"
+                    " (a bank's share-code check asks for it)"
+                )
+    return lines
+
+
 def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[str, ...]]:
     """Seed on the first run; afterwards just return the saved demo sign-ins."""
-    path = settings.VAR_DIR / CREDENTIALS_FILE
+    path = credentials_path()
     if User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").exists() and path.exists():
         echo("Demo data found: reusing it.")
         return [

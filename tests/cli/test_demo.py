@@ -12,7 +12,7 @@ from relocard.audit.selectors import audit_chain_verify
 from relocard.audit.services import audit_seal
 from relocard.cards.models import Card
 from relocard.cases.models import Application, CaseState
-from relocard.demo import CREDENTIALS_FILE, ensure_demo
+from relocard.demo import CREDENTIALS_FILE, ensure_demo, sign_in_lines
 from relocard.verification.models import CardCheck, VerifierOrganisation
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +73,12 @@ def test_seed_makes_every_role_cases_cards_and_a_bank_then_reuses_them(
     assert check.result == "valid" and check.checked_by.email == creds[-2][1]
 
     path = var_dir / CREDENTIALS_FILE
+    # What the command prints names the real state folder (not a fixed var/) and the holder's
+    # date of birth, which a bank's share-code check asks for.
+    printed = "\n".join(sign_in_lines(creds))
+    assert f"(also in {path}):" in printed and "var/demo-credentials" not in printed
+    holder = User.objects.get(email=creds[-1][1]).applicant
+    assert f"date of birth {holder.date_of_birth.isoformat()}" in printed
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # passwords and keys: the owner only
     # Everything went through the services: the sealed audit chain verifies.
     assert audit_seal() > 0

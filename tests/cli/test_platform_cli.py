@@ -22,6 +22,15 @@ def test_every_command_is_documented_in_the_readme():
     assert missing == []
 
 
+def test_quick_start_is_two_commands_and_says_how_to_get_uv():
+    text = README.read_text(encoding="utf-8")
+    quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = quick.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert [c.split()[:2] for c in commands] == [["uv", "run"], ["uv", "run"]]
+    # A fresh machine has Python but not uv: the quick start says how to get it.
+    assert "python3 -m pip install uv" in quick.split("```sh", 1)[0]
+
+
 def test_help_lists_every_command():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0

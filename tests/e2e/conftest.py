@@ -73,6 +73,13 @@ class Journey:
 
         self.axe = Axe()
 
+    def fill_date(self, field_id: str, iso: str) -> None:
+        """Type a date (YYYY-MM-DD) into a day / month / year field, as a person would."""
+        year, month, day = str(iso).split("-")
+        self.page.locator(f"#{field_id}_0").fill(str(int(day)))
+        self.page.locator(f"#{field_id}_1").fill(str(int(month)))
+        self.page.locator(f"#{field_id}_2").fill(year)
+
     def check(self, label: str) -> None:
         """Run axe-core on the current page and keep a screenshot of it."""
         self.step += 1

@@ -120,8 +120,8 @@ def test_renewal_refused_for_presence_is_explained(journey, near_expiry, staff):
     # The holder declares a long trip on the My trips page.
     journey.sign_in(app.applicant.user.email)
     page.get_by_role("link", name="My trips").click()
-    page.get_by_label("Day you left the country").fill(str(card.valid_from + timedelta(days=20)))
-    page.get_by_label("Day you came back").fill(str(card.valid_from + timedelta(days=160)))
+    journey.fill_date("id_left", str(card.valid_from + timedelta(days=20)))
+    journey.fill_date("id_returned", str(card.valid_from + timedelta(days=160)))
     page.get_by_role("button", name="Record trip").click()
     expect(page.get_by_text("The trip is recorded.")).to_be_visible()
     journey.check("trips")
@@ -137,6 +137,7 @@ def test_renewal_refused_for_presence_is_explained(journey, near_expiry, staff):
     journey.sign_out()
     journey.sign_in(staff["supervisor"].email)
     page.goto(f"/console/cases/{app.reference}/")
+    page.get_by_label("I have read the reasons and confirm the refusal").check()
     page.get_by_role("button", name="Confirm refusal").click()
     expect(page.get_by_text("The refusal is confirmed")).to_be_visible()
     journey.sign_out()

@@ -34,7 +34,7 @@ def _check_code(journey, code: str, birthday: str, label: str) -> None:
         "link", name="Check a share code"
     ).click()
     page.get_by_label("Share code").fill(code)
-    page.get_by_label("The person's date of birth").fill(birthday)
+    journey.fill_date("id_date_of_birth", birthday)
     page.get_by_label("Why are you checking?").fill("Tenancy application for flat 3")
     journey.check(f"{label}-form")
     page.locator("main").get_by_role("button", name="Check").click()

@@ -10,6 +10,7 @@ from tests.conftest import pdf_bytes
 
 from relocard.audit.models import AuditEvent
 from relocard.cards.models import Card
+from relocard.common.errors import InvalidInput
 from relocard.presence import selectors, services
 from relocard.presence.models import Trip
 
@@ -58,7 +59,7 @@ def test_russian_page_names_countries_and_ends_sentences_on_dates_once(client, h
     )
     html = client.get(reverse("presence:trips"), headers={"accept-language": "ru"}).content
     html = html.decode()
-    assert "<td>Австрия</td>" in html
+    assert '">Австрия</td>' in html
     assert "г.." not in html  # Django's "21 января 2027 г." then the sentence's full stop
     assert "Ваш год действия карты" in html
 
@@ -120,7 +121,8 @@ def test_missing_return_is_worst_case_and_asks_for_evidence(client, holder):
         ({"left": "2026-05-10", "returned": "2026-05-01"}, "on or after the day you left"),
         ({}, "Enter the day you left, the day you came back, or both."),
         ({"left": "2020-01-01", "returned": "2020-01-05"}, "more than two years ago"),
-        ({"left": "2026-02-30"}, "Enter a valid date."),
+        ({"left": "2026-02-30"}, "Enter a real date for"),
+        ({"left_0": "15", "left_1": "", "left_2": "2026"}, "must include a month"),
     ],
 )
 def test_bad_trips_are_refused_with_a_reason(client, holder, data, message):
@@ -164,3 +166,87 @@ def test_nobody_else_sees_or_changes_a_trip(client, holder, make_applicant, staf
     client.force_login(staff["caseworker"])
     assert client.get(reverse("presence:trip_edit", args=[trip.pk])).status_code in (302, 404)
     assert Trip.objects.filter(pk=trip.pk).exists()
+
+
+def test_the_country_list_offers_only_other_schengen_states(client, holder):
+    """Ireland and Cyprus are outside the area, and days in the issuing state are days at
+    home: none of them is offered, and typing one in is refused."""
+    assert holder.member_state_id == "FR"
+    client.force_login(holder.applicant.user)
+    html = client.get(reverse("presence:trips")).content.decode()
+    for code in ("IE", "CY", "FR"):
+        assert f'value="{code}"' not in html
+    for code in ("DE", "AT", "CH", "HR"):
+        assert f'value="{code}"' in html
+    today = holder.valid_from + timedelta(days=100)
+    for code in ("IE", "CY", "FR"):
+        r = client.post(
+            reverse("presence:trips"),
+            {"left": today - timedelta(days=9), "returned": today - timedelta(days=5),
+             "destination": code},
+        )  # fmt: skip
+        assert r.status_code == 400
+    assert not Trip.objects.exists()
+    with pytest.raises(InvalidInput, match="another Schengen country"):
+        services.trip_save(
+            actor=holder.applicant.user,
+            applicant=holder.applicant,
+            left=today - timedelta(days=9),
+            returned=today - timedelta(days=5),
+            destination="IE",
+        )
+
+
+def test_a_trip_before_the_card_year_is_recorded_with_a_clear_warning(client, holder):
+    client.force_login(holder.applicant.user)
+    start = holder.valid_from
+    r = client.post(
+        reverse("presence:trips"),
+        {"left": start - timedelta(days=30), "returned": start - timedelta(days=20)},
+        follow=True,
+    )
+    html = r.content.decode()
+    assert "This trip ended before your card year began" in html
+    assert "Before your card year: does not count" in html
+    assert selectors.presence_for_card(holder).result.absent_days.max == 0
+    # A trip within the card year gets no such warning.
+    r = client.post(
+        reverse("presence:trips"),
+        {"left": start + timedelta(days=10), "returned": start + timedelta(days=12)},
+        follow=True,
+    )
+    assert "This trip ended before your card year began" not in r.content.decode()
+
+
+def test_the_planners_latest_day_to_come_back_is_not_after_the_card_ends(client, holder):
+    client.force_login(holder.applicant.user)
+    end = holder.valid_until
+    url = (
+        reverse("presence:trips")
+        + f"?leave={end - timedelta(days=10)}&return_={end - timedelta(days=5)}"
+    )
+    response = client.get(url)
+    assert response.context["plan"].latest_return == end
+    assert "This is the last day of your card" in response.content.decode()
+
+
+def test_a_cypriot_card_gives_no_schengen_allowance_and_says_so(client, holder):
+    today = holder.valid_from + timedelta(days=100)
+    url = (
+        reverse("presence:trips")
+        + f"?leave={today + timedelta(days=10)}&return_={today + timedelta(days=20)}"
+    )
+    client.force_login(holder.applicant.user)
+    french = client.get(url)
+    assert french.context["plan"].schengen is not None
+    assert "Longest stay in other Schengen countries" in french.content.decode()
+    Card.objects.filter(pk=holder.pk).update(member_state_id="CY")
+    cypriot = client.get(url)
+    html = cypriot.content.decode()
+    assert cypriot.context["plan"].schengen is None
+    assert "Longest stay in other Schengen countries" not in html
+    assert "gives no right to travel in the Schengen area" in html
+    # Germany and Poland are in the area like France.
+    for code in ("DE", "PL"):
+        Card.objects.filter(pk=holder.pk).update(member_state_id=code)
+        assert client.get(url).context["plan"].schengen is not None

@@ -220,6 +220,11 @@ def test_qr_check(client, card, api_key, staff):
     data = post(client, key, "/api/checks/qr", {"payload": payload, "reason": "Viewing"}).json()
     assert data["result"] == "not_valid" and data["status"] == "revoked"
     assert data["holder"]["has_right"] is False
+    other = post(client, key, "/api/checks/qr", {"payload": "hello world", "reason": "Viewing"})
+    data = other.json()
+    assert other.status_code == 200 and data["holder"] is None
+    assert (data["result"], data["status"]) == ("not_relocard", "not_relocard")
+    assert "not a relocatee card's QR code" in data["message"]
     forged = post(client, key, "/api/checks/qr", {"payload": "RC1:ABC", "reason": "Viewing"}).json()
     assert forged["result"] == "not_genuine" and forged["holder"] is None
     wrong = post(

@@ -134,7 +134,7 @@ def _masked(response) -> str:
     text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
     text = re.sub(r"CHK-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}", "CHK-ID", text)
     text = re.sub(r'name="code"[^>]*value="[^"]*"', "CODE", text)
-    return re.sub(r'name="date_of_birth"[^>]*value="[^"]*"', "BIRTHDAY", text)
+    return re.sub(r'name="date_of_birth(_[012])?"[^>]*value="[^"]*"', "BIRTHDAY", text)
 
 
 def test_wrong_code_and_wrong_birthday_look_the_same(client, card, make_code, landlord):
@@ -197,6 +197,20 @@ def test_qr_checks_by_paste_and_upload(client, card, landlord):
     refused = client.post(url, {"file": junk, "reason": "Viewing"})
     assert refused.status_code == 400 and b"not an image" in refused.content
     assert client.post(url, {"reason": "Viewing"}).status_code == 400
+
+
+def test_a_pasted_text_that_is_no_cards_qr_says_so_not_forged(client, card, landlord):
+    client.force_login(landlord)
+    url = reverse("verification:check_qr")
+    pasted = client.post(url, {"payload": "hello world", "reason": "Viewing"})
+    assert pasted.status_code == 302
+    text = client.get(pasted["Location"]).content.decode()
+    assert "Not a relocatee-card QR code" in text and "Not a genuine card" not in text
+    payload = creds.latest(card, "rc1").payload
+    forged = payload[:-12] + ("A" if payload[-12] != "A" else "B") + payload[-11:]
+    text = client.get(client.post(url, {"payload": forged, "reason": "Viewing"})["Location"])
+    assert "Not a genuine card" in text.content.decode()
+    assert "Not a relocatee-card" not in text.content.decode()
 
 
 def test_public_confirmation_shows_no_personal_data(client, card, make_code, landlord):

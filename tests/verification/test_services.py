@@ -309,8 +309,31 @@ def test_a_forged_qr_shows_nothing(card, landlord):
     recorded, verification = qr_check(landlord, forged)
     assert recorded.result == "not_genuine" and recorded.card is None
     assert recorded.member_state == "" and verification.status in ("bad_signature", "malformed")
-    recorded, _ = qr_check(landlord, "hello")
+    # Text in the card's format whose layers do not decode is a possible forgery too.
+    recorded, _ = qr_check(landlord, "RC1:" + payload[4:40])
     assert recorded.result == "not_genuine" and recorded.detail == "malformed"
+
+
+def test_a_qr_code_that_is_not_a_cards_is_told_apart_from_a_forgery(card, landlord):
+    """Pasting "hello world" is a wrong code scanned, not a forged card: a result of its own,
+    in the check, its audit event and the counts by result."""
+    from django.db.models import Count
+
+    from relocard.audit.models import AuditEvent
+
+    for text in ("hello world", "https://example.org/", "HC1:6BFOXN*TS0BI$ZD8UHYL"):
+        recorded, verification = qr_check(landlord, text)
+        assert recorded.result == "not_relocard" and verification.status == "not_relocard"
+        assert recorded.card is None and recorded.member_state == ""
+    payload = creds.latest(card, "rc1").payload
+    forged = payload[:-12] + ("A" if payload[-12] != "A" else "B") + payload[-11:]
+    qr_check(landlord, forged)
+    event = AuditEvent.objects.filter(action="verification.qr_check").latest("id")
+    assert event.data["result"] == "not_genuine"
+    first = AuditEvent.objects.filter(action="verification.qr_check").earliest("id")
+    assert first.data["result"] == "not_relocard" and first.data["status"] == "not_relocard"
+    counts = dict(CardCheck.objects.values_list("result").annotate(n=Count("id")))
+    assert counts == {"not_relocard": 3, "not_genuine": 1}
 
 
 def test_the_holder_sees_checks_of_both_kinds(card, make_code, landlord, make_applicant):

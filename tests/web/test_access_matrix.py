@@ -82,6 +82,8 @@ PORTAL_PAGES = [
     "portal:appeal",
     "portal:transfer",
     "presence:trips",
+    "portal:messages",
+    "portal:message",
 ]
 #: Pages without a case in their address.
 LISTS = {
@@ -93,6 +95,7 @@ LISTS = {
     "console:duplicates",
     "portal:dashboard",
     "presence:trips",
+    "portal:messages",
 }
 
 
@@ -113,7 +116,7 @@ def expected_page(view: str, role: str, own: bool, channel: str) -> bool:
         if role in STAFF_READERS:
             return own
         return role == "consular_officer" and own and channel == "embassy"
-    if view in ("portal:dashboard", "presence:trips"):
+    if view in ("portal:dashboard", "presence:trips", "portal:messages"):
         return role in {"owner", "other_applicant"}
     # portal case pages: the owner; and the consular officer who opened an embassy case
     return role == "owner"
@@ -122,6 +125,10 @@ def expected_page(view: str, role: str, own: bool, channel: str) -> bool:
 def _url(view: str, app: Application) -> str:
     if view in LISTS:
         return reverse(view)
+    if view == "portal:message":  # the message that the case's submission left its owner
+        from relocard.common.models import Message
+
+        return reverse(view, args=[Message.objects.get(user=app.applicant.user).pk])
     if view.endswith("evidence_file"):
         return reverse(view, args=[app.reference, app.evidence.first().pk])
     return reverse(view, args=[app.reference])
@@ -169,7 +176,7 @@ ACTIONS = {
     ),
     "console:confirm_refusal": (
         "refusal_proposed",
-        lambda app: {"version": app.version},
+        lambda app: {"version": app.version, "confirm": "on"},
         "refused",
         {"supervisor"},
     ),

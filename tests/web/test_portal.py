@@ -70,7 +70,9 @@ def test_applicant_journey_over_http(client):
     )
     assert r.status_code == 302
 
-    # Submit, with a double click: one submission.
+    # Submit, with a double click: one submission, and one e-mail saying it arrived (safe
+    # mode: nothing but "a new message").
+    sent = len(mail.outbox)
     r = client.get(reverse("portal:submit", args=[app.reference]))
     token = _token(r.content.decode())
     for _ in range(2):
@@ -81,11 +83,15 @@ def test_applicant_journey_over_http(client):
     app.refresh_from_db()
     assert app.state == "submitted"
     assert app.transitions.filter(to_state="submitted").count() == 1
+    assert len(mail.outbox) == sent + 1
+    assert mail.outbox[-1].subject == "You have a new message in your account"
+    assert app.reference not in mail.outbox[-1].body
 
     # The receipt lists the SHA-256 of every file.
     r = client.get(reverse("portal:receipt", args=[app.reference]))
     html = r.content.decode()
     assert hashlib.sha256(scan).hexdigest() in html and hashlib.sha256(diploma).hexdigest() in html
+    assert "What happens next" in html and "A caseworker of France checks your documents" in html
 
     r = client.get(reverse("portal:case", args=[app.reference]))
     assert "A decision is due by" in r.content.decode()
@@ -187,3 +193,31 @@ def test_a_complete_draft_submits_without_a_warning(client, make_case):
     client.force_login(filed.applicant.user)
     html = client.get(reverse("portal:case", args=[filed.reference])).content.decode()
     assert 'class="checklist"' not in html  # once filed, the pre-check says more
+
+
+def test_the_processing_estimate_counts_the_statistics_window_and_explains_its_threshold(
+    client, make_case
+):
+    """Eleven decisions over the last three months, few of them in the last 30 days, once gave
+    no estimate at all: the estimate looks at the same 90 days as the statistics page, and when
+    there are too few decisions the page says how many there were and how many it needs."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    filed = make_case("submitted")
+    client.force_login(filed.applicant.user)
+    url = reverse("portal:case", args=[filed.reference])
+    cache.clear()
+    html = client.get(url).content.decode()
+    assert "an estimate needs at least 5" in html and "decided in the last 90 days" in html
+    now = timezone.now()
+    for n in range(6):
+        decided = make_case("approved")
+        Application.objects.filter(pk=decided.pk).update(
+            submitted_at=now - timedelta(days=60 + n), decided_at=now - timedelta(days=40)
+        )
+    cache.clear()
+    html = client.get(url).content.decode()
+    assert "9 in 10 applications in this country were decided within 25 days" in html

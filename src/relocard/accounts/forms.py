@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relocard.common.forms import Form, NamedRequiredErrors
+from relocard.common.forms import DatePartsField, Form, NamedRequiredErrors
 
 CYRILLIC = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё \-']*$")
 #: Latin letters as in the passport's machine-readable zone transliteration (ICAO 9303).
@@ -117,13 +117,6 @@ class SigninForm(NamedRequiredErrors, AuthenticationForm):
     }
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 class ProfileForm(Form):
     surname_cyrillic = forms.CharField(
         label=_("Surname in Cyrillic"),
@@ -145,7 +138,7 @@ class ProfileForm(Form):
         max_length=120,
         help_text=_("Exactly as in the passport's Latin line, e.g. ANNA"),
     )
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    date_of_birth = DatePartsField(label=_("Date of birth"))
     nationality = forms.ChoiceField(
         label=_("Nationality"),
         choices=[("RU", _("Russian Federation"))],
@@ -156,7 +149,7 @@ class ProfileForm(Form):
         max_length=20,
         help_text=_("Of your international passport, without spaces, e.g. 751234567"),
     )
-    passport_expiry = forms.DateField(label=_("Passport expiry date"), widget=DateInput)
+    passport_expiry = DatePartsField(label=_("Passport expiry date"))
     safe_mode = forms.BooleanField(
         label=_("Safe mode: e-mails only say that there is a new message in my account"),
         required=False,

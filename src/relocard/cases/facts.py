@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from relocard.cases.models import EvidenceKind
-from relocard.common.forms import Form
+from relocard.common.forms import Form, LocalizedDecimalField
 from relocard.common.names import country_choices as names_country_choices
 from relocard.common.names import language_names
 from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES
@@ -93,12 +93,11 @@ class HousingFacts(Form):
 
 
 class AssetsFacts(Form):
-    amount_eur = forms.DecimalField(
+    amount_eur = LocalizedDecimalField(
         label=_("Amount in euros"),
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        localize=True,
         help_text=_("Convert other currencies at the rate of the statement's date."),
     )
 

@@ -246,6 +246,12 @@ class CorrectionRequest(models.Model):
     def __str__(self) -> str:
         return f"Correction request #{self.pk}"
 
+    @property
+    def kind_labels(self) -> list[str]:
+        """The documents asked for, by name in the reader's language (never the raw keys)."""
+        known = set(EvidenceKind.values)
+        return [str(EvidenceKind(k).label) if k in known else k for k in self.kinds]
+
 
 class DecisionOutcome(models.TextChoices):
     APPROVE = "approve", _("Approve")

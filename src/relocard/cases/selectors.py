@@ -76,17 +76,30 @@ def deadline_flag(application: Application, today: date) -> str:
     return ""
 
 
+#: The processing-time estimate looks at the decisions of this many days (the same window as
+#: the statistics page, so that the two never disagree: the estimate once looked at 30 days,
+#: and a member state with 11 decisions in 90 days, few of them in the last 30, showed none).
+ESTIMATE_WINDOW_DAYS = 90
+#: Fewer decisions than this give no estimate: a 90th percentile of two cases would mislead.
+ESTIMATE_MIN_DECISIONS = 5
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessingEstimate:
     days: int | None
     sample: int
+    window_days: int = ESTIMATE_WINDOW_DAYS
+    minimum: int = ESTIMATE_MIN_DECISIONS
 
 
-def processing_estimate(*, member_state_code: str, window_days: int = 30) -> ProcessingEstimate:
-    """The 90th percentile of days from submission to decision, over the last 30 days' decisions.
+def processing_estimate(
+    *, member_state_code: str, window_days: int = ESTIMATE_WINDOW_DAYS
+) -> ProcessingEstimate:
+    """The 90th percentile of days from submission to decision, over the window's decisions.
 
-    Honest by construction: computed from real decisions only; with fewer than 5 decisions
-    there is no estimate (a percentile of two cases would mislead). Cached for 10 minutes.
+    Honest by construction: computed from real decisions only; with fewer than
+    :data:`ESTIMATE_MIN_DECISIONS` decisions there is no estimate, and the page says how many
+    there were and how many it needs. Cached for 10 minutes.
     """
     key = f"estimate:{member_state_code}:{window_days}"
     cached = cache.get(key)
@@ -100,8 +113,11 @@ def processing_estimate(*, member_state_code: str, window_days: int = 30) -> Pro
         state__in=[CaseState.APPROVED, CaseState.REFUSED],
     ).values_list("submitted_at", "decided_at")
     durations = [max((decided - submitted).days, 0) for submitted, decided in rows]
-    p90 = percentile(durations, 0.9) if len(durations) >= 5 else None
-    estimate = ProcessingEstimate(days=None if p90 is None else int(p90), sample=len(durations))
+    enough = len(durations) >= ESTIMATE_MIN_DECISIONS
+    p90 = percentile(durations, 0.9) if enough else None
+    estimate = ProcessingEstimate(
+        days=None if p90 is None else int(p90), sample=len(durations), window_days=window_days
+    )
     cache.set(key, estimate, 600)
     return estimate
 

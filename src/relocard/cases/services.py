@@ -290,6 +290,9 @@ def application_submit(*, actor: User, application: Application, token: str) -> 
         if app.stage == Stage.RENEWAL:
             interim_after_submission(app)
         application_submitted.send(sender=Application, application=app)
+        # The applicant is told it arrived (safe mode: only "a new message"); a walk-in case
+        # not linked to an account yet has no one to tell.
+        notify(app.applicant.user, "submitted", app.reference)
     return app
 
 

@@ -264,14 +264,9 @@ def demo(bind: str, applicants: int, no_serve: bool) -> None:
 
     run_migrations(verbosity=0)
     credentials = seed.ensure_demo(applicants=applicants, echo=click.echo)
-    click.echo("\nDemo sign-ins (also in var/demo-credentials.txt):")
-    for role, email, password, totp_key in credentials:
-        click.echo(f"  {role:<20} {email:<40} {password}")
-        if totp_key:
-            click.echo(
-                f"  {'':<20} second factor: authenticator-app key {totp_key}"
-                f" (code now: {seed.current_code(totp_key)})"
-            )
+    click.echo("")
+    for line in seed.sign_in_lines(credentials):
+        click.echo(line)
     click.echo(
         "Staff and the bank sign in with a second factor: add the key to an authenticator app"
         " (FreeOTP, Aegis, a password manager) and type the code it shows. Passkeys work when"

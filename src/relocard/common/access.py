@@ -53,6 +53,7 @@ from relocard.cases.models import (
     TransferRequest,
 )
 from relocard.common.errors import NotAllowed
+from relocard.common.models import Message
 from relocard.enrolment.models import HolderPhoto
 from relocard.letters.models import DecisionLetter, LetterStatus
 from relocard.presence.models import Trip
@@ -466,6 +467,21 @@ def holder_checks(user) -> QuerySet[CardCheck]:
     return CardCheck.objects.filter(
         Q(share_code__holder__user_id=user.pk) | Q(card__applicant__user_id=user.pk)
     )
+
+
+def own_messages(user) -> QuerySet[Message]:
+    """The signed-in applicant's or holder's messages (the message centre); nobody else's."""
+    if not is_applicant(user):
+        return Message.objects.none()
+    return Message.objects.filter(user_id=user.pk)
+
+
+def get_own_message(user, message_id: int) -> Message:
+    """One of the user's own messages; anyone else's is "not found"."""
+    found = own_messages(user).filter(pk=message_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
 
 
 def own_applicant(user) -> Applicant | None:

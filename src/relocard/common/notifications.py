@@ -1,8 +1,10 @@
 """E-mail notifications to applicants and holders, sent by the task worker.
 
 Safe mode (the default) is for people inside Russia, whose mail may be read: the e-mail says
-only that there is a new message in their account, nothing about the programme or the case.
-Messages are enqueued inside the transaction of the change that causes them: with the
+only that there is a new message in their account, nothing about the programme or the case,
+and links to the message centre (``/apply/messages/``), where every notification is kept as a
+:class:`~relocard.common.models.Message` in the recipient's language. Messages are written and
+e-mails enqueued inside the transaction of the change that causes them: with the
 django-tasks-db backend the task row commits or rolls back with the change (an outbox).
 
 This module is below the domain apps and imports none of them. An app that wants an event's
@@ -21,15 +23,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage, mailers, send_mail
+from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from relocard.audit.services import audit_record
+from relocard.common.models import Message
+
 # Keys of the messages the platform sends; each names its subject and body below.
 EVENTS = (
+    "submitted",
     "correction_requested",
     "approved",
     "refused",
@@ -51,6 +58,7 @@ EVENTS = (
 
 def _texts(event: str, reference: str) -> tuple[str, str]:
     subjects = {
+        "submitted": _("We have received your application %(ref)s"),
         "correction_requested": _("Your application %(ref)s: please correct or add documents"),
         "approved": _("Your application %(ref)s has been approved"),
         "refused": _("Your application %(ref)s has been decided"),
@@ -73,17 +81,94 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
     subject = subjects[event] % {"ref": reference}
     body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {
         "subject": subject,
-        "url": settings.RELOCARD_BASE_URL + "/",
+        "url": messages_url(),
     }
     return subject, body
+
+
+def messages_url() -> str:
+    """The message centre's address, where a safe-mode e-mail sends its reader."""
+    return settings.RELOCARD_BASE_URL + reverse("portal:messages")
 
 
 def safe_mode_texts() -> tuple[str, str]:
     return (
         _("You have a new message in your account"),
-        _("You have a new message in your account: %(url)s\n")
-        % {"url": settings.RELOCARD_BASE_URL + "/"},
+        _("You have a new message in your account: %(url)s\n") % {"url": messages_url()},
     )
+
+
+def _message_body(event: str, reference: str) -> str:
+    """What the message in the account says: what happened and what to do (in the active
+    language). Nothing here goes into a safe-mode e-mail."""
+    bodies = {
+        "submitted": _(
+            "Your application %(ref)s has arrived. A caseworker will check your documents "
+            "against the rules; you will receive the decision, with its reasons, by the date "
+            "shown on your application's page."
+        ),
+        "correction_requested": _(
+            "The caseworker asks you to correct or add something in your application %(ref)s. "
+            "The time for the decision stands still until you answer."
+        ),
+        "approved": _(
+            "Your application %(ref)s has been approved. You can print your card or add it to a "
+            "wallet from your application's page."
+        ),
+        "refused": _(
+            "A decision has been taken on your application %(ref)s. Read it, with its reasons "
+            "and how to appeal, on your application's page."
+        ),
+        "share_code_locked": _(
+            "One of your share codes was locked after too many checks with a wrong date of "
+            "birth. Nothing about you was shown to whoever made them, and the code can no "
+            "longer be used. If you still need a code, make a new one on the share codes page; if you did "
+            "not expect these checks, revoke your other codes there too."
+        ),
+        "presence_at_risk": _(
+            "Your days abroad may come to more than the rule allows. Check your trips and the "
+            "latest day to come back on the trips page."
+        ),
+    }
+    text = bodies.get(event) or _("Read the details on your application's page.")
+    return text % {"ref": reference} if "%(ref)s" in text else text
+
+
+def _message_link(event: str, reference: str) -> str:
+    if event == "share_code_locked":
+        return reverse("verification:share_codes")
+    if event == "presence_at_risk":
+        return reverse("presence:trips")
+    return reverse("portal:case", args=[reference]) if reference else reverse("portal:dashboard")
+
+
+def _message(user, event: str, reference: str, extra: Iterable[str] = ()) -> Message:
+    """The message kept in the account for one notification, in the user's language."""
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject, _body = _texts(event, reference)
+        body = "\n\n".join([_message_body(event, reference), *extra])
+    return Message(
+        user_id=user.pk,
+        event=event,
+        reference=reference,
+        language=language,
+        subject=subject[:200],
+        body=body,
+        link=_message_link(event, reference),
+    )
+
+
+def message_read(*, actor, message: Message) -> Message:
+    """The holder opened a message: mark it read (once), audited."""
+    if message.read_at is not None:
+        return message
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, read_at=None).update(read_at=timezone.now())
+        if updated:
+            audit_record(actor=actor, action="message.read", obj=message)
+    message.refresh_from_db(fields=["read_at"])
+    return message
 
 
 @task()
@@ -104,6 +189,7 @@ def notify(user, event: str, reference: str = "") -> None:
         raise ValueError(f"unknown notification event {event!r}")
     if user is None:  # a walk-in case not linked to an account yet: the officer follows it
         return
+    _message(user, event, reference).save()
     notify_user.enqueue(user.pk, event, reference)
 
 
@@ -167,7 +253,7 @@ def _batch_message(user, event: str, reference: str, record=None):
             details = _DETAILS.get(event)
             if details is not None and record is not None:
                 sign_in = _("Sign in to your account to read the details: %(url)s") % {
-                    "url": settings.RELOCARD_BASE_URL + "/"
+                    "url": messages_url()
                 }
                 lines = [f"{subject}.", *details.lines(record), sign_in]
                 body = "\n\n".join(lines) + "\n"
@@ -207,8 +293,29 @@ def notify_many(recipients, event: str, *, batch_size: int | None = None) -> int
     pairs = [(u, r) for u, r in recipients if u is not None]  # unlinked walk-ins: no account
     batch_size = batch_size or BATCH_SIZE
     tasks = 0
+    details = _DETAILS.get(event)
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start : start + batch_size]
-        notify_users.enqueue([int(u) for u, _ref in chunk], event, [str(r) for _u, r in chunk])
+        ids = [int(u) for u, _ref in chunk]
+        _store_messages(ids, [str(r) for _u, r in chunk], event, details)
+        notify_users.enqueue(ids, event, [str(r) for _u, r in chunk])
         tasks += 1
     return tasks
+
+
+def _store_messages(
+    user_ids: list[int], references: list[str], event: str, details: Details | None
+) -> None:
+    """One message per holder of a batch: two queries and one insert per batch."""
+    users = get_user_model().objects.only("pk", "preferred_language").in_bulk(user_ids)
+    records = details.load(user_ids) if details is not None else {}
+    rows = []
+    for user_id, reference in zip(user_ids, references, strict=True):
+        user = users.get(user_id)
+        if user is None:
+            continue
+        record = records.get(user_id)
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            extra = list(details.lines(record)) if details is not None and record else []
+        rows.append(_message(user, event, reference, extra))
+    Message.objects.bulk_create(rows, batch_size=500)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relocard.accounts.forms import ProfileForm
 from relocard.cases.models import CaseState, EvidenceKind, EvidenceStatus
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form, parse_number
 from relocard.common.names import country_choices
 from relocard.core.rules import parameter_specs
 
@@ -47,6 +47,16 @@ class VersionForm(Form):
             "invalid": _("This form is out of date. Open the case again and redo the step."),
             "min_value": _("This form is out of date. Open the case again and redo the step."),
         },
+    )
+
+
+class ConfirmRefusalForm(VersionForm):
+    """A refusal is confirmed only with the box ticked: one click on a button is not enough
+    for a decision that ends an application (works without JavaScript)."""
+
+    confirm = forms.BooleanField(
+        label=_("I have read the reasons and confirm the refusal of this application"),
+        error_messages={"required": _("Tick the box to confirm the refusal.")},
     )
 
 
@@ -224,8 +234,44 @@ class TransferRefuseForm(Form):
     )
 
 
+#: A parameter's kind of value -> its unit, in the reader's language.
+UNIT_LABELS = {
+    "months": _("months"),
+    "days": _("days"),
+    "day_list": _("days before the end, a list"),
+    "money_eur": _("euros"),
+    "share": _("share of days"),
+    "isced_level": _("ISCED 2011 level"),
+    "cefr_level": _("CEFR level"),
+    "country_codes": _("ISO country codes"),
+    "language_codes": _("ISO language codes"),
+    "employment_statuses": _("employment statuses"),
+    "tenures": _("kinds of tenure"),
+}
+#: What a value of each kind looks like, for the error that refuses another one.
+EXPECTED = {
+    "months": _("a whole number of months, e.g. 12"),
+    "days": _("a whole number of days, e.g. 30"),
+    "day_list": _("whole numbers of days separated by commas, e.g. 60,30,7"),
+    "money_eur": _("an amount in euros, e.g. 1200"),
+    "share": _("a share of days such as 3/4"),
+    "isced_level": _("an ISCED 2011 level from 0 to 8"),
+    "cefr_level": _("a CEFR level: A1, A2, B1, B2, C1 or C2"),
+    "country_codes": _("ISO country codes separated by commas, e.g. fr,de"),
+    "language_codes": _("ISO language codes separated by commas, e.g. fr,de,en"),
+    "employment_statuses": _("employment statuses separated by commas, e.g. employed"),
+    "tenures": _("kinds of tenure separated by commas, e.g. owner,tenant"),
+}
+
+
+def unit_label(spec) -> str:
+    return str(UNIT_LABELS.get(spec.kind, spec.unit))
+
+
 def _parameter_choices():
-    return [(name, f"{name} ({spec.unit})") for name, spec in sorted(parameter_specs().items())]
+    return [
+        (name, f"{name} ({unit_label(spec)})") for name, spec in sorted(parameter_specs().items())
+    ]
 
 
 class WhatIfForm(Form):
@@ -239,15 +285,38 @@ class WhatIfForm(Form):
         max_length=400,
         help_text=_("As in the policy files, e.g. 1200, B2, 3/4, or a list such as fr,de,en."),
     )
-    on = forms.DateField(
+    on = DatePartsField(
         label=_("Applies from"),
         help_text=_("The day the new value would apply."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, member_states, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member_state"].choices = country_choices(member_states)
+
+    def clean(self):
+        """An amount is typed in the reader's locale ("1 200,50" in Russian) and read by the
+        one number parser; the rules get it in the policy files' form."""
+        cleaned = super().clean()
+        spec = parameter_specs().get(cleaned.get("parameter", ""))
+        value = cleaned.get("value")
+        if spec is not None and value and spec.kind == "money_eur":
+            try:
+                cleaned["value"] = str(parse_number(value))
+            except ValueError as exc:
+                self.add_error("value", str(exc))
+        return cleaned
+
+    def value_error(self, parameter: str, value: str) -> str:
+        """The rules refused the value: say, in the reader's language, what it should be."""
+        spec = parameter_specs().get(parameter)
+        expected = EXPECTED.get(spec.kind) if spec is not None else None
+        if expected is None:
+            return _("“%(value)s” cannot be used for this parameter.") % {"value": value}
+        return _("“%(value)s” cannot be used here. Enter %(expected)s.") % {
+            "value": value,
+            "expected": expected,
+        }
 
 
 class IdentityChangeDecisionForm(Form):

@@ -25,6 +25,7 @@ from relocard.cases.models import (
     DecisionOutcome,
     DecisionStatus,
 )
+from relocard.cases.selectors import ESTIMATE_WINDOW_DAYS
 from relocard.common import access
 from relocard.core import rules
 from relocard.core.rules.bulk import TABLE_SCHEMA
@@ -33,7 +34,8 @@ from relocard.reference.models import MemberState
 
 #: Counts below this are not shown exactly (statistical disclosure control).
 SMALL = 5
-WINDOW_DAYS = 90
+#: The same window as the applicants' processing-time estimate.
+WINDOW_DAYS = ESTIMATE_WINDOW_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from relocard.console.forms import (
     ApprovalExceptionForm,
     ApprovalReturnForm,
     ApproveForm,
+    ConfirmRefusalForm,
     CorrectionForm,
     EmbassyApplicantForm,
     ExceptionForm,
@@ -183,6 +184,7 @@ def case_detail(request, reference, *, forms=None):
             criteria=_criteria_for(application),
         ),
         "confirm_form": VersionForm(initial=version),
+        "confirm_refusal_form": forms.get("confirm") or ConfirmRefusalForm(initial=version),
         "return_form": forms.get("return") or ReturnForm(initial=version),
         "blockers": blockers,
         "blockers_waivable": bool(blockers) and all(b.waivable for b in blockers),
@@ -387,7 +389,7 @@ def confirm_refusal(request, reference):
     return _act(
         request,
         reference,
-        VersionForm(request.POST),
+        ConfirmRefusalForm(request.POST),
         lambda app, d: case_services.refusal_confirm(
             actor=request.user, application=app, version=d["version"]
         ),
@@ -680,8 +682,8 @@ def what_if(request):
                 on=d["on"],
                 overrides={d["parameter"]: d["value"]},
             )
-        except RulesError as exc:
-            form.add_error("value", str(exc))
+        except RulesError:
+            form.add_error("value", form.value_error(d["parameter"], d["value"]))
     return render(
         request,
         "console/what_if.html",

@@ -9,8 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -25,7 +24,7 @@ class InterestForm(Form):
         help_text=_("In Latin letters as printed, or in Cyrillic, e.g. IVANOVA or Иванова"),
     )
     given_names = forms.CharField(label=_("Given names, as in the passport"), max_length=120)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    date_of_birth = DatePartsField(label=_("Date of birth"))
     nationality = forms.ChoiceField(
         label=_("Nationality"), choices=[("RU", _("Russian Federation"))]
     )
@@ -34,7 +33,7 @@ class InterestForm(Form):
         max_length=20,
         help_text=_("Of your international passport, e.g. 751234567"),
     )
-    passport_expiry = forms.DateField(label=_("Passport expiry date"), widget=DateInput)
+    passport_expiry = DatePartsField(label=_("Passport expiry date"))
 
     def __init__(self, *args, applications=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +43,7 @@ class InterestForm(Form):
 
 
 class SlotsForm(Form):
-    day = forms.DateField(label=_("Day"), widget=DateInput)
+    day = DatePartsField(label=_("Day"))
     times = forms.CharField(
         label=_("Times"),
         max_length=400,
@@ -68,9 +67,9 @@ class SlotsForm(Form):
 
 
 class WindowForm(Form):
-    first_day = forms.DateField(label=_("First day"), widget=DateInput)
-    last_day = forms.DateField(label=_("Last day"), widget=DateInput)
-    closes_on = forms.DateField(label=_("Registration closes on"), widget=DateInput)
+    first_day = DatePartsField(label=_("First day"))
+    last_day = DatePartsField(label=_("Last day"))
+    closes_on = DatePartsField(label=_("Registration closes on"))
     closes_time = forms.TimeField(
         label=_("at (the mission's local time)"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -5,11 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form
 from relocard.enrolment.models import PaymentMethod, VisaEntries
 
-_DATE_INVALID = _("Enter the date as YYYY-MM-DD.")
 _STALE = _("This form is out of date. Open the page again and redo the step.")
 
 
@@ -36,12 +34,8 @@ class VisaForm(Form):
         max_length=20,
         help_text=_("As on the visa sticker: the three-letter state code and nine digits."),
     )
-    valid_from = forms.DateField(
-        label=_("Valid from"), widget=DateInput, error_messages={"invalid": _DATE_INVALID}
-    )
-    valid_until = forms.DateField(
-        label=_("Valid until"), widget=DateInput, error_messages={"invalid": _DATE_INVALID}
-    )
+    valid_from = DatePartsField(label=_("Valid from"))
+    valid_until = DatePartsField(label=_("Valid until"))
     entries = forms.ChoiceField(
         label=_("Number of entries"), choices=VisaEntries.choices, widget=forms.RadioSelect
     )

@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form
 from relocard.humanitarian.models import Outcome, Relationship, VisaKind
 from relocard.humanitarian.selectors import ledger_member_states
 from relocard.reference.models import MemberState
@@ -37,7 +36,7 @@ class PersonForm(Form):
     )
     surname = forms.CharField(label=_("Surname, as in the passport"), max_length=80)
     given_names = forms.CharField(label=_("Given names, as in the passport"), max_length=120)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    date_of_birth = DatePartsField(label=_("Date of birth"))
     grounds = forms.CharField(
         label=_("Why do you need protection?"),
         help_text=_(
@@ -128,7 +127,7 @@ class FamilyMemberForm(Form):
     )
     surname = forms.CharField(label=_("Surname"), max_length=80, required=False)
     given_names = forms.CharField(label=_("Given names"), max_length=120, required=False)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput, required=False)
+    date_of_birth = DatePartsField(label=_("Date of birth"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput, ProfileForm
+from relocard.accounts.forms import ProfileForm
 from relocard.cases.facts import EXPIRING_KINDS
 from relocard.cases.models import EvidenceKind, IdentityChangeKind
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form
 from relocard.reference.models import MemberState
 
 
@@ -51,10 +51,9 @@ class EvidenceFileForm(Form):
             "empty": _("The file is empty. Choose the scan or photo again."),
         },
     )
-    expires_on = forms.DateField(
+    expires_on = DatePartsField(
         label=_("Valid until (if the document shows a date)"),
         required=False,
-        widget=DateInput,
     )
 
     def __init__(self, *args, kind: str, **kwargs):

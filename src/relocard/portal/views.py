@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from relocard.accounts import services as account_services
 from relocard.accounts import throttle as account_throttle
@@ -33,7 +33,7 @@ from relocard.cases.approval import decision_explanation
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.identity_changes import identity_change_request
 from relocard.cases.models import PENDING_STATES, CaseState, EvidenceKind, Stage
-from relocard.common import access
+from relocard.common import access, notifications
 from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response as _file_response
 from relocard.core.privacy import member_states_with_notice, privacy_notice
@@ -422,10 +422,16 @@ def evidence_file(request, reference, evidence_id):
 
 
 @case_user_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def evidence_remove(request, reference, evidence_id):
+    """Removing a document asks first: a page that names the document, and a button on it
+    (no single-click removal from the case page; works without JavaScript)."""
     application = _case_for_actor(request, reference)
     item = access.get_evidence(request.user, application.reference, evidence_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(
+            request, "portal/evidence_remove.html", {"application": application, "item": item}
+        )
     try:
         case_services.evidence_remove(actor=request.user, evidence=item)
     except RelocardError as exc:
@@ -746,3 +752,21 @@ def walkin_link(request, token):
     }
     failed = errors or (password_form is not None and password_form.errors)
     return render(request, "portal/walkin_link.html", context, status=400 if failed else 200)
+
+
+# --- the message centre ---------------------------------------------------------------------
+
+
+@applicant_required
+def message_list(request):
+    """Every notification the platform sent the applicant or holder, newest first."""
+    return render(
+        request, "portal/messages.html", {"inbox": list(access.own_messages(request.user)[:200])}
+    )
+
+
+@applicant_required
+def message_detail(request, message_id):
+    message = access.get_own_message(request.user, message_id)
+    notifications.message_read(actor=request.user, message=message)
+    return render(request, "portal/message.html", {"message": message})

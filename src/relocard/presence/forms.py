@@ -3,30 +3,28 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form
 from relocard.common.names import country_choices
-from relocard.presence.services import COUNTRY_CODES
+from relocard.presence.services import schengen_destinations
 
 
-def destination_choices():
+def destination_choices(issuer: str | None = None):
+    """Schengen states other than the card's issuer, by name in the reader's language."""
     return [
         ("", _("Not another Schengen country, or I prefer not to say")),
-        *country_choices(COUNTRY_CODES),
+        *country_choices(schengen_destinations(issuer)),
     ]
 
 
 class TripForm(Form):
-    left = forms.DateField(
+    left = DatePartsField(
         label=_("Day you left the country"),
         required=False,
-        widget=DateInput,
         help_text=_("Leave empty only if you do not know it."),
     )
-    returned = forms.DateField(
+    returned = DatePartsField(
         label=_("Day you came back"),
         required=False,
-        widget=DateInput,
         help_text=_("Leave empty if you are still abroad or it is not planned yet."),
     )
     destination = forms.ChoiceField(
@@ -39,10 +37,14 @@ class TripForm(Form):
         ),
     )
 
+    def __init__(self, *args, issuer: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["destination"].choices = destination_choices(issuer)
+
 
 class PlanForm(Form):
-    leave = forms.DateField(label=_("Leave on"), widget=DateInput)
-    return_ = forms.DateField(label=_("Come back on"), widget=DateInput)
+    leave = DatePartsField(label=_("Leave on"))
+    return_ = DatePartsField(label=_("Come back on"))
 
     def clean(self):
         cleaned = super().clean()

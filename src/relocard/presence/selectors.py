@@ -89,8 +89,25 @@ def residence_facts(presence: Presence) -> dict:
     }
 
 
+def travels_in_schengen(card: Card) -> bool:
+    """Whether the card gives its holder the 90/180 right to travel in the Schengen area: a
+    residence permit of a Schengen state does (France, Germany, Poland); one of a state that
+    does not yet apply the Schengen acquis in full does not (Cyprus: its holders need a visa
+    for the other states)."""
+    return residence.in_schengen(card.member_state_id, card.member_state.today())
+
+
+def trip_before_card_year(trip: Trip, card: Card | None) -> bool:
+    """A trip that ended before the card's year began: none of its days counts for the card
+    (presence is counted within the card year only)."""
+    last = trip.returned or trip.left
+    return card is not None and last is not None and last < card.valid_from
+
+
 def plan(card: Card, *, leave: date, return_: date, trips: list[Trip] | None = None):
-    """'If I travel from X to Y, am I still on track, and how long may I stay in Schengen?'"""
+    """'If I travel from X to Y, am I still on track, and how long may I stay in Schengen?'
+
+    The 90/180 side is left out for a card that gives no right to travel in Schengen."""
     trips = trips if trips is not None else trips_of(card.applicant)
     day = min(max(card.member_state.today(), card.valid_from), card.valid_until)
     inp = CheckInput(
@@ -108,7 +125,9 @@ def plan(card: Card, *, leave: date, return_: date, trips: list[Trip] | None = N
         and t.destination != card.member_state_id
         and residence.in_schengen(t.destination, t.left)
     ]
-    return residence.plan_trip(inp, leave, return_, schengen_stays=stays)
+    return residence.plan_trip(
+        inp, leave, return_, schengen_stays=stays if travels_in_schengen(card) else None
+    )
 
 
 def _day(value) -> str:

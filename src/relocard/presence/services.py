@@ -27,7 +27,14 @@ FUTURE_LIMIT = timedelta(days=366)
 COUNTRY_CODES = EU_MEMBER_STATES | EFTA_STATES
 
 
-def _check(left: date | None, returned: date | None, destination: str) -> None:
+def schengen_destinations(issuer: str | None, on: date | None = None) -> frozenset[str]:
+    """The countries a holder declares a trip to: Schengen states other than the card's issuer
+    (Ireland and Cyprus are not in the area, and days in the issuing state are days at home)."""
+    day = on or timezone.localdate()
+    return frozenset(c for c in COUNTRY_CODES if c != issuer and in_schengen(c, day))
+
+
+def _check(left: date | None, returned: date | None, destination: str, issuer: str | None) -> None:
     today = timezone.localdate()
     if left is None and returned is None:
         raise InvalidInput(
@@ -45,9 +52,10 @@ def _check(left: date | None, returned: date | None, destination: str) -> None:
             )
         if value and value > today + FUTURE_LIMIT:
             raise InvalidInput(_("Plan trips at most a year ahead."), field=field)
-    if destination and destination not in COUNTRY_CODES:
+    if destination and destination not in schengen_destinations(issuer, today):
         raise InvalidInput(
-            _("Choose a country from the list, or leave it empty."), field="destination"
+            _("Choose another Schengen country from the list, or leave it empty."),
+            field="destination",
         )
 
 
@@ -68,7 +76,8 @@ def trip_save(
     """Declare a trip, or change one (past or planned)."""
     _require_holder(actor, applicant)
     destination = (destination or "").upper()
-    _check(left, returned, destination)
+    card = current_card(applicant)
+    _check(left, returned, destination, card.member_state_id if card else None)
     with transaction.atomic():
         if trip is None:
             trip = Trip(applicant=applicant, created_by=actor)

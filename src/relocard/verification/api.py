@@ -48,7 +48,9 @@ from relocard.verification.qrimage import decode_qr
 from relocard.verification.record import check_record_pdf
 
 PurposeName = Literal["work", "rent", "bank"]
-ResultName = Literal["valid", "not_valid", "no_match", "not_genuine", "status_unknown"]
+ResultName = Literal[
+    "valid", "not_valid", "no_match", "not_genuine", "not_relocard", "status_unknown"
+]
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -201,7 +203,10 @@ class CheckOut(Schema):
         description=(
             "`valid`: the card is valid today. `not_valid`: it is not (revoked, suspended, "
             "expired or not yet valid). `no_match`: the share code and date of birth do not "
-            "match a code in use. `not_genuine`: the QR code is not a genuine card. "
+            "match a code in use. `not_genuine`: the QR code is in the card's format but "
+            "not a genuine card (a bad signature, an unknown issuer, damaged or tampered "
+            "data): treat it as a possible forgery. `not_relocard`: the QR code is not a "
+            "relocatee card's at all (another kind of code was scanned). "
             "`status_unknown`: a genuine card whose revocation could not be checked (its "
             "status list could not be fetched, did not verify, is older than its "
             "time-to-live or does not cover the card); never treat it as valid, check "
@@ -227,7 +232,8 @@ class QrCheckOut(CheckOut):
         description=(
             "The offline verifier's verdict: valid, revoked, suspended, expired, "
             "not_yet_valid, status_unknown (revocation could not be checked), "
-            "unknown_issuer, bad_signature or malformed."
+            "unknown_issuer, bad_signature, malformed or not_relocard (not a relocatee "
+            "card's format at all)."
         )
     )
     steps: list[Step] = Field(description="Each layer the verifier checked, in order.")
@@ -305,6 +311,10 @@ MESSAGES = {
         "person: a code may also have expired or been revoked."
     ),
     "not_genuine": "This QR code is not a genuine relocatee card.",
+    "not_relocard": (
+        "This is not a relocatee card's QR code: ask the holder for the QR code on their "
+        "card or in their wallet."
+    ),
     "status_unknown": (
         "Status unknown: revocation could not be checked. The card is genuine, but whether it "
         "was revoked or suspended could not be checked now. Do not rely on it; check again later."

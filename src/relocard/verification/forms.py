@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from relocard.accounts.forms import DateInput
-from relocard.common.forms import Form
+from relocard.common.forms import DatePartsField, Form
 from relocard.reference.models import MemberState
 from relocard.verification.models import Purpose, VerifierKind
 
@@ -81,9 +80,8 @@ class ShareCodeCheckForm(Form):
         ),
         error_messages={"required": _("Enter the share code.")},
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = DatePartsField(
         label=_("The person's date of birth"),
-        widget=DateInput,
         help_text=_("As in their passport."),
         error_messages={
             "required": _("Enter the person's date of birth."),

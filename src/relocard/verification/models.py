@@ -213,8 +213,12 @@ class CheckResult(models.TextChoices):
     NOT_VALID = "not_valid", _("Not valid")
     #: The share code and the date of birth do not match a usable code (one answer for all).
     NO_MATCH = "no_match", _("Details did not match")
-    #: A QR code that is not a genuine card: unreadable, unknown issuer, bad signature.
+    #: A QR code in the card's format that is not a genuine card: damaged or tampered layers,
+    #: an unknown issuer, a bad signature (a forgery, or a card damaged beyond reading).
     NOT_GENUINE = "not_genuine", _("Not a genuine card")
+    #: Text or a QR code that is not a relocatee card's at all ("hello world", a web address,
+    #: another scheme's code): a wrong code scanned, not a forgery.
+    NOT_RELOCARD = "not_relocard", _("Not a relocatee-card QR code")
     #: A genuine card, otherwise valid, whose revocation could not be checked (its status
     #: list could not be fetched, was not verified, has expired or does not cover the card).
     #: Never to be taken as valid: fail closed.

@@ -106,6 +106,7 @@ RESULT_TEXT = {
     "not_valid": "NOT VALID - the card is not valid today",
     "no_match": "NO MATCH - the share code and date of birth did not match a usable code",
     "not_genuine": "NOT GENUINE - the QR code is not a genuine relocatee card",
+    "not_relocard": "NOT A RELOCATEE CARD - the QR code is not a relocatee card's at all",
     "status_unknown": (
         "STATUS UNKNOWN - a genuine card, but whether it was revoked could not be checked: "
         "do not rely on it now"

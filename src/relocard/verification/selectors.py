@@ -53,6 +53,11 @@ class CheckSummary:
         return self.result == CheckResult.STATUS_UNKNOWN
 
     @property
+    def not_relocard(self) -> bool:
+        """Not a relocatee card's QR code at all (a wrong code scanned), not a forgery."""
+        return self.result == CheckResult.NOT_RELOCARD
+
+    @property
     def has_right(self) -> bool | None:
         """True or False when known; None when the card's status could not be checked."""
         return None if self.status_unknown else self.valid
@@ -81,6 +86,7 @@ STATUS_LABELS = {
     "unknown_issuer": _("Unknown issuer"),
     "bad_signature": _("Signature does not hold"),
     "malformed": _("Unreadable"),
+    "not_relocard": _("Not a relocatee-card QR code"),
     "status_unknown": _("Status unknown: revocation could not be checked"),
 }
 

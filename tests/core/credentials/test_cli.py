@@ -80,7 +80,7 @@ def test_payload_from_stdin_and_file(env) -> None:
 def test_a_definite_verdict_that_is_not_valid_exits_1(env) -> None:
     run, *_ = env
     result = run("verify", "HC1:NOT-OURS")
-    assert result.exit_code == 1 and json.loads(result.output)["status"] == "malformed"
+    assert result.exit_code == 1 and json.loads(result.output)["status"] == "not_relocard"
 
 
 def _list(run, root, name: str, *args: str, member_state: str = "FR") -> str:

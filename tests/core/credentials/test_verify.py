@@ -226,8 +226,6 @@ def test_a_changed_claim_is_a_bad_signature(payload, trust_list) -> None:
 @pytest.mark.parametrize(
     ("mutate", "step"),
     [
-        (lambda p: "HC1:" + p[4:], "prefix"),
-        (lambda p: "rc1:" + p[4:], "prefix"),
         (lambda p: p[:-1] + "a", "base45"),
         # 3n+1 characters, the last not a space (Base45 has one, and the verifier strips the
         # payload's surrounding white space as a scanner may add it)
@@ -242,6 +240,24 @@ def test_each_layer_reports_its_own_failure(payload, trust_list, mutate, step) -
     result = verify(mutate(payload), trust_list=trust_list, at=DAY)
     assert result.status == "malformed"
     assert steps(result)[-1] == (step, False)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda p: "HC1:" + p[4:],
+        lambda p: "rc1:" + p[4:],
+        lambda p: "hello world",
+        lambda p: "https://example.org/" + p,
+        lambda p: "a~b~",
+    ],
+)
+def test_text_that_is_no_relocatee_card_is_told_apart_from_a_damaged_one(
+    payload, trust_list, mutate
+) -> None:
+    result = verify(mutate(payload), trust_list=trust_list, at=DAY)
+    assert result.status == "not_relocard" and not result.valid and result.claims == {}
+    assert result.checks[-1].ok is False and result.checks[-1].step in ("prefix", "format")
 
 
 def test_unknown_key_id_and_missing_trust_list(payload, trust_list, tmp_path) -> None:
@@ -290,7 +306,7 @@ def test_a_card_signed_with_another_states_key_is_refused(keystore, trust_list) 
 
 def test_non_text_never_raises(trust_list) -> None:
     for value in (None, 42, b"RC1:", ["RC1:"]):
-        assert verify(value, trust_list=trust_list).status == "malformed"  # type: ignore[arg-type]
+        assert verify(value, trust_list=trust_list).status == "not_relocard"  # type: ignore[arg-type]
 
 
 @settings(max_examples=300)

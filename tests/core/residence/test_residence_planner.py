@@ -59,6 +59,15 @@ def test_the_latest_return_is_exact() -> None:
     assert not plan_trip(inp, day("2026-09-01"), plan.latest_return + timedelta(days=1)).on_track
 
 
+def test_the_latest_return_is_capped_at_the_cards_last_day() -> None:
+    # Leaving ten days before the card ends with the whole budget left: the budget alone
+    # would allow staying abroad past the end, but the holder comes back on a valid card.
+    plan = plan_trip(holder(), day("2026-12-21"), day("2026-12-25"))
+    assert plan.latest_return == day("2026-12-31") and plan.return_by_period_end
+    early = plan_trip(holder(), day("2026-08-01"), day("2026-08-15"))
+    assert not early.return_by_period_end
+
+
 def test_no_latest_return_when_the_budget_is_gone_or_the_period_over() -> None:
     spent = holder(Trip(day("2026-01-01"), day("2026-05-01")))
     assert plan_trip(spent, day("2026-08-01"), day("2026-08-02")).latest_return is None
@@ -101,6 +110,7 @@ def test_to_dict_keys() -> None:
         "budget_left",
         "latest_return",
         "schengen",
+        "return_by_period_end",
     ]
 
 
@@ -124,10 +134,11 @@ def test_returning_by_the_latest_return_keeps_the_rule(
         return
     kept = plan_trip(inp, leave, plan.latest_return)
     assert kept.with_trip.budget_left.min >= 0
+    assert plan.latest_return <= inp.period.end  # never after the card ends
     if (
         all(r.left < leave for r in inp.records if isinstance(r, Trip))
         and all(isinstance(r, Trip) for r in inp.records)
-        and plan.latest_return <= inp.period.end
+        and not plan.return_by_period_end
     ):
         # Nothing after the departure to narrow: the date is exact.
         late = plan_trip(inp, leave, plan.latest_return + timedelta(days=1))

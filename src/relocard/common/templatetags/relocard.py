@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -67,3 +69,14 @@ RESULT_LABELS = {
 @register.filter
 def result_label(result):
     return RESULT_LABELS.get(result, result)
+
+
+@register.filter
+def card_number(number):
+    """A card number in groups that never break inside ("FR-7K3MX-..."): on a narrow screen
+    it wraps between groups, not letter by letter."""
+    groups = str(number or "").split("-")
+    inner = format_html_join(
+        mark_safe("-<wbr>"), '<span class="nowrap">{}</span>', ((g,) for g in groups)
+    )
+    return format_html('<span class="card-number-groups">{}</span>', inner)

@@ -6,7 +6,13 @@ malformed COSE message, an unknown or withdrawn key id, a bad signature, malform
 expiry (or not yet valid), and revocation or suspension. The verdict's ``status`` is one of
 
     valid | revoked | suspended | expired | not_yet_valid | status_unknown |
-    unknown_issuer | bad_signature | malformed
+    unknown_issuer | bad_signature | malformed | not_relocard
+
+``not_relocard`` is text that is not a relocatee-card credential at all (no ``RC1:`` prefix
+and no SD-JWT VC of the card's type: "hello world", another scheme's QR code, a web
+address); ``malformed`` is one that claims to be ours but whose layers do not decode (a
+damaged or tampered payload). A verifier tells the two apart: the first is a wrong code
+scanned, the second may be a forgery.
 
 and ``claims`` are only filled in once the signature holds: unauthenticated data is never
 shown as if it were the card's.
@@ -81,6 +87,7 @@ Status = Literal[
     "unknown_issuer",
     "bad_signature",
     "malformed",
+    "not_relocard",
 ]
 STATUSES: tuple[str, ...] = (
     "valid",
@@ -92,6 +99,7 @@ STATUSES: tuple[str, ...] = (
     "unknown_issuer",
     "bad_signature",
     "malformed",
+    "not_relocard",
 )
 
 StatusLists = (
@@ -219,7 +227,7 @@ def verify(
     run = _Run()
     try:
         if not isinstance(payload, str):
-            return run.fail("prefix", "the payload is not text", "malformed")
+            return run.fail("prefix", "the payload is not text", "not_relocard")
         text = payload.strip()
         if not text.startswith(PREFIX) and ("~" in text or text.startswith("{")):
             return _verify_sd_jwt(
@@ -252,15 +260,15 @@ def _verify_rc1(
     concatenated rather than encoded, the claims are validated once by :class:`CardClaims`,
     and the checks that never change are shared values.
     """
-    if len(text) > MAX_PAYLOAD_CHARS:
-        return run.fail(
-            "prefix", f"the payload is longer than {MAX_PAYLOAD_CHARS} characters", "malformed"
-        )
     if not text.startswith(PREFIX):
         return run.fail(
             "prefix",
             f"expected the prefix {PREFIX!r} (or an SD-JWT presentation), got {text[:4]!r}",
-            "malformed",
+            "not_relocard",
+        )
+    if len(text) > MAX_PAYLOAD_CHARS:
+        return run.fail(
+            "prefix", f"the payload is longer than {MAX_PAYLOAD_CHARS} characters", "malformed"
         )
     checks = run.checks
     checks.append(_C_PREFIX)
@@ -490,10 +498,10 @@ def _verify_sd_jwt(
     try:
         sd = SdJwt.parse(text)
     except SdJwtError as exc:
-        return run.fail("format", str(exc), "malformed")
+        return run.fail("format", str(exc), "not_relocard")
     typ = sd.header.get("typ")
     if typ != SD_JWT_VC_TYP:
-        return run.fail("format", f"typ is {typ!r}, not {SD_JWT_VC_TYP!r}", "malformed")
+        return run.fail("format", f"typ is {typ!r}, not {SD_JWT_VC_TYP!r}", "not_relocard")
     run.ok("format", f"SD-JWT VC with {len(sd.disclosures)} disclosure(s)")
     kid_value = sd.header.get("kid")
     try:

@@ -56,6 +56,9 @@ class PlanResult:
     with_trip: PresenceResult  # the check with the trip added as a planned record
     latest_return: date | None  # latest return after leaving on ``leave`` that keeps the rule
     schengen: SchengenPlan | None
+    #: The budget would allow a later return, but the period (the card) ends first:
+    #: ``latest_return`` is then the period's last day.
+    return_by_period_end: bool = False
 
     @property
     def status(self) -> Status:
@@ -86,6 +89,7 @@ class PlanResult:
             "budget_left": self.budget_left.to_dict(),
             "latest_return": None if self.latest_return is None else self.latest_return.isoformat(),
             "schengen": None if self.schengen is None else self.schengen.to_dict(),
+            "return_by_period_end": self.return_by_period_end,
         }
 
 
@@ -100,7 +104,10 @@ def plan_trip(
 
     ``latest_return`` is the last return date after leaving on ``leave`` that keeps the
     worst case within the absence budget (``None`` when leaving that day is already too
-    much, or when the day of leaving is not before the period's end). It counts the day of
+    much, or when the day of leaving is not before the period's end). It is never after the
+    period's last day: the period is the card's year, and a holder comes back on the card
+    while it is valid; when the budget alone would allow longer, ``return_by_period_end``
+    says so. It counts the day of
     leaving as a known present day; it ignores that the return day would also narrow the
     uncertainty of records after it, so it errs on the safe side.
     """
@@ -118,9 +125,12 @@ def plan_trip(
     trip_absent = max(0, min(last, end) - max(first, start) + 1)
 
     back: int | None = None
+    capped = False
     if leave.toordinal() < end:
         leaving = analyse(replace(inp, records=(*inp.records, Trip(leave, leave))))
         back = latest_return(leaving.most(start, end), first, start, end, leaving.budget)
+        if back is not None and back > end:
+            back, capped = end, True
 
     schengen = None
     if schengen_stays is not None:
@@ -142,4 +152,5 @@ def plan_trip(
         with_trip=with_trip,
         latest_return=None if back is None else date.fromordinal(back),
         schengen=schengen,
+        return_by_period_end=capped,
     )

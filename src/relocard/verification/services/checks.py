@@ -245,6 +245,8 @@ QR_RESULTS = {
     "not_yet_valid": CheckResult.NOT_VALID,
     # Genuine, but its revocation could not be checked: never "valid" (fail closed).
     "status_unknown": CheckResult.STATUS_UNKNOWN,
+    # Not our format at all: told apart from a forgery (anything else not listed here).
+    "not_relocard": CheckResult.NOT_RELOCARD,
 }
 
 
@@ -276,7 +278,7 @@ def check_by_qr(
     trust, lists = _verifier_lists()
     verification = verify(payload, trust_list=trust, status_lists=lists)
     result = QR_RESULTS.get(verification.status, CheckResult.NOT_GENUINE)
-    claims = verification.claims if result != CheckResult.NOT_GENUINE else {}
+    claims = verification.claims if verification.status in QR_RESULTS else {}
     number = claims.get("card_number")
     valid_until = claims.get("valid_until")
     fields = {
