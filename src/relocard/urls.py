@@ -5,9 +5,9 @@ Case references (random, never names) are the only identifiers in URLs.
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from relocard.accounts import passkeys
+from relocard.accounts import views as account_views
 from relocard.portal import views as portal_views
 from relocard.verification.api import api as verification_api
 
@@ -18,7 +18,7 @@ urlpatterns = [
     path("", portal_views.home, name="home"),
     path("privacy/", portal_views.privacy, name="privacy"),
     path("privacy/<str:code>/", portal_views.privacy_member_state, name="privacy_member_state"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
     path("accounts/", include("relocard.accounts.urls")),
     # The passkey ceremonies, under the namespace django-otp-webauthn's templates reverse.
     path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),

@@ -28,6 +28,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from relocard.common.languages import language_for
+
 # Keys of the messages the platform sends; each names its subject and body below.
 EVENTS = (
     "correction_requested",
@@ -82,7 +84,7 @@ def notify_user(user_id: int, event: str, reference: str = "") -> str:
     user = get_user_model().objects.select_related("applicant").get(pk=user_id)
     applicant = getattr(user, "applicant", None)
     safe = applicant is None or applicant.safe_mode
-    with translation.override(user.preferred_language):
+    with translation.override(language_for(user)):
         subject, body = safe_mode_texts() if safe else _texts(event, reference)
     send_mail(subject, body, None, [user.email])
     return "safe" if safe else "full"
@@ -108,7 +110,7 @@ def send_password_setup(user_id: int) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    with translation.override(user.preferred_language):
+    with translation.override(language_for(user)):
         subject = _("Set the password of your account")
         body = _("An account was opened for you. Set its password here: %(url)s\n") % {
             "url": settings.RELOCARD_BASE_URL + path
@@ -149,7 +151,7 @@ def _batch_message(user, event: str, reference: str, record=None):
     """One holder's e-mail, in their language, in safe mode when they (or staff) chose it."""
     applicant = getattr(user, "applicant", None)
     safe = applicant is None or applicant.safe_mode
-    with translation.override(user.preferred_language):
+    with translation.override(language_for(user)):
         if safe:
             subject, body = safe_mode_texts()
         else:

@@ -29,8 +29,7 @@ def get_item(mapping, key):
 
 @register.filter
 def member_state_name(member_state):
-    lang = (get_language() or "en")[:2]
-    return member_state.name_ru if lang == "ru" else member_state.name_en
+    return names.member_state_name(member_state)
 
 
 @register.filter
