@@ -29,7 +29,8 @@ def test_staff_read_their_member_states_language_until_they_choose(
     page = client.get(reverse("console:queue"))
     assert f'<html lang="{language}"' in page.content.decode()
 
-    client.post(reverse("set_language"), {"language": "en", "next": "/console/"})
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/console/"})
+    assert response.cookies["relocard_language"].value == "en"
     caseworker.refresh_from_db()
     assert caseworker.preferred_language == "en"
     assert '<html lang="en"' in client.get(reverse("console:queue")).content.decode()
@@ -42,11 +43,14 @@ def test_a_member_state_outside_the_interfaces_languages_reads_english():
     assert member_state_language(None) == "en"
 
 
-def test_the_account_wins_over_a_stale_cookie(client, make_user):
+def test_a_new_browser_reads_the_accounts_language(client, make_user):
     holder = make_user(Role.APPLICANT, preferred_language="ru")
     client.force_login(holder)
-    client.cookies["relocard_language"] = "en"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
     assert '<html lang="ru"' in client.get(reverse("privacy")).content.decode()
+    # The cookie (set by the switcher, with the account) is the browser's own choice.
+    client.cookies["relocard_language"] = "pl"
+    assert '<html lang="pl"' in client.get(reverse("privacy")).content.decode()
 
 
 def test_an_applicant_picks_any_of_the_six_and_e_mails_follow(client, make_user):

@@ -14,11 +14,18 @@ register = template.Library()
 
 @register.filter
 def in_language(texts):
-    """Pick the current language's text from {"en": ..., "ru": ...} (English if missing)."""
+    """A stored text in the current language: {"en": ..., "ru": ..., "message": ...} as the
+    rules store explanations (rendered from the message in any other language; English for
+    rows stored before messages were), or a plain {"en": ..., "fr": ...} mapping."""
     if not isinstance(texts, dict):
         return texts
-    lang = (get_language() or "en")[:2]
-    return texts.get(lang) or texts.get("en") or ""
+    return rules.explanation_text(texts, get_language() or "en")
+
+
+@register.filter
+def core_text(message):
+    """A core message (:class:`relocard.core.i18n.Msg`) in the reader's language."""
+    return message.render(get_language() or "en")
 
 
 @register.filter
@@ -44,7 +51,7 @@ def criterion_label(criterion_id):
     criterion = rules.CRITERIA.get(criterion_id)
     if criterion is None:
         return criterion_id
-    return in_language({"en": criterion.title[0], "ru": criterion.title[1]})
+    return criterion.title.render(get_language() or "en")
 
 
 RESULT_LABELS = {
