@@ -83,3 +83,16 @@ def test_anonymous_visitors_choose_by_cookie_only(client):
     response = client.post(reverse("set_language"), {"language": "de", "next": "/"})
     assert response.cookies["relocard_language"].value == "de"
     assert '<html lang="de"' in client.get(reverse("home")).content.decode()
+
+
+def test_a_language_chosen_before_signing_in_is_kept_on_the_account(client, make_user):
+    caseworker = make_user(Role.CASEWORKER, "DE", preferred_language="")
+    client.post(reverse("set_language"), {"language": "pl", "next": "/"})
+    signed_in = client.post(
+        reverse("accounts:login"),
+        {"username": caseworker.email, "password": "a-long-test-password"},
+    )
+    assert signed_in.status_code == 302
+    caseworker.refresh_from_db()
+    assert caseworker.preferred_language == "pl"
+    assert AuditEvent.objects.filter(action="account.language_set").count() == 1
