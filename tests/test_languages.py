@@ -78,3 +78,19 @@ def test_the_launch_states_staff_read_their_official_language():
         assert OFFICIAL_LANGUAGE[state] in CODES, f"{state}'s language is not offered"
         assert member_state_language(state) == OFFICIAL_LANGUAGE[state]
     assert {member_state_language(s) for s in LAUNCH_STATES} == {"fr", "de", "pl", "el"}
+
+
+def test_policy_texts_read_in_their_language_or_in_english():
+    """Policy texts are data, not catalogue entries: a language the file gives is read in it,
+    any other in English (docs/languages.md)."""
+    from relocard.core.privacy import privacy_notice
+    from relocard.core.rules.policy import parse_policy_file
+
+    controller = privacy_notice("FR").controller
+    assert controller.in_language("fr").startswith("Ministère de l'Intérieur")
+    assert controller.in_language("ru").startswith("Министерство")
+    assert controller.in_language("de") == controller.en
+    text = (i18n.LOCALE_DIR.parent / "policies" / "fr.yaml").read_text("utf-8")
+    source = parse_policy_file(text, "fr.yaml").sources["fr-ceseda"]
+    assert source.title_in("fr").startswith("Code de l'entrée")
+    assert source.title_in("pl") == source.title

@@ -33,7 +33,6 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from babel.lists import format_list
 from babel.numbers import format_decimal
 
 __all__ = [
@@ -98,7 +97,7 @@ def _locale(lang: str) -> Locale:
 def number(value: int | Decimal, lang: str) -> str:
     """``12,000`` in English, ``12 000`` in Russian, ``12.000`` in German; cents if any."""
     pattern = "#,##0" if value == int(value) else "#,##0.00"
-    return format_decimal(value, format=pattern, locale=lang)
+    return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -109,7 +108,7 @@ def day(value: date, lang: str) -> str:
         return value.isoformat()
     # CLDR puts a narrow no-break space before the Russian "г."; a plain no-break space renders
     # in every font and still keeps the year and "г." on one line.
-    return format_date(value, format="long", locale=lang).replace("\u202f", "\u00a0")
+    return format_date(value, format="long", locale=_locale(lang)).replace("\u202f", "\u00a0")
 
 
 @functools.cache
@@ -135,7 +134,19 @@ def join(items: Sequence[str], lang: str, word: str = "and") -> str:
         return items[0] if items else ""
     if lang == "en":
         return f"{', '.join(items[:-1])} {word} {items[-1]}"
-    return format_list(items, style="standard" if word == "and" else "or", locale=lang)
+    patterns = _list_patterns(lang, "standard" if word == "and" else "or")
+    if len(items) == 2:
+        return patterns["2"].format(*items)
+    # CLDR's list patterns, applied as babel.lists.format_list does (patterns cached).
+    text = patterns["start"].format(items[0], items[1])
+    for item in items[2:-1]:
+        text = patterns["middle"].format(text, item)
+    return patterns["end"].format(text, items[-1])
+
+
+@functools.cache
+def _list_patterns(lang: str, style: str) -> Mapping[str, str]:
+    return dict(_locale(lang).list_patterns[style])
 
 
 # --- typed parameters ---------------------------------------------------------------------------
@@ -210,14 +221,21 @@ def _base(lang: str) -> str:
     return lang.lower().split("-")[0].split("_")[0] or "en"
 
 
-# The same few messages recur in every explanation (titles, thresholds, the parameters'
-# basis): a rendering is cached by the message, a frozen value, and the language.
-@functools.lru_cache(maxsize=16384)
 def _render_msg(message: Msg, lang: str) -> str:
+    # The hot path of every explanation: strings and nested messages inline, the rest by type.
     text = catalogue(lang).gettext(message.template)
     if not message.params:
         return text
-    return text.format(**{name: _render(value, lang) for name, value in message.params})
+    values = {}
+    for name, value in message.params:
+        kind = type(value)
+        if kind is str:
+            values[name] = value
+        elif kind is Msg:
+            values[name] = _render_msg(value, lang)
+        else:
+            values[name] = _render(value, lang)
+    return text.format_map(values)
 
 
 def _render(value: Any, lang: str) -> str:

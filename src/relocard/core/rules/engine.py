@@ -10,7 +10,6 @@ parameters in force on that date have changed since.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +69,13 @@ class Explanation:
     """A text of the explanation in every language: a message rendered on demand."""
 
     message: Msg
+    #: The stored shape, computed once for texts that recur in every evaluation (titles,
+    #: the parameters' basis): see :func:`Explanation.fixed`.
+    stored: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def fixed(cls, message: Msg) -> Explanation:
+        return cls(message, _stored(message))
 
     def get(self, lang: str) -> str:
         """The text in ``lang`` (``fr``, ``ru-RU``...); English where no translation exists."""
@@ -86,13 +92,10 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         """English and Russian as text (readable JSON), and the message, from which any other
         language renders later (``explanation_text``)."""
-        return dict(_stored(self.message))
+        return dict(self.stored if self.stored is not None else _stored(self.message))
 
 
-@functools.lru_cache(maxsize=8192)
 def _stored(message: Msg) -> dict[str, Any]:
-    # Titles and the parameters' basis recur in every evaluation: stored shapes are cached
-    # (callers get a copy of the outer dict; the message's JSON is never mutated).
     out: dict[str, Any] = {lang: message.render(lang) for lang in STORED_LANGUAGES}
     out["message"] = message.to_json()
     return out
@@ -223,6 +226,7 @@ class _Program:
     values: tuple[tuple[str, Compiled], ...]
     condition: Compiled
     basis: tuple[Parameter, ...]
+    title: Explanation
     details: Explanation
 
 
@@ -244,7 +248,8 @@ def _program(policy: Policy, stage: Stage) -> tuple[_Program, ...]:
             ),
             condition=compile_python(CRITERIA[cid].condition, policy.values),
             basis=CRITERIA[cid].basis(policy),
-            details=Explanation(t.basis(CRITERIA[cid].basis(policy))),
+            title=Explanation.fixed(CRITERIA[cid].title),
+            details=Explanation.fixed(t.basis(CRITERIA[cid].basis(policy))),
         )
         for cid in policy.criteria(stage)
     )
@@ -349,7 +354,7 @@ def _explain(
     return CriterionResult(
         id=criterion.id,
         result=result,
-        title=Explanation(criterion.title),
+        title=program.title,
         facts=facts.subset(criterion.fields),
         threshold=threshold,
         reference=program.basis,
