@@ -151,6 +151,9 @@ def make_user(db, member_states):
 
     def make(role: str = Role.APPLICANT, member_state: str | None = None, **extra) -> User:
         n = next(_counter)
+        # Tests read pages in English unless they choose otherwise (staff would otherwise
+        # read their member state's language: tests/accounts/test_languages.py).
+        extra.setdefault("preferred_language", "en")
         if role not in (Role.APPLICANT, Role.PROGRAMME_ADMIN) and member_state is None:
             member_state = "FR"
         user = User.objects.create_user(

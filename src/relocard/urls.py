@@ -5,9 +5,9 @@ Case references (random, never names) are the only identifiers in URLs.
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from relocard.accounts import passkeys
+from relocard.accounts import views as account_views
 from relocard.portal import legal as legal_views
 from relocard.portal import views as portal_views
 from relocard.verification.api import api as verification_api
@@ -23,7 +23,7 @@ urlpatterns = [
     path("legal-notice/", legal_views.legal_notice, name="legal_notice"),
     path("contact/", legal_views.contact_list, name="contact"),
     path("contact/<str:code>/", legal_views.contact_member_state, name="contact_member_state"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
     path("accounts/", include("relocard.accounts.urls")),
     # The passkey ceremonies, under the namespace django-otp-webauthn's templates reverse.
     path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),

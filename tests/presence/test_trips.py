@@ -57,7 +57,8 @@ def test_russian_page_names_countries_and_ends_sentences_on_dates_once(client, h
         returned=today - timedelta(days=10),
         destination="AT",
     )
-    html = client.get(reverse("presence:trips"), headers={"accept-language": "ru"}).content
+    client.cookies["relocard_language"] = "ru"  # the switcher's choice
+    html = client.get(reverse("presence:trips")).content
     html = html.decode()
     assert '">Австрия</td>' in html
     assert "г.." not in html  # Django's "21 января 2027 г." then the sentence's full stop

@@ -195,7 +195,8 @@ def test_the_result_page_says_it_in_plain_words(
     url = reverse("verification:check_qr")
     posted = client.post(url, {"payload": creds.latest(card, "rc1").payload, "reason": "Viewing"})
     assert posted.status_code == 302
-    page = client.get(posted["Location"], HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    client.cookies["relocard_language"] = language  # the switcher's choice
+    page = client.get(posted["Location"]).content.decode()
     for text in words:
         assert text in page
     assert "result-status-unknown" in page and "panel-confirmation" not in page

@@ -25,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import User
+from relocard.common.languages import language_for, supported
 
 SIGNUP_SALT = "relocard.accounts.signup"
 #: How long a sign-up link works.
@@ -81,14 +82,14 @@ def send_details_link(email: str, language: str, *, url: str, subject: str, body
 
 
 def _language(language: str) -> str:
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return supported(language) or settings.LANGUAGE_CODE
 
 
 @task()
 def send_signup_email(email: str, language: str = "en") -> str:
     """A link to create the account, or, if the address has one, a note saying so."""
     existing = User.objects.filter(email__iexact=email).first()
-    with translation.override(_language(existing.preferred_language if existing else language)):
+    with translation.override(language_for(existing) if existing else _language(language)):
         if existing is not None:
             subject = _("You already have a Relocard account")
             body = _(
@@ -126,7 +127,7 @@ def send_password_reset(email: str, language: str = "en") -> int:
                 "token": default_token_generator.make_token(user),
             },
         )
-        with translation.override(_language(user.preferred_language)):
+        with translation.override(language_for(user)):
             subject = _("Reset the password of your Relocard account")
             body = _(
                 "Someone asked to reset the password of this account. If it was you, open "
@@ -142,7 +143,7 @@ def send_password_reset(email: str, language: str = "en") -> int:
 def send_lockout_notice(user_id: int) -> None:
     user = User.objects.get(pk=user_id)
     minutes = max(1, settings.RELOCARD_LOCKOUT_SECONDS // 60)
-    with translation.override(_language(user.preferred_language)):
+    with translation.override(language_for(user)):
         subject = _("Sign-in to your Relocard account was paused")
         body = _(
             "There were too many wrong passwords for your account, so signing in is paused "

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relocard.accounts import sessions
 from relocard.accounts.security import auth_event
 from relocard.common.access import needs_second_factor
+from relocard.common.languages import language_for, supported
 
 API_PREFIX = "/api/"
 #: Paths a signed-in user may reach before the second factor.
@@ -85,4 +88,28 @@ class SecondFactorMiddleware:
         ):
             target = reverse("accounts:second_factor")
             return HttpResponseRedirect(target + "?" + urlencode({"next": request.get_full_path()}))
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person without a language cookie (a new browser, or staff who never used
+    the switcher) reads the language stored on their account: their choice, or for staff who
+    have not chosen, their member state's. The switcher sets the cookie and the account
+    together, so the two agree; e-mails and PDFs follow the account. Anonymous visitors keep
+    Django's choice (cookie, then the browser's Accept-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            not request.path.startswith(API_PREFIX)
+            and user is not None
+            and user.is_authenticated
+            and not supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+        ):
+            language = language_for(user)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)

@@ -6,6 +6,7 @@ may do is decided in :mod:`relocard.common.access`, nowhere else.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -78,8 +79,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
-        choices=[("en", "English"), ("ru", "Русский")],
-        default="en",
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_(
+            "The language of pages, e-mails and PDFs. Empty until the person chooses one: staff "
+            "then read their member state's official language, everyone else English."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the admin site"), default=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -100,9 +101,22 @@ def staff_user_create(
 
 
 def user_set_language(*, user: User, language: str) -> None:
-    if user.is_authenticated and user.preferred_language != language:
+    """Remember the language ``user`` chose for pages, e-mails and PDFs (audited)."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Choose one of the languages offered."))
+    if user.preferred_language == language:
+        return
+    with transaction.atomic():
+        previous = user.preferred_language
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
+        audit_record(
+            actor=user,
+            action="account.language_set",
+            obj=user,
+            member_state=user.member_state_id or "",
+            data={"language": language, "previous": previous},
+        )
 
 
 def applicant_safe_mode_set(*, actor: User, on: bool) -> Applicant | None:

@@ -1,13 +1,16 @@
-"""Receivers of Django's sign-in signals: throttle counters, session records, audit events."""
+"""Receivers of Django's sign-in signals: throttle counters, session records, audit events,
+and the language chosen before signing in."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from relocard.accounts import sessions, throttle
+from relocard.accounts import services, sessions, throttle
 from relocard.accounts.models import User
 from relocard.accounts.security import auth_event
+from relocard.common.languages import supported
 
 
 @receiver(user_logged_in, dispatch_uid="relocard.accounts.signed_in")
@@ -16,6 +19,11 @@ def _signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         sessions.session_started(request, user)
     auth_event("auth.signed_in", user=user, request=request)
+    # A language chosen with the switcher before signing in is the person's choice (only the
+    # switcher sets the cookie): the account keeps it, for e-mails and PDFs too.
+    chosen = supported(getattr(request, "COOKIES", {}).get(settings.LANGUAGE_COOKIE_NAME))
+    if chosen and chosen != user.preferred_language:
+        services.user_set_language(user=user, language=chosen)
 
 
 @receiver(user_login_failed, dispatch_uid="relocard.accounts.signin_failed")

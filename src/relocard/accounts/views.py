@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -17,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from relocard.accounts import factors, services, sessions, throttle
 from relocard.accounts import selectors as account_selectors
@@ -503,3 +505,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         throttle.unlock(form.user.email)
         auth_event("auth.password_reset", user=form.user, request=self.request)
         return response
+
+
+@require_POST
+def language_set(request):
+    """The language switcher: Django's cookie and redirect, and for a signed-in person the
+    choice stored on the account too (so that e-mails and PDFs follow it)."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=language)
+    return response

@@ -59,6 +59,8 @@ from relocard.cases.steps import decision_propose, local_today, pending_decision
 from relocard.cases.steps import require_reviewer as _require_reviewer
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
+from relocard.core import rules
+from relocard.core.i18n import Msg, gettext_noop, msg
 from relocard.core.rules import Evaluation, Result
 
 __all__ = [
@@ -380,16 +382,12 @@ def decision_explanation(decision: Decision) -> dict:
             continue
         waived = True
         reason = decision.exceptions.get(c.get("id"), "")
+        if reason:
+            text = msg(gettext_noop("Accepted by a recorded exception: {reason}"), reason=reason)
+        else:
+            text = Msg(gettext_noop("Accepted by a recorded exception."))
         criteria.append(
-            {
-                **c,
-                "result": "exception",
-                "explanation": {
-                    "en": "Accepted by a recorded exception" + (f": {reason}" if reason else "."),
-                    "ru": "Принято как обоснованное исключение"
-                    + (f": {reason}" if reason else "."),
-                },
-            }
+            {**c, "result": "exception", "explanation": rules.Explanation(text).to_dict()}
         )
     evaluation["criteria"] = criteria
     if waived:

@@ -195,6 +195,35 @@ def case_precheck(*, application: Application, on: date | None = None) -> Evalua
     )
 
 
+def declared_shortfalls(
+    application: Application, evidence: list[EvidenceItem]
+) -> list[rules.CriterionResult]:
+    """What we will check: the criteria that the documents as the applicant described them
+    already fall short of (an ISCED 5 degree, a certificate in a language the rules do not
+    accept), worded as declared, for the page before submission. ``evidence``: this card
+    year's documents (:func:`cycle_evidence`); a rejected one counts for nothing. Criteria
+    without a declared fact are not listed here: the document checklist asks for them."""
+    facts = facts_from_evidence(
+        (
+            VerifiedEvidence(kind=i.kind, facts=i.declared or {}, expires_on=None, order=n)
+            for n, i in enumerate(evidence)
+            if i.status != EvidenceStatus.REJECTED
+        ),
+        on=application.member_state.today(),
+    )
+    try:
+        evaluation = rules.evaluate(
+            country=application.member_state_id,
+            stage=application.stage,
+            facts=facts,
+            on=application.member_state.today(),
+            declared=True,
+        )
+    except rules.RulesInputError:
+        return []  # a declaration the rules cannot read: the caseworker checks the document
+    return list(evaluation.not_met)
+
+
 def open_case_exists(*, applicant, member_state_code: str) -> bool:
     return (
         Application.objects.filter(Q(applicant=applicant) & Q(member_state_id=member_state_code))
@@ -203,14 +232,9 @@ def open_case_exists(*, applicant, member_state_code: str) -> bool:
     )
 
 
-def criteria_titles() -> dict[str, dict[str, str]]:
-    """Every criterion's title in English and Russian, from the rules' own definitions."""
-    return {cid: {"en": c.title[0], "ru": c.title[1]} for cid, c in rules.CRITERIA.items()}
-
-
 def refusal_reasons(evaluation: Evaluation, lang: str) -> dict[str, str]:
     """A reason for every criterion the evaluation finds not met: its explanation, in
-    ``lang`` ("en" or "ru"). The refusal form starts from these."""
+    ``lang`` (any interface language). The refusal form starts from these."""
     return {c.id: c.explanation.get(lang) for c in evaluation.not_met}
 
 
@@ -242,11 +266,11 @@ def document_checklist(
 
 def criteria_labels(application: Application) -> list[tuple[str, str]]:
     """The criteria of the case's stage with titles in the current language (refusal form)."""
-    lang = 1 if (get_language() or "en").startswith("ru") else 0
+    lang = get_language() or "en"
     criteria = rules.criteria_for(
         application.member_state_id, application.stage, on=application.member_state.today()
     )
-    return [(c.id, c.title[lang]) for c in criteria]
+    return [(c.id, c.title.render(lang)) for c in criteria]
 
 
 # --- renewal reads (used by the renewal services and the pre-check) -------------------------

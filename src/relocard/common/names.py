@@ -35,3 +35,14 @@ def country_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     """``(code, name)`` pairs sorted by name in the active language, for a form's choices."""
     names = country_names()
     return sorted(((c, names.get(c, c)) for c in codes), key=lambda pair: pair[1])
+
+
+def member_state_name(state) -> str:
+    """A member state's name in the active language: the programme's own English and Russian
+    names (``name_en``, ``name_ru``), CLDR's in every other language."""
+    language = (get_language() or "en")[:2]
+    if language == "en":
+        return state.name_en
+    if language == "ru":
+        return state.name_ru
+    return country_name(state.code)

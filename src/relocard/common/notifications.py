@@ -32,6 +32,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from relocard.audit.services import audit_record
+from relocard.common.languages import language_for
 from relocard.common.models import Message
 
 # Keys of the messages the platform sends; each names its subject and body below.
@@ -144,7 +145,7 @@ def _message_link(event: str, reference: str) -> str:
 
 def _message(user, event: str, reference: str, extra: Iterable[str] = ()) -> Message:
     """The message kept in the account for one notification, in the user's language."""
-    language = user.preferred_language or settings.LANGUAGE_CODE
+    language = language_for(user)
     with translation.override(language):
         subject, _body = _texts(event, reference)
         body = "\n\n".join([_message_body(event, reference), *extra])
@@ -177,7 +178,7 @@ def notify_user(user_id: int, event: str, reference: str = "") -> str:
     user = get_user_model().objects.select_related("applicant").get(pk=user_id)
     applicant = getattr(user, "applicant", None)
     safe = applicant is None or applicant.safe_mode
-    with translation.override(user.preferred_language):
+    with translation.override(language_for(user)):
         subject, body = safe_mode_texts() if safe else _texts(event, reference)
     send_mail(subject, body, None, [user.email])
     return "safe" if safe else "full"
@@ -204,7 +205,7 @@ def send_password_setup(user_id: int) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    with translation.override(user.preferred_language):
+    with translation.override(language_for(user)):
         subject = _("Set the password of your account")
         body = _("An account was opened for you. Set its password here: %(url)s\n") % {
             "url": settings.RELOCARD_BASE_URL + path
@@ -245,7 +246,7 @@ def _batch_message(user, event: str, reference: str, record=None):
     """One holder's e-mail, in their language, in safe mode when they (or staff) chose it."""
     applicant = getattr(user, "applicant", None)
     safe = applicant is None or applicant.safe_mode
-    with translation.override(user.preferred_language):
+    with translation.override(language_for(user)):
         if safe:
             subject, body = safe_mode_texts()
         else:
@@ -307,7 +308,11 @@ def _store_messages(
     user_ids: list[int], references: list[str], event: str, details: Details | None
 ) -> None:
     """One message per holder of a batch: two queries and one insert per batch."""
-    users = get_user_model().objects.only("pk", "preferred_language").in_bulk(user_ids)
+    users = (
+        get_user_model()
+        .objects.only("pk", "preferred_language", "role", "member_state")
+        .in_bulk(user_ids)
+    )
     records = details.load(user_ids) if details is not None else {}
     rows = []
     for user_id, reference in zip(user_ids, references, strict=True):
@@ -315,7 +320,7 @@ def _store_messages(
         if user is None:
             continue
         record = records.get(user_id)
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        with translation.override(language_for(user)):
             extra = list(details.lines(record)) if details is not None and record else []
         rows.append(_message(user, event, reference, extra))
     Message.objects.bulk_create(rows, batch_size=500)

@@ -20,6 +20,7 @@ __all__ = [
     "EU_OFFICIAL_LANGUAGES",
     "EU_TIME_ZONES",
     "MEMBER_STATES",
+    "OFFICIAL_LANGUAGE",
     "MemberStateInfo",
     "day_start",
     "local_date",
@@ -104,6 +105,42 @@ EU_OFFICIAL_LANGUAGES: Final[frozenset[str]] = frozenset(
         "sl",
         "sv",
     ]
+)
+
+#: The language each member state's administration works and issues decisions in (ISO 639-1):
+#: its staff see the console in it by default. Where a state has several official languages,
+#: the one its central administration uses most (Cyprus: Greek; Belgium: Dutch; Luxembourg:
+#: French; Ireland and Malta: English). The one place this mapping lives.
+OFFICIAL_LANGUAGE: Final = MappingProxyType(
+    {
+        "AT": "de",
+        "BE": "nl",
+        "BG": "bg",
+        "HR": "hr",
+        "CY": "el",
+        "CZ": "cs",
+        "DK": "da",
+        "EE": "et",
+        "FI": "fi",
+        "FR": "fr",
+        "DE": "de",
+        "GR": "el",
+        "HU": "hu",
+        "IE": "en",
+        "IT": "it",
+        "LV": "lv",
+        "LT": "lt",
+        "LU": "fr",
+        "MT": "en",
+        "NL": "nl",
+        "PL": "pl",
+        "PT": "pt",
+        "RO": "ro",
+        "SK": "sk",
+        "SI": "sl",
+        "ES": "es",
+        "SE": "sv",
+    }
 )
 
 

@@ -41,11 +41,18 @@ class PrivacyPolicyError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """A text of the policy file in English and Russian, and in any other language the file
+    gives it in (a key per ISO 639-1 code); a reader of another language reads English."""
+
     en: str
     ru: str
+    others: tuple[tuple[str, str], ...] = ()
 
     def in_language(self, language: str) -> str:
-        return self.ru if language.startswith("ru") else self.en
+        code = language.lower()[:2]
+        if code == "ru":
+            return self.ru
+        return dict(self.others).get(code, self.en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +92,12 @@ def _file(name: str) -> dict:
 
 
 def _text(item: dict) -> Text:
-    return Text(en=str(item["en"]), ru=str(item["ru"]))
+    others = tuple(
+        (key, str(value))
+        for key, value in item.items()
+        if key not in ("en", "ru") and len(key) == 2 and key.isalpha() and key.islower()
+    )
+    return Text(en=str(item["en"]), ru=str(item["ru"]), others=others)
 
 
 def retention_schedule() -> dict[str, int]:

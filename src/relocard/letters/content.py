@@ -1,6 +1,6 @@
 """What a decision letter says, written from the stored decision in each language.
 
-The authentic part is in the member state's official language (:data:`OFFICIAL_LANGUAGE`), the
+The authentic part is in the member state's official language (:func:`official_language`), the
 Russian translation follows it. Every text goes through gettext under
 ``translation.override(language)``, so the translators' catalogues apply (English until a
 language's catalogue exists). The reasons are the rules engine's explanation objects stored
@@ -19,17 +19,18 @@ from django.utils.translation import gettext as _
 from relocard.accounts.models import Role
 from relocard.cards.models import CardStatusChange
 from relocard.cases.models import Appeal, AppealStatus, Decision, Stage
+from relocard.common.languages import member_state_language
 from relocard.core.letters import Block, LetterDocument, LetterPart, remedies
 from relocard.letters.models import DecisionLetter, LetterKind
 
-#: The authentic language of each launch state's letters. One place until the member-state
-#: language mapping of the interface exists; other member states write in English.
-OFFICIAL_LANGUAGE = {"FR": "fr", "DE": "de", "PL": "pl", "CY": "el"}
 TRANSLATION = "ru"
 
 
 def official_language(member_state: str) -> str:
-    return OFFICIAL_LANGUAGE.get(member_state, "en")
+    """The authentic language of a member state's letters: its official language
+    (:data:`relocard.core.eu.OFFICIAL_LANGUAGE`, the one mapping the interface uses too), or
+    English where the interface does not speak it."""
+    return member_state_language(member_state)
 
 
 def _translation_note(authentic: str) -> str:

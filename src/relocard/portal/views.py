@@ -471,6 +471,7 @@ def submit(request, reference):
         "evidence": evidence,
         "checklist": checklist,
         "missing": [row for row in checklist if not row.uploaded],
+        "shortfalls": selectors.declared_shortfalls(application, evidence),
         "errors": errors,
     }
     return render(

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from relocard.common import names
 from relocard.core import eu
 
 
@@ -35,7 +35,7 @@ class MemberState(models.Model):
 
     def __str__(self) -> str:
         """The name in the reader's language (pages show member states by name)."""
-        return self.name_ru if (get_language() or "en").startswith("ru") else self.name_en
+        return names.member_state_name(self)
 
     # "Today" and every date-only validity are calendar days of the member state. The zone
     # comes from the core table (relocard.core.eu), which the offline verifier also reads, so

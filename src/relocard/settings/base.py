@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A signed-in person's language comes from their account (after authentication).
+    "relocard.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits, then the second factor before any staff page.
     "relocard.accounts.middleware.SessionPolicyMiddleware",
@@ -185,7 +187,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+#: The interface's languages: adding one is the procedure of docs/languages.md (a test checks
+#: that each has a format module, a catalogue, Babel's locale data and a native name).
+LANGUAGES = [
+    ("en", _("English")),
+    ("ru", _("Russian")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("pl", _("Polish")),
+    ("el", _("Greek")),
+]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 #: English pages use EU conventions (31 December 2026, 24-hour clock), not US ones.
 FORMAT_MODULE_PATH = ["relocard.formats"]

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rules_strategies import facts_mappings, force_majeure
 
+from relocard.core.i18n import Count, Msg
 from relocard.core.rules import (
     ENGINE_VERSION,
     AcceptedException,
@@ -29,6 +30,7 @@ from relocard.core.rules import (
     replay,
 )
 from relocard.core.rules import text as t
+from relocard.core.rules.engine import explanation_text
 
 ON = date(2026, 3, 1)
 APPLICANT = {
@@ -44,14 +46,20 @@ APPLICANT = {
 
 def test_to_dict_has_the_interface_shape() -> None:
     result = evaluate(country="FR", stage="renewal", facts=APPLICANT, on=ON).to_dict()
-    assert set(result) == {"outcome", "criteria", "policy"}
+    assert set(result) == {"outcome", "criteria", "legal_basis", "policy"}
     assert result["outcome"] == "not_eligible"
     assert set(result["policy"]) == {"country", "effective", "hash", "engine_version"}
     assert result["policy"]["engine_version"] == ENGINE_VERSION
     for c in result["criteria"]:
-        assert {"id", "result", "facts", "threshold", "reference", "explanation"} <= set(c)
-        assert set(c["explanation"]) == {"en", "ru"}
+        assert {"id", "result", "facts", "threshold", "reference", "explanation", "details"} <= set(
+            c
+        )
+        assert set(c["explanation"]) == {"en", "ru", "message"}
+        # Any other language renders from the stored message.
+        assert explanation_text(c["explanation"], "ru") == c["explanation"]["ru"]
+        assert explanation_text(c["explanation"], "fr")
         assert c["reference"] and all(r["source"] for r in c["reference"])
+    assert {s["id"] for s in result["legal_basis"]} == {"case-ifri-2024", "relocard-programme"}
     json.dumps(result)  # plain JSON all the way down
 
 
@@ -59,17 +67,24 @@ def test_the_issue_s_example_sentence() -> None:
     result = evaluate(country="DE", stage="issuance", facts={"liquid_assets_eur": 11000}, on=ON)
     means = result.criterion("means")
     assert means.result is Result.NOT_MET
-    assert means.explanation.en.startswith(
-        "Liquid assets of EUR 11,000 are below the EUR 13,200 required (12 x EUR 1,100). "
+    # The plain reason; the parameters go to the details, the sources are cited once.
+    assert means.explanation.en == (
+        "Liquid assets of EUR 11,000 are below the EUR 13,200 required (12 x EUR 1,100)."
+    )
+    assert means.details.en == (
         "Parameters means.months (in force since 2024-06-01) and means.monthly_amount (in "
-        "force since 2026-01-01); sources: "
+        "force since 2026-01-01)."
     )
-    assert "Illustrative national calibration for Germany" in means.explanation.en
-    assert means.explanation.ru.startswith(
+    assert means.explanation.ru == (
         "Ликвидные средства: 11\u00a0000 евро — меньше требуемых 13\u00a0200 евро "
-        "(12 × 1\u00a0100 евро). Параметры: means.months (действует с 1 июня 2024\u00a0г.) и "
-        "means.monthly_amount (действует с 1 января 2026\u00a0г.); источники: "
+        "(12 × 1\u00a0100 евро)."
     )
+    assert means.details.ru == (
+        "Параметры: means.months (действует с 1 июня 2024\u00a0г.) и "
+        "means.monthly_amount (действует с 1 января 2026\u00a0г.)."
+    )
+    assert any("Illustrative national calibration for Germany" in s.title for s in result.sources)
+    assert "means.months" not in means.explanation.en
     assert means.facts == {"liquid_assets_eur": 11000}
     assert means.threshold == {
         "means.months": 12,
@@ -187,7 +202,7 @@ def test_an_override_is_named_as_not_in_force() -> None:
     )
     means = result.criterion("means")
     assert means.result is Result.MET  # 11,000 >= 6 x 1,000
-    assert "means.months (what-if override, not in force)" in means.explanation.en
+    assert "means.months (what-if override, not in force)" in means.details.en
     assert [r.to_dict()["override"] for r in means.reference] == [True, False]
 
 
@@ -230,15 +245,20 @@ def test_every_explanation_is_complete_whatever_the_facts(
     for c in result.criteria:
         for text in (c.explanation.en, c.explanation.ru):
             assert text.endswith(".") and "None" not in text and "{" not in text
-            assert ("Parameter" in text) or ("Параметр" in text)
+            assert "Parameter" not in text and "Параметр" not in text
+        assert c.details.en.startswith("Parameter") and c.details.ru.startswith("Параметр")
         assert "в течение" in c.explanation.ru or not c.exceptions
 
 
 def test_russian_plurals_and_numbers() -> None:
-    assert [t.days_ru(n) for n in (1, 2, 5, 11, 21, 22, 25, 111)] == [
+    assert [t.days(n, "ru") for n in (1, 2, 5, 11, 21, 22, 25, 111)] == [
         "1 день", "2 дня", "5 дней", "11 дней", "21 день", "22 дня", "25 дней", "111 дней"
     ]  # fmt: skip
-    assert [t.days_gen_ru(n) for n in (1, 3, 21, 30)] == ["1 дня", "3 дней", "21 дня", "30 дней"]
+    absence = [Msg("{a}", (("a", Count(n, t.DAYS_OF_ABSENCE)),)).render("ru") for n in (1, 3, 21)]
+    assert absence == [
+        "отсутствие в течение 1 дня", "отсутствие в течение 3 дней", "отсутствие в течение 21 дня"
+    ]  # fmt: skip
+    assert [t.days(n, "en") for n in (1, 2)] == ["1 day", "2 days"]
     assert t.money(12000, "en") == "EUR 12,000"
     assert t.money(12000, "ru") == "12\u00a0000 евро"
     assert t.day(date(2026, 1, 1), "ru") == "1 января 2026\u00a0г."
@@ -253,7 +273,5 @@ def test_criteria_for_lists_a_stage_s_criteria_with_their_parameters() -> None:
     residence = criteria[1]
     assert residence.fields == ("present_days", "period_days")
     assert residence.params == ("residence.required_share", "residence.force_majeure_cap_days")
-    assert residence.title == (
-        "Presence in the issuing country",
-        "Присутствие в стране выдачи карты",
-    )
+    assert residence.title.render("en") == "Presence in the issuing country"
+    assert residence.title.render("ru") == "Присутствие в стране выдачи карты"

@@ -48,11 +48,11 @@ class Explanation:
 
 
 def _titles(ids: str) -> tuple[str, ...]:
-    lang = 1 if (get_language() or "en").startswith("ru") else 0
+    lang = get_language() or "en"
     out = []
     for cid in filter(None, ids.split(",")):
         criterion = rules.CRITERIA.get(cid)
-        out.append(criterion.title[lang] if criterion is not None else cid)
+        out.append(criterion.title.render(lang) if criterion is not None else cid)
     return tuple(out)
 
 

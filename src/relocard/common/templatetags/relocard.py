@@ -16,11 +16,18 @@ register = template.Library()
 
 @register.filter
 def in_language(texts):
-    """Pick the current language's text from {"en": ..., "ru": ...} (English if missing)."""
+    """A stored text in the current language: {"en": ..., "ru": ..., "message": ...} as the
+    rules store explanations (rendered from the message in any other language; English for
+    rows stored before messages were), or a plain {"en": ..., "fr": ...} mapping."""
     if not isinstance(texts, dict):
         return texts
-    lang = (get_language() or "en")[:2]
-    return texts.get(lang) or texts.get("en") or ""
+    return rules.explanation_text(texts, get_language() or "en")
+
+
+@register.filter
+def core_text(message):
+    """A core message (:class:`relocard.core.i18n.Msg`) in the reader's language."""
+    return message.render(get_language() or "en")
 
 
 @register.filter
@@ -31,8 +38,7 @@ def get_item(mapping, key):
 
 @register.filter
 def member_state_name(member_state):
-    lang = (get_language() or "en")[:2]
-    return member_state.name_ru if lang == "ru" else member_state.name_en
+    return names.member_state_name(member_state)
 
 
 @register.filter
@@ -49,7 +55,7 @@ def criterion_label(criterion_id):
     criterion = rules.CRITERIA.get(criterion_id)
     if criterion is None:
         return criterion_id
-    return in_language({"en": criterion.title[0], "ru": criterion.title[1]})
+    return criterion.title.render(get_language() or "en")
 
 
 RESULT_LABELS = {

@@ -42,6 +42,7 @@ from relocard.core.rules.engine import (
     criteria_for,
     evaluate,
     evaluate_policy,
+    explanation_text,
     replay,
 )
 from relocard.core.rules.errors import PolicyError, ReplayError, RulesError, RulesInputError
@@ -118,6 +119,7 @@ __all__ = [
     "evaluate",
     "evaluate_policy",
     "evaluate_table",
+    "explanation_text",
     "facts_table",
     "load_policy",
     "parameter_specs",

@@ -173,12 +173,12 @@ def _against_expectation(case: Case, result: Evaluation) -> list[str]:
         if cid not in got:
             problems.append(f"explanation of {cid}: not a criterion of the stage")
             continue
-        explanation = result.criterion(cid).explanation
+        criterion = result.criterion(cid)
         for lang, words in texts.items():
-            if words not in explanation.get(lang):
-                problems.append(
-                    f"{cid} explanation ({lang}) lacks {words!r}: {explanation.get(lang)!r}"
-                )
+            # The reason and its technical details (parameters, what-if overrides) together.
+            said = f"{criterion.explanation.get(lang)} {criterion.details.get(lang)}"
+            if words not in said:
+                problems.append(f"{cid} explanation ({lang}) lacks {words!r}: {said!r}")
     return problems
 
 

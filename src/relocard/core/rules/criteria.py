@@ -1,7 +1,7 @@
 """The programme's criteria, each written once in the expression language, with its wording.
 
 A :class:`Criterion` holds its logic as expression trees (``values`` then ``condition``) and a
-function that words the outcome in English and Russian. The single-case path and the bulk path
+function that words the outcome as a message rendered in any language (:mod:`relocard.core.i18n`). The single-case path and the bulk path
 both compile the same trees (see :mod:`relocard.core.rules.expr`); the facts and parameters a
 criterion reads are found by walking its trees, never listed by hand.
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from relocard.core.i18n import Count, Country, Items, Language, Money, Msg, gettext_noop, msg
 from relocard.core.rules import text as t
 from relocard.core.rules.accepted import AcceptedException
 from relocard.core.rules.expr import (
@@ -88,12 +89,19 @@ class Context:
     values: Mapping[str, Any]
     policy: Policy
     applied: tuple[AppliedException, ...]
+    #: The facts are the applicant's declaration, not yet verified (the "what we will check"
+    #: before submission): a criterion not met is worded as declared, not as verified.
+    declared: bool = False
 
     def p(self, name: str) -> Any:
         return self.policy.values[name]
 
+    def shortfall(self, verified: str, declared: str) -> str:
+        """The template of a criterion not met: ``declared`` when the facts are declared."""
+        return declared if self.declared else verified
 
-type Wording = Callable[[Context], tuple[str, str]]
+
+type Wording = Callable[[Context], Msg]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +109,7 @@ class Criterion:
     """One criterion: logic as expression trees, its threshold's names, and its wording."""
 
     id: str
-    title: tuple[str, str]
+    title: Msg
     values: tuple[tuple[str, Expr], ...]
     condition: Expr
     threshold: tuple[str, ...]
@@ -133,48 +141,53 @@ class ExceptionKind:
 
     kind: str
     attributes: tuple[str, ...]
-    wording: Callable[[Context, AppliedException], tuple[str, str]]
+    wording: Callable[[Context, AppliedException], Msg]
 
 
 # --- wording helpers -------------------------------------------------------------------------
+#
+# Every text below is an English template marked for the gettext catalogue (see
+# relocard.core.i18n); a wording returns a Msg that is rendered in the reader's language.
 
 
 def _missing(ctx: Context, names: tuple[str, ...]) -> list[str]:
     return [n for n in names if getattr(ctx.facts, n) is None]
 
 
+def _countries(codes: Any) -> Items:
+    return Items(tuple(Country(c) for c in sorted(codes)), "or")
+
+
 # --- nationality -----------------------------------------------------------------------------
 
+NATIONALITY_UNKNOWN = gettext_noop(
+    "Verified evidence of nationality is missing: provide a passport for a caseworker to "
+    "check. The programme is open to nationals of {accepted}."
+)
+NATIONALITY_MET = gettext_noop("Verified nationality: {country}, which the programme accepts.")
+NATIONALITY_NOT_MET = gettext_noop(
+    "Verified nationality: {country}; the programme is open only to nationals of {accepted}."
+)
+NATIONALITY_DECLARED = gettext_noop(
+    "Declared nationality: {country}; the programme is open only to nationals of {accepted}."
+)
 
-def _nationality(ctx: Context) -> tuple[str, str]:
-    accepted = sorted(ctx.p("nationality.accepted"))
-    acc_en = t.join([t.country_name(c, "en") for c in accepted], "en", "or")
-    acc_ru = ", ".join(t.country_name(c, "ru") for c in accepted)
+
+def _nationality(ctx: Context) -> Msg:
+    accepted = _countries(ctx.p("nationality.accepted"))
     code = ctx.facts.nationality
     if ctx.result is Result.UNKNOWN:
-        return (
-            "Verified evidence of nationality is missing: provide a passport for a caseworker "
-            f"to check. The programme is open to nationals of {acc_en}.",
-            "Нет подтверждённых сведений о гражданстве: представьте паспорт для проверки "
-            f"сотрудником. Программа допускает гражданство: {acc_ru}.",
-        )
+        return msg(NATIONALITY_UNKNOWN, accepted=accepted)
     assert code is not None
     if ctx.result is Result.MET:
-        return (
-            f"Verified nationality: {t.country_name(code, 'en')}, which the programme accepts.",
-            f"Подтверждённое гражданство: {t.country_name(code, 'ru')} — допускается программой.",
-        )
-    return (
-        f"Verified nationality: {t.country_name(code, 'en')}; the programme is open only to "
-        f"nationals of {acc_en}.",
-        f"Подтверждённое гражданство: {t.country_name(code, 'ru')}; программа допускает только "
-        f"гражданство: {acc_ru}.",
-    )
+        return msg(NATIONALITY_MET, country=Country(code))
+    template = ctx.shortfall(NATIONALITY_NOT_MET, NATIONALITY_DECLARED)
+    return msg(template, country=Country(code), accepted=accepted)
 
 
 NATIONALITY = Criterion(
     id="nationality",
-    title=("Nationality", "Гражданство"),
+    title=Msg(gettext_noop("Nationality")),
     values=(),
     condition=Field("nationality").is_in(Param("nationality.accepted")),
     threshold=("nationality.accepted",),
@@ -184,41 +197,41 @@ NATIONALITY = Criterion(
 
 # --- education -------------------------------------------------------------------------------
 
+ISCED_LEVEL = gettext_noop("{level} ({name})")
+EDUCATION_UNKNOWN = gettext_noop(
+    "Verified evidence of a degree is missing: provide a diploma showing ISCED level {need} or "
+    "higher."
+)
+EDUCATION_MET = gettext_noop(
+    "Highest verified degree: ISCED level {have}; at least level {need} is required."
+)
+EDUCATION_NOT_MET = gettext_noop(
+    "Highest verified degree: ISCED level {have}, below the level {need} required."
+)
+EDUCATION_DECLARED = gettext_noop(
+    "Highest declared degree: ISCED level {have}, below the level {need} required."
+)
 
-def _isced(level: int, lang: str) -> str:
-    name_en, name_ru = ISCED_LEVELS[level]
-    return f"{level} ({name_en})" if lang == "en" else f"{level} ({name_ru})"
+
+def _isced(level: int) -> Msg:
+    return msg(ISCED_LEVEL, level=str(level), name=Msg(ISCED_LEVELS[level]))
 
 
-def _education(ctx: Context) -> tuple[str, str]:
-    need = ctx.p("education.min_isced")
+def _education(ctx: Context) -> Msg:
+    need = _isced(ctx.p("education.min_isced"))
     if ctx.result is Result.UNKNOWN:
-        return (
-            "Verified evidence of a degree is missing: provide a diploma showing ISCED level "
-            f"{_isced(need, 'en')} or higher.",
-            "Нет подтверждённых сведений об образовании: представьте диплом уровня МСКО "
-            f"{_isced(need, 'ru')} или выше.",
-        )
+        return msg(EDUCATION_UNKNOWN, need=need)
     have = ctx.facts.isced_level
     assert have is not None
     if ctx.result is Result.MET:
-        return (
-            f"Highest verified degree: ISCED level {_isced(have, 'en')}; at least level "
-            f"{_isced(need, 'en')} is required.",
-            f"Подтверждённый уровень образования: МСКО {_isced(have, 'ru')}; требуется не ниже "
-            f"уровня {_isced(need, 'ru')}.",
-        )
-    return (
-        f"Highest verified degree: ISCED level {_isced(have, 'en')}, below the level "
-        f"{_isced(need, 'en')} required.",
-        f"Подтверждённый уровень образования: МСКО {_isced(have, 'ru')} — ниже требуемого "
-        f"уровня {_isced(need, 'ru')}.",
-    )
+        return msg(EDUCATION_MET, have=_isced(have), need=need)
+    template = ctx.shortfall(EDUCATION_NOT_MET, EDUCATION_DECLARED)
+    return msg(template, have=_isced(have), need=need)
 
 
 EDUCATION = Criterion(
     id="education",
-    title=("Higher education", "Высшее образование"),
+    title=Msg(gettext_noop("Higher education")),
     values=(),
     condition=Field("isced_level").ge(Param("education.min_isced")),
     threshold=("education.min_isced",),
@@ -228,65 +241,57 @@ EDUCATION = Criterion(
 
 # --- language --------------------------------------------------------------------------------
 
+ANY_EU_LANGUAGE = gettext_noop("an official EU language")
+ACCEPTED_LANGUAGES = gettext_noop("one of the accepted languages ({languages})")
+LANGUAGE_NEED = gettext_noop("{accepted} at CEFR level {level} or higher")
+LANGUAGE_SKILL = gettext_noop("{language} at {level}")
+LANGUAGE_UNKNOWN = gettext_noop(
+    "Verified evidence of language skills is missing: provide a certificate showing {need}."
+)
+LANGUAGE_MET = gettext_noop("Verified language skills meet the requirement of {need}: {skills}.")
+LANGUAGE_NONE = gettext_noop("No language skills are verified; {need} is required.")
+LANGUAGE_NOT_MET = gettext_noop(
+    "No verified language meets the requirement of {need}; verified: {skills}."
+)
+LANGUAGE_DECLARED = gettext_noop(
+    "No declared language meets the requirement of {need}; declared: {skills}."
+)
 
-def _accepted_languages(ctx: Context) -> tuple[str, str, str]:
-    """The accepted languages as (English, Russian nominative, Russian instrumental)."""
+
+def _accepted_languages(ctx: Context) -> Msg:
     accepted = ctx.p("language.accepted")
     if accepted == EU_OFFICIAL_LANGUAGES:
-        return "an official EU language", "официальный язык ЕС", "официальным языком ЕС"
-    codes = sorted(accepted)
-    en = t.join([t.language_name(c, "en") for c in codes], "en", "or")
-    ru = ", ".join(t.language_name(c, "ru") for c in codes)
-    return (
-        f"one of the accepted languages ({en})",
-        f"один из допускаемых языков ({ru})",
-        f"одним из допускаемых языков ({ru})",
+        return Msg(ANY_EU_LANGUAGE)
+    codes = tuple(Language(c) for c in sorted(accepted))
+    return msg(ACCEPTED_LANGUAGES, languages=Items(codes, "or"))
+
+
+def _skills(skills: Any) -> Items:
+    return Items(
+        tuple(msg(LANGUAGE_SKILL, language=Language(s.language), level=s.cefr) for s in skills),
+        ",",
     )
 
 
-def _skills(skills: Any, lang: str) -> str:
-    if lang == "en":
-        return ", ".join(f"{t.language_name(s.language, 'en')} at {s.cefr}" for s in skills)
-    return ", ".join(f"{t.language_name(s.language, 'ru')} — {s.cefr}" for s in skills)
-
-
-def _language(ctx: Context) -> tuple[str, str]:
-    level = ctx.p("language.min_cefr")
-    acc_en, acc_ru, acc_ru_ins = _accepted_languages(ctx)
-    need_en = f"{acc_en} at CEFR level {level} or higher"
-    need_ru = f"{acc_ru} на уровне не ниже {level} по шкале CEFR"
+def _language(ctx: Context) -> Msg:
+    need = msg(LANGUAGE_NEED, accepted=_accepted_languages(ctx), level=ctx.p("language.min_cefr"))
     if ctx.result is Result.UNKNOWN:
-        return (
-            f"Verified evidence of language skills is missing: provide a certificate showing "
-            f"{need_en}.",
-            "Нет подтверждённых сведений о знании языков: представьте сертификат, "
-            f"подтверждающий владение {acc_ru_ins} на уровне не ниже {level} по шкале CEFR.",
-        )
+        return msg(LANGUAGE_UNKNOWN, need=need)
     skills = ctx.facts.languages or ()
     accepted = ctx.p("language.accepted")
-    good = [s for s in skills if s.language in accepted and s.cefr.rank >= CEFR_RANK[level]]
+    level = CEFR_RANK[ctx.p("language.min_cefr")]
+    good = [s for s in skills if s.language in accepted and s.cefr.rank >= level]
     if ctx.result is Result.MET:
-        return (
-            f"Verified language skills meet the requirement of {need_en}: {_skills(good, 'en')}.",
-            f"Подтверждённое владение языком соответствует требованию ({need_ru}): "
-            f"{_skills(good, 'ru')}.",
-        )
+        return msg(LANGUAGE_MET, need=need, skills=_skills(good))
     if not skills:
-        return (
-            f"No language skills are verified; {need_en} is required.",
-            f"Подтверждённых знаний языков нет; требуется {need_ru}.",
-        )
-    return (
-        f"No verified language meets the requirement of {need_en}; verified: "
-        f"{_skills(skills, 'en')}.",
-        f"Ни один из подтверждённых языков не соответствует требованию ({need_ru}); "
-        f"подтверждено: {_skills(skills, 'ru')}.",
-    )
+        return msg(LANGUAGE_NONE, need=need)
+    template = ctx.shortfall(LANGUAGE_NOT_MET, LANGUAGE_DECLARED)
+    return msg(template, need=need, skills=_skills(skills))
 
 
 LANGUAGE = Criterion(
     id="language",
-    title=("European language", "Европейский язык"),
+    title=Msg(gettext_noop("European language")),
     values=(),
     condition=AnyElement(
         Field("languages"),
@@ -300,37 +305,41 @@ LANGUAGE = Criterion(
 
 # --- means -----------------------------------------------------------------------------------
 
+MEANS_CALCULATION = gettext_noop("{months} x {monthly}")
+MEANS_UNKNOWN = gettext_noop(
+    "Verified evidence of liquid assets is missing: provide bank statements or similar proof "
+    "of at least {need} ({calculation})."
+)
+MEANS_MET = gettext_noop("Liquid assets of {have} meet the {need} required ({calculation}).")
+MEANS_NOT_MET = gettext_noop(
+    "Liquid assets of {have} are below the {need} required ({calculation})."
+)
+MEANS_DECLARED = gettext_noop(
+    "Declared liquid assets of {have} are below the {need} required ({calculation})."
+)
 
-def _means(ctx: Context) -> tuple[str, str]:
-    months, monthly = ctx.p("means.months"), ctx.p("means.monthly_amount")
-    required = ctx.values["required_eur"]
-    calc_en = f"{months} x {t.money(monthly, 'en')}"
-    calc_ru = f"{months} × {t.money(monthly, 'ru')}"
-    need_en, need_ru = t.money(required, "en"), t.money(required, "ru")
+
+def _means(ctx: Context) -> Msg:
+    calculation = msg(
+        MEANS_CALCULATION,
+        months=ctx.p("means.months"),
+        monthly=Money(ctx.p("means.monthly_amount")),
+    )
+    need = Money(ctx.values["required_eur"])
     if ctx.result is Result.UNKNOWN:
-        return (
-            "Verified evidence of liquid assets is missing: provide bank statements or similar "
-            f"proof of at least {need_en} ({calc_en}).",
-            "Нет подтверждённых сведений о ликвидных средствах: представьте банковские выписки "
-            f"или иное подтверждение наличия не менее {need_ru} ({calc_ru}).",
-        )
+        return msg(MEANS_UNKNOWN, need=need, calculation=calculation)
     have = ctx.facts.liquid_assets_eur
     assert have is not None
-    have_en, have_ru = t.money(have, "en"), t.money(have, "ru")
     if ctx.result is Result.MET:
-        return (
-            f"Liquid assets of {have_en} meet the {need_en} required ({calc_en}).",
-            f"Ликвидные средства: {have_ru} — не меньше требуемых {need_ru} ({calc_ru}).",
-        )
-    return (
-        f"Liquid assets of {have_en} are below the {need_en} required ({calc_en}).",
-        f"Ликвидные средства: {have_ru} — меньше требуемых {need_ru} ({calc_ru}).",
-    )
+        template = MEANS_MET
+    else:
+        template = ctx.shortfall(MEANS_NOT_MET, MEANS_DECLARED)
+    return msg(template, have=Money(have), need=need, calculation=calculation)
 
 
 MEANS = Criterion(
     id="means",
-    title=("Liquid assets", "Ликвидные средства"),
+    title=Msg(gettext_noop("Liquid assets")),
     values=(("required_eur", Param("means.months") * Param("means.monthly_amount")),),
     condition=Field("liquid_assets_eur").ge(Value("required_eur")),
     threshold=("means.months", "means.monthly_amount", "required_eur"),
@@ -341,43 +350,50 @@ MEANS = Criterion(
 # --- employment ------------------------------------------------------------------------------
 
 _EMPLOYMENT = {
-    "employed": ("employed", "работа по найму"),
-    "self_employed": ("self-employed", "самостоятельная занятость (собственное дело)"),
-    "none": ("not employed", "нет работы"),
+    # Translators: an employment status in a rule explanation ("Verified employment status: ...").
+    "employed": gettext_noop("employed"),
+    # Translators: an employment status in a rule explanation.
+    "self_employed": gettext_noop("self-employed"),
+    # Translators: an employment status in a rule explanation.
+    "none": gettext_noop("not employed"),
 }
 _EMPLOYMENT_ORDER = tuple(_EMPLOYMENT)
+EMPLOYMENT_UNKNOWN = gettext_noop(
+    "Verified evidence of employment is missing: provide an employment contract or a business "
+    "registration (required: {accepted})."
+)
+EMPLOYMENT_MET = gettext_noop(
+    "Verified employment status: {status}; the trial year requires being {accepted}."
+)
+EMPLOYMENT_NOT_MET = gettext_noop(
+    "Verified employment status: {status}; by the end of the trial year the holder must be "
+    "{accepted}."
+)
+EMPLOYMENT_DECLARED = gettext_noop(
+    "Declared employment status: {status}; by the end of the trial year the holder must be "
+    "{accepted}."
+)
 
 
-def _employment(ctx: Context) -> tuple[str, str]:
-    accepted = [s for s in _EMPLOYMENT_ORDER if s in ctx.p("employment.accepted")]
-    acc_en = t.join([_EMPLOYMENT[s][0] for s in accepted], "en", "or")
-    acc_ru = t.join([_EMPLOYMENT[s][1] for s in accepted], "ru", "or")
+def _employment(ctx: Context) -> Msg:
+    accepted = Items(
+        tuple(Msg(_EMPLOYMENT[s]) for s in _EMPLOYMENT_ORDER if s in ctx.p("employment.accepted")),
+        "or",
+    )
     if ctx.result is Result.UNKNOWN:
-        return (
-            "Verified evidence of employment is missing: provide an employment contract or a "
-            f"business registration (required: {acc_en}).",
-            "Нет подтверждённых сведений о занятости: представьте трудовой договор или документ "
-            f"о регистрации собственного дела (требуется: {acc_ru}).",
-        )
+        return msg(EMPLOYMENT_UNKNOWN, accepted=accepted)
     status = ctx.facts.employment
     assert status is not None
-    now_en, now_ru = _EMPLOYMENT[status.value]
     if ctx.result is Result.MET:
-        return (
-            f"Verified employment status: {now_en}; the trial year requires being {acc_en}.",
-            f"Подтверждённый статус занятости: {now_ru}; требуется: {acc_ru}.",
-        )
-    return (
-        f"Verified employment status: {now_en}; by the end of the trial year the holder must "
-        f"be {acc_en}.",
-        f"Подтверждённый статус занятости: {now_ru}; к концу испытательного года требуется: "
-        f"{acc_ru}.",
-    )
+        template = EMPLOYMENT_MET
+    else:
+        template = ctx.shortfall(EMPLOYMENT_NOT_MET, EMPLOYMENT_DECLARED)
+    return msg(template, status=Msg(_EMPLOYMENT[status.value]), accepted=accepted)
 
 
 EMPLOYMENT = Criterion(
     id="employment",
-    title=("Employment", "Занятость"),
+    title=Msg(gettext_noop("Employment")),
     values=(),
     condition=Field("employment").is_in(Param("employment.accepted")),
     threshold=("employment.accepted",),
@@ -392,7 +408,7 @@ FORCE_MAJEURE = "force_majeure_absence"
 
 RESIDENCE = Criterion(
     id="residence",
-    title=("Presence in the issuing country", "Присутствие в стране выдачи карты"),
+    title=Msg(gettext_noop("Presence in the issuing country")),
     values=(
         (
             "counted_present_days",
@@ -437,153 +453,136 @@ RESIDENCE = Criterion(
     wording=lambda ctx: _residence(ctx),
 )
 
+_PRESENCE_FACTS = {
+    "present_days": gettext_noop("present days"),
+    "period_days": gettext_noop("days in the period"),
+}
+RESIDENCE_UNKNOWN = gettext_noop(
+    "Verified evidence of presence is missing ({missing}): provide the presence summary for the "
+    "trial year, from declared trips backed by evidence; presence on at least {share} of the "
+    "days is required."
+)
+PRESENT_EXCUSED = gettext_noop(
+    "Present in the issuing country on {present} of the {period} days of the period, counted "
+    "as {counted} with absence excused for force majeure"
+)
+PRESENT = gettext_noop(
+    "Present in the issuing country on {present} of the {period} days of the period"
+)
+RESIDENCE_MET = gettext_noop("{presence}; at least {required} ({share}) are required.")
+RESIDENCE_NOT_MET = gettext_noop("{presence}, fewer than the {required} ({share}) required.")
 
-def _residence(ctx: Context) -> tuple[str, str]:
-    share = t.share(ctx.p("residence.required_share"))
+
+def _residence(ctx: Context) -> Msg:
+    share = ctx.p("residence.required_share")
     present, period = ctx.facts.present_days, ctx.facts.period_days
     if ctx.result is Result.UNKNOWN:
         missing = _missing(ctx, ("present_days", "period_days"))
-        what_en = t.join(
-            [
-                {"present_days": "present days", "period_days": "days in the period"}[m]
-                for m in missing
-            ],
-            "en",
-        )
-        what_ru = t.join(
-            [
-                {"present_days": "дни присутствия", "period_days": "число дней периода"}[m]
-                for m in missing
-            ],
-            "ru",
-        )
-        return (
-            f"Verified evidence of presence is missing ({what_en}): provide the presence summary "
-            "for the trial year, from declared trips backed by evidence; presence on at least "
-            f"{share} of the days is required.",
-            f"Нет подтверждённых сведений о присутствии в стране ({what_ru}): представьте сводку "
-            "о присутствии за испытательный год на основе заявленных поездок с подтверждающими "
-            f"документами; требуется присутствие не менее {share} дней периода.",
-        )
+        what = Items(tuple(Msg(_PRESENCE_FACTS[m]) for m in missing))
+        return msg(RESIDENCE_UNKNOWN, missing=what, share=share)
     assert present is not None and period is not None
     counted, required = ctx.values["counted_present_days"], ctx.values["required_present_days"]
-    n = t.number
     if counted != present:
-        have_en = (
-            f"Present in the issuing country on {n(present, 'en')} of the {n(period, 'en')} days "
-            f"of the period, counted as {n(counted, 'en')} with absence excused for force majeure"
-        )
-        have_ru = (
-            f"Дней присутствия в стране выдачи карты: {n(present, 'ru')} из {n(period, 'ru')}; "
-            f"с зачётом отсутствия по обстоятельствам непреодолимой силы — {n(counted, 'ru')}"
-        )
+        presence = msg(PRESENT_EXCUSED, present=present, period=period, counted=counted)
     else:
-        have_en = (
-            f"Present in the issuing country on {n(present, 'en')} of the {n(period, 'en')} days "
-            "of the period"
-        )
-        have_ru = f"Дней присутствия в стране выдачи карты: {n(present, 'ru')} из {n(period, 'ru')}"
-    if ctx.result is Result.MET:
-        return (
-            f"{have_en}; at least {n(required, 'en')} ({share}) are required.",
-            f"{have_ru}; требуется не менее {n(required, 'ru')} ({share}).",
-        )
-    return (
-        f"{have_en}, fewer than the {n(required, 'en')} ({share}) required.",
-        f"{have_ru}, что меньше требуемых {n(required, 'ru')} ({share}).",
-    )
+        presence = msg(PRESENT, present=present, period=period)
+    template = RESIDENCE_MET if ctx.result is Result.MET else RESIDENCE_NOT_MET
+    return msg(template, presence=presence, required=required, share=share)
 
 
-def _force_majeure(ctx: Context, applied: AppliedException) -> tuple[str, str]:
-    cap = ctx.p("residence.force_majeure_cap_days")
-    counted = applied.after - applied.before
-    items_en = "; ".join(
-        f"{t.days_en(a.days or 0)} of absence accepted by {a.accepted_by} (reason: {a.reason})"
-        for a in applied.accepted
+FORCE_MAJEURE_ITEM = gettext_noop("{absence} accepted by {accepted_by} (reason: {reason})")
+FORCE_MAJEURE_APPLIED = gettext_noop(
+    "Exception applied (documented force majeure): {items}; {counted} count as present "
+    "(cap: {cap})."
+)
+
+
+def _force_majeure(ctx: Context, applied: AppliedException) -> Msg:
+    items = Items(
+        tuple(
+            msg(
+                FORCE_MAJEURE_ITEM,
+                absence=Count(a.days or 0, t.DAYS_OF_ABSENCE),
+                accepted_by=a.accepted_by,
+                reason=a.reason,
+            )
+            for a in applied.accepted
+        ),
+        ";",
     )
-    items_ru = "; ".join(
-        f"отсутствие в течение {t.days_gen_ru(a.days or 0)} одобрено сотрудником: "
-        f"{a.accepted_by} (основание: «{a.reason}»)"
-        for a in applied.accepted
-    )
-    return (
-        f"Exception applied (documented force majeure): {items_en}; {t.days_en(counted)} count "
-        f"as present (cap: {t.days_en(cap)}, parameter residence.force_majeure_cap_days).",
-        f"Применено исключение (подтверждённые обстоятельства непреодолимой силы): {items_ru}; "
-        f"засчитано как присутствие: {t.days_ru(counted)} (предел — {t.days_ru(cap)}, "
-        "параметр residence.force_majeure_cap_days).",
+    return msg(
+        FORCE_MAJEURE_APPLIED,
+        items=items,
+        counted=Count(applied.after - applied.before, t.DAYS),
+        cap=Count(ctx.p("residence.force_majeure_cap_days"), t.DAYS),
     )
 
 
 # --- housing ---------------------------------------------------------------------------------
 
 _TENURE = {
-    "owner": ("owns a home", "собственное"),
-    "tenant": ("rents a home", "арендуемое"),
-    "none": ("neither owns nor rents a home", "нет"),
+    "owner": gettext_noop("owns a home"),
+    "tenant": gettext_noop("rents a home"),
+    "none": gettext_noop("neither owns nor rents a home"),
 }
+_HOW = {
+    # Translators: fills {how} in "{how} a home in an EU member state is required".
+    "owner": gettext_noop("owning"),
+    # Translators: fills {how} in "{how} a home in an EU member state is required".
+    "tenant": gettext_noop("renting"),
+    # Translators: fills {how} in "{how} a home in an EU member state is required".
+    "none": gettext_noop("having"),
+}
+HOUSING_NEED_EU = gettext_noop("{how} a home in an EU member state is required")
+HOUSING_NEED_LISTED = gettext_noop("{how} a home in one of the accepted countries is required")
+HOUSING_UNKNOWN = gettext_noop(
+    "Verified evidence of housing is missing: provide a lease or a title deed showing the "
+    "country of the home; {need}."
+)
+HOUSING_MET_EU = gettext_noop("Verified housing: {tenure} in {country}, an EU member state.")
+HOUSING_MET_LISTED = gettext_noop("Verified housing: {tenure} in {country}, an accepted country.")
+HOUSING_NO_HOME = gettext_noop("Verified housing: neither owns nor rents a home; {need}.")
+HOUSING_TENURE_REFUSED = gettext_noop(
+    "Verified housing: {tenure}, a tenure the policy does not accept; {need}."
+)
+HOUSING_OUTSIDE_EU = gettext_noop(
+    "The verified home is in {country}, not an EU member state; {need}."
+)
+HOUSING_OUTSIDE_LISTED = gettext_noop(
+    "The verified home is in {country}, not an accepted country; {need}."
+)
+HOUSING_DECLARED = gettext_noop("The declared home does not meet the rule: {need}.")
 
 
-def _housing(ctx: Context) -> tuple[str, str]:
+def _housing(ctx: Context) -> Msg:
     tenures = [x for x in ("owner", "tenant", "none") if x in ctx.p("housing.tenures")]
-    countries = ctx.p("housing.countries")
-    is_eu = countries == EU_MEMBER_STATES
-    where_en = "an EU member state" if is_eu else "one of the accepted countries"
-    where_ru = "в государстве-члене ЕС" if is_eu else "в одной из допускаемых стран"
-    how_en = t.join(
-        [{"owner": "owning", "tenant": "renting", "none": "having"}[x] for x in tenures], "en", "or"
-    )
-    how_ru = t.join(
-        [{"owner": "собственное", "tenant": "арендуемое", "none": "любое"}[x] for x in tenures],
-        "ru",
-        "or",
-    )
-    need_en = f"{how_en} a home in {where_en} is required"
-    need_ru = f"требуется {how_ru} жильё {where_ru}"
+    is_eu = ctx.p("housing.countries") == EU_MEMBER_STATES
+    how = Items(tuple(Msg(_HOW[x]) for x in tenures), "or")
+    need = msg(HOUSING_NEED_EU if is_eu else HOUSING_NEED_LISTED, how=how)
     tenure, country = ctx.facts.housing_tenure, ctx.facts.housing_country
     if ctx.result is Result.UNKNOWN:
-        return (
-            "Verified evidence of housing is missing: provide a lease or a title deed showing "
-            f"the country of the home; {need_en}.",
-            "Нет подтверждённых сведений о жилье: представьте договор аренды или документ о праве "
-            f"собственности с указанием страны; {need_ru}.",
-        )
+        return msg(HOUSING_UNKNOWN, need=need)
     if ctx.result is Result.MET:
         assert tenure is not None and country is not None
-        verdict_en = "an EU member state" if is_eu else "an accepted country"
-        verdict_ru = "государство-член ЕС" if is_eu else "допускаемая страна"
-        return (
-            f"Verified housing: {_TENURE[tenure.value][0]} in {t.country_name(country, 'en')}, "
-            f"{verdict_en}.",
-            f"Подтверждено жильё ({_TENURE[tenure.value][1]}) в стране: "
-            f"{t.country_name(country, 'ru')} — {verdict_ru}.",
+        return msg(
+            HOUSING_MET_EU if is_eu else HOUSING_MET_LISTED,
+            tenure=Msg(_TENURE[tenure.value]),
+            country=Country(country),
         )
+    if ctx.declared:
+        return msg(HOUSING_DECLARED, need=need)
     if tenure is not None and tenure.value not in ctx.p("housing.tenures"):
         if tenure.value == "none":
-            return (
-                f"Verified housing: neither owns nor rents a home; {need_en}.",
-                f"Подтверждено, что собственного или арендуемого жилья нет; {need_ru}.",
-            )
-        return (
-            f"Verified housing: {_TENURE[tenure.value][0]}, a tenure the policy does not accept; "
-            f"{need_en}.",
-            f"Подтверждено жильё ({_TENURE[tenure.value][1]}) — такой вид жилья не допускается; "
-            f"{need_ru}.",
-        )
+            return msg(HOUSING_NO_HOME, need=need)
+        return msg(HOUSING_TENURE_REFUSED, tenure=Msg(_TENURE[tenure.value]), need=need)
     assert country is not None
-    outside_en = "not an EU member state" if is_eu else "not an accepted country"
-    outside_ru = "не государство-член ЕС" if is_eu else "не входит в число допускаемых стран"
-    kind_ru = f" ({_TENURE[tenure.value][1]})" if tenure is not None else ""
-    return (
-        f"The verified home is in {t.country_name(country, 'en')}, {outside_en}; {need_en}.",
-        f"Подтверждено жильё{kind_ru} в стране: {t.country_name(country, 'ru')} — "
-        f"{outside_ru}; {need_ru}.",
-    )
+    template = HOUSING_OUTSIDE_EU if is_eu else HOUSING_OUTSIDE_LISTED
+    return msg(template, country=Country(country), need=need)
 
 
 HOUSING = Criterion(
     id="housing",
-    title=("Housing in the EU", "Жильё в ЕС"),
+    title=Msg(gettext_noop("Housing in the EU")),
     values=(),
     condition=Field("housing_tenure").is_in(Param("housing.tenures"))
     & Field("housing_country").is_in(Param("housing.countries")),

@@ -2,8 +2,8 @@
 
 ``evaluate`` is the single entry point the platform calls. It resolves the policy in force
 (cached), runs each criterion's compiled rule (cached per policy hash) on the facts, words the
-result in English and Russian with the facts, the threshold, any exception applied and the
-legal basis, and stamps the evaluation with the policy's country, effective date, hash and the
+result (a message rendered in any language: :mod:`relocard.core.i18n`) with the facts, the
+threshold, any exception applied, the parameters read and their legal basis, and stamps the evaluation with the policy's country, effective date, hash and the
 engine version. ``replay`` rebuilds an evaluation from a stored stamp and refuses if the
 parameters in force on that date have changed since.
 """
@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from relocard.core.i18n import Msg
 from relocard.core.rules import text as t
 from relocard.core.rules.accepted import AcceptedException, aggregate
 from relocard.core.rules.criteria import (
@@ -35,6 +36,7 @@ from relocard.core.rules.policy import (
     Parameter,
     Policy,
     PolicyLibrary,
+    Source,
     Stage,
     Stamp,
     default_library,
@@ -58,24 +60,75 @@ class Outcome(StrEnum):
         return cls.ELIGIBLE
 
 
+#: The languages a stored explanation carries rendered (the rest render from its message).
+STORED_LANGUAGES = ("en", "ru")
+
+
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """The same explanation in each language the programme speaks."""
+    """A text of the explanation in every language: a message rendered on demand."""
 
-    en: str
-    ru: str
+    message: Msg
+    #: The stored shape, computed once for texts that recur in every evaluation (titles,
+    #: the parameters' basis): see :func:`Explanation.fixed`.
+    stored: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def fixed(cls, message: Msg) -> Explanation:
+        return cls(message, _stored(message))
 
     def get(self, lang: str) -> str:
-        """The text in ``lang`` (``en`` or ``ru``; a regional tag like ``ru-RU`` works too)."""
-        return self.ru if lang.lower().startswith("ru") else self.en
+        """The text in ``lang`` (``fr``, ``ru-RU``...); English where no translation exists."""
+        return self.message.render(lang)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"en": self.en, "ru": self.ru}
+    @property
+    def en(self) -> str:
+        return self.message.render("en")
+
+    @property
+    def ru(self) -> str:
+        return self.message.render("ru")
+
+    def to_dict(self) -> dict[str, Any]:
+        """English and Russian as text (readable JSON), and the message, from which any other
+        language renders later (``explanation_text``)."""
+        return dict(self.stored if self.stored is not None else _stored(self.message))
+
+
+def _stored(message: Msg) -> dict[str, Any]:
+    out: dict[str, Any] = {lang: message.render(lang) for lang in STORED_LANGUAGES}
+    out["message"] = message.to_json()
+    return out
+
+
+def explanation_text(stored: Mapping[str, Any] | str | None, lang: str) -> str:
+    """A stored explanation (``Explanation.to_dict``) in ``lang``.
+
+    The text stored in that language if any (what the decision said); else rendered from the
+    stored message; rows written before messages were stored (English and Russian only) read
+    in English."""
+    if not isinstance(stored, Mapping):
+        return stored or ""
+    lang = lang.lower()[:2]
+    text = stored.get(lang)
+    if text:
+        return str(text)
+    message = stored.get("message")
+    if isinstance(message, Mapping):
+        try:
+            return Msg.from_json(message).render(lang)
+        except (KeyError, ValueError, TypeError, IndexError):
+            pass  # a damaged message: the English text below
+    return str(stored.get("en") or "")
 
 
 @dataclass(frozen=True, slots=True)
 class CriterionResult:
-    """One criterion's result with everything needed to justify it."""
+    """One criterion's result with everything needed to justify it.
+
+    ``explanation`` is the plain reason (what the applicant reads); ``details`` names the
+    parameters and since when they are in force (shown in a disclosure); ``sources`` are the
+    legal or documentary bases of those parameters, cited once per evaluation."""
 
     id: str
     result: Result
@@ -85,6 +138,11 @@ class CriterionResult:
     reference: tuple[Parameter, ...]
     exceptions: tuple[AppliedException, ...]
     explanation: Explanation
+    details: Explanation
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return t.sources(self.reference)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +154,7 @@ class CriterionResult:
             "reference": [p.to_dict() for p in self.reference],
             "exceptions": [e.to_dict() for e in self.exceptions],
             "explanation": self.explanation.to_dict(),
+            "details": self.details.to_dict(),
         }
 
 
@@ -137,13 +196,28 @@ class Evaluation:
         """The explanations of the criteria not met: the refusal form's pre-filled reasons."""
         return [c.explanation.get(lang) for c in self.not_met]
 
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """The legal or documentary bases of every criterion, each once, in criterion order."""
+        found: dict[str, Source] = {}
+        for c in self.criteria:
+            for source in c.sources:
+                found.setdefault(source.id, source)
+        return tuple(found.values())
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``relocard rules explain``."""
         return {
             "outcome": self.outcome.value,
             "criteria": [c.to_dict() for c in self.criteria],
+            "legal_basis": [_source_dict(s) for s in self.sources],
             "policy": self.stamp.to_dict(),
         }
+
+
+def _source_dict(source: Source) -> dict[str, Any]:
+    titles = {"en": source.title, "ru": source.title_ru, **dict(source.titles)}
+    return {"id": source.id, "title": titles, "url": source.url}
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +225,9 @@ class _Program:
     criterion: Criterion
     values: tuple[tuple[str, Compiled], ...]
     condition: Compiled
+    basis: tuple[Parameter, ...]
+    title: Explanation
+    details: Explanation
 
 
 _programs: dict[tuple[str, Stage], tuple[_Program, ...]] = {}
@@ -170,6 +247,9 @@ def _program(policy: Policy, stage: Stage) -> tuple[_Program, ...]:
                 (name, compile_python(expr, policy.values)) for name, expr in CRITERIA[cid].values
             ),
             condition=compile_python(CRITERIA[cid].condition, policy.values),
+            basis=CRITERIA[cid].basis(policy),
+            title=Explanation.fixed(CRITERIA[cid].title),
+            details=Explanation.fixed(t.basis(CRITERIA[cid].basis(policy))),
         )
         for cid in policy.criteria(stage)
     )
@@ -189,19 +269,22 @@ def evaluate(
     overrides: Mapping[str, Any] | None = None,
     exceptions: Sequence[AcceptedException | Mapping[str, Any]] = (),
     library: PolicyLibrary | None = None,
+    declared: bool = False,
 ) -> Evaluation:
     """Evaluate ``stage`` for one case under the policy of ``country`` in force on ``on``.
 
     ``facts`` are verified facts (a :class:`Facts` or the FACTS.json shape); absent ones make
     the criteria that need them ``unknown``. ``overrides`` are what-if parameter values;
-    ``exceptions`` are exceptions a caseworker accepted. Bad input raises
-    :class:`RulesInputError` naming the key.
+    ``exceptions`` are exceptions a caseworker accepted. ``declared`` says the facts are the
+    applicant's declaration, not verified (the "what we will check" before submission): the
+    criteria not met are then worded as declared. Bad input raises :class:`RulesInputError`
+    naming the key.
     """
     stage = Stage.parse(stage)
     parsed = Facts.from_mapping(facts)
     accepted = tuple(AcceptedException.from_mapping(e) for e in exceptions)
     policy = (library or default_library()).snapshot(country, on=on, overrides=overrides)
-    return evaluate_policy(policy, stage, parsed, accepted, on=on)
+    return evaluate_policy(policy, stage, parsed, accepted, on=on, declared=declared)
 
 
 def evaluate_policy(
@@ -211,6 +294,7 @@ def evaluate_policy(
     exceptions: Sequence[AcceptedException] = (),
     *,
     on: date | None = None,
+    declared: bool = False,
 ) -> Evaluation:
     """Evaluate with an already resolved policy (what ``evaluate`` and ``replay`` share)."""
     stage = Stage.parse(stage)
@@ -222,7 +306,7 @@ def evaluate_policy(
         for name, fn in program.values:
             env.values[name] = fn(env)
         results.append(
-            _explain(program.criterion, env, program.condition(env), facts, policy, exceptions)
+            _explain(program, env, program.condition(env), facts, policy, exceptions, declared)
         )
     return Evaluation(
         outcome=Outcome.of([r.result for r in results]),
@@ -234,13 +318,15 @@ def evaluate_policy(
 
 
 def _explain(
-    criterion: Criterion,
+    program: _Program,
     env: Env,
     verdict: bool | None,
     facts: Facts,
     policy: Policy,
     exceptions: Sequence[AcceptedException],
+    declared: bool = False,
 ) -> CriterionResult:
+    criterion = program.criterion
     result = Result.from_bool(verdict)
     applied = tuple(
         AppliedException(
@@ -253,13 +339,14 @@ def _explain(
         )
         for name, rule, before, after in env.applied
     )
-    ctx = Context(result, facts, env.values, policy, applied)
-    en, ru = criterion.wording(ctx)
+    ctx = Context(result, facts, env.values, policy, applied, declared)
+    reason = criterion.wording(ctx)
     for a in applied:
-        ex_en, ex_ru = EXCEPTION_KINDS[a.kind].wording(ctx, a)
-        en, ru = f"{en} {ex_en}", f"{ru} {ex_ru}"
-    basis = criterion.basis(policy)
-    en, ru = f"{en} {t.basis(basis, 'en')}", f"{ru} {t.basis(basis, 'ru')}"
+        # Not a catalogue entry: two sentences side by side in every language.
+        reason = Msg(
+            "{reason} {exception}",
+            (("reason", reason), ("exception", EXCEPTION_KINDS[a.kind].wording(ctx, a))),
+        )
     threshold = {
         name: to_json(policy.values[name] if name in policy.values else env.values[name])
         for name in criterion.threshold
@@ -267,12 +354,13 @@ def _explain(
     return CriterionResult(
         id=criterion.id,
         result=result,
-        title=Explanation(*criterion.title),
+        title=program.title,
         facts=facts.subset(criterion.fields),
         threshold=threshold,
-        reference=basis,
+        reference=program.basis,
         exceptions=applied,
-        explanation=Explanation(en, ru),
+        explanation=Explanation(reason),
+        details=program.details,
     )
 
 

@@ -301,6 +301,14 @@ class Source:
     title_ru: str
     url: str | None = None
     published: date | None = None
+    #: Titles in other languages (``titles`` in the policy file), as (language, title) pairs.
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``; English when the policy gives none in that language."""
+        if lang.startswith("ru"):
+            return self.title_ru
+        return dict(self.titles).get(lang[:2], self.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +519,7 @@ def parse_policy_file(text: str, label: str) -> PolicyFile:
             title=" ".join(s["title"].split()),
             title_ru=" ".join(s["title_ru"].split()),
             url=s.get("url"),
+            titles=tuple((lang, " ".join(t.split())) for lang, t in s.get("titles", {}).items()),
             published=_date(s["published"], label, ["sources", sid, "published"])
             if "published" in s
             else None,

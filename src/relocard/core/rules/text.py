@@ -1,135 +1,87 @@
-"""Localised pieces of explanations: money, numbers, dates, names, Russian plurals, the basis.
+"""Pieces of explanations: values formatted per language, and the basis of a criterion.
 
-English follows the programme's style ("EUR 12,000", ISO dates); Russian follows Russian
-typography ("12 000 евро", "1 января 2026 г.") with the CLDR's plural rules. Formatting goes
-through babel; the results are cached because the same few values recur in every explanation.
+Explanations are :class:`relocard.core.i18n.Msg` values (an English template and typed
+parameters) rendered in the reader's language from the gettext catalogue: see
+:mod:`relocard.core.i18n`. English follows the programme's style ("EUR 12,000", ISO dates);
+Russian follows Russian typography ("12 000 евро", "1 января 2026 г.") with the CLDR's plural
+rules; every other language its CLDR conventions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal
+from relocard.core import i18n
+from relocard.core.i18n import Count, Day, Msg, gettext_noop, msg, ngettext_lazy
 
 if TYPE_CHECKING:
-    from relocard.core.rules.policy import Parameter
+    from relocard.core.rules.policy import Parameter, Source
 
-LANGS = ("en", "ru")
+number = i18n.number
+day = i18n.day
+country_name = i18n.country_name
+language_name = i18n.language_name
+join = i18n.join
 
-
-@cache
-def _locale(lang: str) -> Locale:
-    return Locale.parse(lang)
-
-
-@lru_cache(maxsize=4096)
-def number(value: int | Decimal, lang: str) -> str:
-    """``12,000`` in English, ``12 000`` in Russian; cents only when there are any."""
-    pattern = "#,##0" if value == int(value) else "#,##0.00"
-    return format_decimal(value, format=pattern, locale=lang)
+DAYS = ngettext_lazy("{n} day", "{n} days")
+#: The genitive after "for" (Russian "в течение 5 дней").
+DAYS_OF_ABSENCE = ngettext_lazy("{n} day of absence", "{n} days of absence")
 
 
 def money(amount: int | Decimal, lang: str) -> str:
     """``EUR 12,000`` in English, ``12 000 евро`` in Russian."""
-    if lang == "ru":
-        return f"{number(amount, 'ru')} евро"
-    return f"EUR {number(amount, 'en')}"
-
-
-@lru_cache(maxsize=1024)
-def day(value: date, lang: str) -> str:
-    """ISO in English (as the programme writes dates); ``1 января 2026 г.`` in Russian."""
-    if lang == "ru":
-        # CLDR puts a narrow no-break space before "г."; a plain no-break space renders in
-        # every font and still keeps the year and "г." on one line.
-        return format_date(value, format="long", locale="ru").replace("\u202f", "\u00a0")
-    return value.isoformat()
+    return Msg("{m}", (("m", i18n.Money(amount)),)).render(lang)
 
 
 def share(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-@cache
-def plural_ru(n: int, one: str, few: str, many: str) -> str:
-    """The Russian form for ``n`` (CLDR rules: 1, 21 -> one; 2-4, 22-24 -> few; else many)."""
-    form = _locale("ru").plural_form(n)
-    return {"one": one, "few": few}.get(form, many)
+def days(n: int, lang: str) -> str:
+    """``1 day``, ``5 days``; ``1 день``, ``2 дня``, ``5 дней``."""
+    return Msg("{d}", (("d", Count(n, DAYS)),)).render(lang)
 
 
-def days_ru(n: int) -> str:
-    """``1 день``, ``2 дня``, ``5 дней``."""
-    return f"{number(n, 'ru')} {plural_ru(n, 'день', 'дня', 'дней')}"
+def source_title(source: Source, lang: str) -> str:
+    """A source's title in ``lang``: its own translation when the policy gives one, English
+    otherwise (docs/languages.md: policy texts are data, not catalogue entries)."""
+    return source.title_in(lang)
 
 
-def days_gen_ru(n: int) -> str:
-    """Genitive: ``в течение 1 дня``, ``2 дней``, ``5 дней``."""
-    return f"{number(n, 'ru')} {plural_ru(n, 'дня', 'дней', 'дней')}"
+# --- the basis: the technical details behind a criterion's result -----------------------------
 
 
-def days_en(n: int) -> str:
-    return f"{number(n, 'en')} day" if n == 1 else f"{number(n, 'en')} days"
+WHAT_IF = gettext_noop("what-if override, not in force")
+IN_FORCE = gettext_noop("in force since {since}")
+ONE_PARAMETER = gettext_noop("Parameter {name}, {when}.")
+PARAMETER_ITEM = gettext_noop("{name} ({when})")
+PARAMETERS = gettext_noop("Parameters {list}.")
 
 
-@cache
-def language_name(code: str, lang: str) -> str:
-    """``French (fr)`` / ``французский (fr)``."""
-    name = _locale(lang).languages.get(code, code)
-    return f"{name} ({code})"
-
-
-@cache
-def country_name(code: str, lang: str) -> str:
-    """``France (FR)`` / ``Франция (FR)``."""
-    name = _locale(lang).territories.get(code, code)
-    return f"{name} ({code})"
-
-
-def join(items: Sequence[str], lang: str, word: str = "and") -> str:
-    """``a, b and c`` / ``a, b и c``; ``word`` is ``and`` or ``or``."""
-    items = list(items)
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    glue = {"en": {"and": "and", "or": "or"}, "ru": {"and": "и", "or": "или"}}[lang][word]
-    return f"{', '.join(items[:-1])} {glue} {items[-1]}"
-
-
-def basis(params: Iterable[Parameter], lang: str) -> str:
-    """The sentence naming each parameter, since when it is in force, and its sources."""
-    parts, sources = [], []
+def basis(params: Iterable[Parameter]) -> Msg:
+    """The parameters a criterion read, and since when each is in force (a disclosure's
+    content: the applicant's reason never names parameters)."""
+    parts = []
     for p in params:
         if p.overridden:
-            when = (
-                "what-if override, not in force"
-                if lang == "en"
-                else "условное значение для моделирования, не действует"
-            )
+            when: Msg = Msg(WHAT_IF)
         else:
-            since = day(p.since, lang) if p.since else "?"
-            when = f"in force since {since}" if lang == "en" else f"действует с {since}"
-        if p.reference is not None:
-            title = p.reference.source.title if lang == "en" else p.reference.source.title_ru
-            if title not in sources:
-                sources.append(title)
+            when = msg(IN_FORCE, since=Day(p.since) if p.since else "?")
         parts.append((p.name, when))
     if len(parts) == 1:
         name, when = parts[0]
-        text = f"Parameter {name}, {when}" if lang == "en" else f"Параметр {name} {when}"
-    else:
-        listed = join([f"{name} ({when})" for name, when in parts], lang)
-        text = f"Parameters {listed}" if lang == "en" else f"Параметры: {listed}"
-    if sources:
-        if lang == "en":
-            text += ("; source: " if len(sources) == 1 else "; sources: ") + "; ".join(sources)
-        else:
-            text += ("; источник: " if len(sources) == 1 else "; источники: ") + "; ".join(sources)
-    return text + "."
+        return msg(ONE_PARAMETER, name=name, when=when)
+    items = tuple(msg(PARAMETER_ITEM, name=name, when=when) for name, when in parts)
+    return msg(PARAMETERS, list=i18n.Items(items))
+
+
+def sources(params: Iterable[Parameter]) -> tuple[Source, ...]:
+    """The distinct sources of ``params`` (the legal basis, cited once per evaluation)."""
+    found: dict[str, Source] = {}
+    for p in params:
+        if p.reference is not None:
+            found.setdefault(p.reference.source.id, p.reference.source)
+    return tuple(found.values())

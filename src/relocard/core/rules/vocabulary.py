@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES  # noqa: F401 - part of the vocabulary
+from relocard.core.i18n import gettext_noop
 
 
 class Cefr(StrEnum):
@@ -47,15 +48,15 @@ class Tenure(StrEnum):
     NONE = "none"
 
 
-#: ISCED 2011 levels, named in English and Russian for the explanations.
-ISCED_LEVELS: dict[int, tuple[str, str]] = {
-    0: ("early childhood education", "дошкольное образование"),
-    1: ("primary education", "начальное образование"),
-    2: ("lower secondary education", "основное общее образование"),
-    3: ("upper secondary education", "среднее общее образование"),
-    4: ("post-secondary non-tertiary education", "послесреднее нетретичное образование"),
-    5: ("short-cycle tertiary education", "короткий цикл высшего образования"),
-    6: ("bachelor's or equivalent", "бакалавриат или эквивалентный уровень"),
-    7: ("master's or equivalent", "магистратура или эквивалентный уровень"),
-    8: ("doctoral or equivalent", "докторантура или эквивалентный уровень"),
+#: ISCED 2011 levels, named for the explanations (translated through the catalogue).
+ISCED_LEVELS: dict[int, str] = {
+    0: gettext_noop("early childhood education"),
+    1: gettext_noop("primary education"),
+    2: gettext_noop("lower secondary education"),
+    3: gettext_noop("upper secondary education"),
+    4: gettext_noop("post-secondary non-tertiary education"),
+    5: gettext_noop("short-cycle tertiary education"),
+    6: gettext_noop("bachelor's or equivalent"),
+    7: gettext_noop("master's or equivalent"),
+    8: gettext_noop("doctoral or equivalent"),
 }

@@ -1,0 +1,14 @@
+"""Polish dates with the month in the genitive ("21 stycznia 2027") and Polish numbers."""
+
+DATE_FORMAT = "j E Y"
+SHORT_DATE_FORMAT = "d.m.Y"
+DATETIME_FORMAT = "j E Y, H:i"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+TIME_FORMAT = "H:i"
+MONTH_DAY_FORMAT = "j E"
+YEAR_MONTH_FORMAT = "F Y"
+FIRST_DAY_OF_WEEK = 1
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\u00a0"
+NUMBER_GROUPING = 3
