@@ -79,7 +79,7 @@ def test_an_empty_form_names_its_fields(client, embassy_case, officer):
         {"number": "FRA1", "valid_from": "2026-13-01", "valid_until": "x", "entries": "single",
          "in_russia": "on"},
     )  # fmt: skip
-    assert "Enter the date as YYYY-MM-DD." in response.content.decode()
+    assert "Enter a real date for “Valid from”." in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["caseworker", "auditor", "supervisor", "programme_admin"])

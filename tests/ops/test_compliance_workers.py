@@ -94,6 +94,7 @@ RESULTS = textwrap.dedent(
     )
     print(json.dumps({
         "tasks": [[str(r.id), r.status, r.worker_ids, r.return_value] for r in rows],
+        "errors": [r.traceback for r in rows if r.status == "FAILED"],
         "runs": list(ComplianceRun.objects.values_list("member_state", "run_on", "cards")),
         "events": list(AuditEvent.objects.filter(action="compliance.run")
                        .values_list("member_state", flat=True)),
@@ -133,6 +134,7 @@ def test_two_workers_share_the_split_compliance_run_without_double_work(tmp_path
                     status == "SUCCESSFUL" for _i, status, _w, _r in state["tasks"]
                 ):
                     break
+                assert not state["errors"], f"a task failed: {state['errors']}"
                 assert time.monotonic() < deadline + 300, f"the queue was not drained: {state}"
                 time.sleep(1)
         finally:

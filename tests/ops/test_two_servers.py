@@ -74,7 +74,24 @@ SEED = textwrap.dedent(
         cs.evidence_add(actor=holder, application=app, kind=kind,
                         upload=SimpleUploadedFile("p.pdf", content, content_type="application/pdf"),
                         facts_data=facts)
+    # The security screening is always on outside the test settings: a list version is loaded
+    # before the case is filed, and two screening officers answer its national checks.
+    from datetime import datetime, timezone
+    from relocard.core.screening import Entity, NameAlias, SubjectType
+    from relocard.core.screening.fsf import write_list
+    from relocard.screening import services as ss
+    listed = Entity(logical_id="900101", reference="EU.9001.01", subject_type=SubjectType.PERSON,
+                    aliases=(NameAlias(whole_name="Yuliya ZHUKOVA"),))
+    ss.list_version_load(data=write_list(datetime(2026, 5, 8, tzinfo=timezone.utc), (listed,),
+                                         global_file_id="1"), loaded_by="ops test")
+    officers = [User.objects.create_user(f"so{n}@ops.test", password, role=Role.SCREENING_OFFICER,
+                                         member_state_id="FR") for n in range(2)]
     cs.application_submit(actor=holder, application=app, token=secrets.token_hex(8))
+    app.refresh_from_db()
+    for check in app.national_checks.filter(status="requested"):
+        ss.check_answer_record(actor=officers[0], check=check, answer="no_objection",
+                               authority_reference="")
+        ss.check_answer_confirm(actor=officers[1], check=check)
     app.refresh_from_db()
     cs.application_start_review(actor=cw, application=app, version=app.version)
     app.refresh_from_db()

@@ -234,7 +234,7 @@ def test_a_confirmed_match_is_refused_citing_the_screening_only(
     matched.refresh_from_db()
     _login(staff["supervisor"]).post(
         reverse("console:confirm_refusal", args=[matched.reference]),
-        {"version": matched.version},
+        {"version": matched.version, "confirm": "on"},
     )
     matched.refresh_from_db()
     assert matched.state == "refused"

@@ -18,6 +18,7 @@ def test_a_check_result_names_the_member_state_in_the_readers_language(
     _row, code = services.share_code_create(actor=card.applicant.user, card=card, purpose="rent")
     landlord = make_verifier("private_landlord")
     client.force_login(landlord)
+    client.cookies["relocard_language"] = "ru"  # the reader's choice
     r = client.post(
         reverse("verification:check_code"),
         {"code": code, "date_of_birth": card.applicant.date_of_birth.isoformat(),

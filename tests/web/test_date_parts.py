@@ -52,6 +52,7 @@ def test_errors_and_labels_are_in_the_readers_language(client, make_applicant):
         assert "нужно указать месяц" in _errors("15", "", "1988")[0]
     applicant = make_applicant()
     client.force_login(applicant.user)
+    client.cookies["relocard_language"] = "ru"  # the reader's choice
     html = client.get(reverse("portal:profile"), headers={"accept-language": "ru"})
     html = html.content.decode()
     assert 'type="date"' not in html

@@ -76,6 +76,7 @@ def test_documents_asked_for_are_named_not_keyed_in_russian(client, make_case, s
         version=app.version,
     )
     client.force_login(app.applicant.user)
+    client.cookies["relocard_language"] = "ru"  # the reader's choice
     html = client.get(reverse("portal:case", args=[app.reference]), headers=RU).content.decode()
     assert "Запрошенные документы:" in html
     asked = html.split("Запрошенные документы:", 1)[1].split("</p>", 1)[0]
@@ -86,6 +87,7 @@ def test_documents_asked_for_are_named_not_keyed_in_russian(client, make_case, s
 def test_the_what_if_page_gives_units_and_errors_in_the_readers_language(client, make_case, staff):
     make_case("in_review")
     client.force_login(staff["programme_admin"])
+    client.cookies["relocard_language"] = "ru"  # the reader's choice
     url = reverse("console:what_if")
     query = {"member_state": "FR", "stage": "issuance", "parameter": "residence.required_share",
              "value": "lots", "on": "2026-12-01"}  # fmt: skip
