@@ -155,6 +155,13 @@ def _run(*, today: date, member_state: str | None) -> ComplianceRun:
         )
 
     with _phase("write"), transaction.atomic():
+        if member_state is not None:
+            # Checked again under the write lock: on SQLite (no advisory lock; transactions
+            # begin IMMEDIATE, so this is the only writer now) another worker may have judged
+            # the member state while this one computed. Its run stands; this one writes nothing.
+            done = ComplianceRun.objects.filter(member_state=member_state, run_on=today).first()
+            if done is not None:
+                return done
         now = timezone.now()
         expired = expire_cards(expiring["card_id"].to_list(), today=today, now=now)
         remember_reminders(reminders, now=now)
