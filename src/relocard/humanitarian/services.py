@@ -337,6 +337,20 @@ def request_refer(
 # --- officers: assignment, triage, moves -----------------------------------------------------
 
 
+def _open(proposal, decided: str, *related: str):
+    """``proposal`` (a move, an out-of-turn invitation, a refusal, an assignment) locked and
+    still waiting for its second officer; ``decided`` is the error when it no longer is."""
+    locked = (
+        type(proposal)
+        .objects.select_for_update()
+        .select_related("request", *related)
+        .get(pk=proposal.pk)
+    )
+    if locked.status != ProposalStatus.PROPOSED:
+        raise InvalidState(decided)
+    return locked
+
+
 def assignment_propose(*, actor, request: HumanitarianRequest, officer) -> AssignmentProposal:
     """Propose an officer of the request's member state (the actor or a colleague) for the
     request; a second officer confirms it (:func:`assignment_confirm`). Assignment gives access
@@ -362,17 +376,6 @@ def assignment_propose(*, actor, request: HumanitarianRequest, officer) -> Assig
     return proposal
 
 
-def _open_assignment(proposal: AssignmentProposal) -> AssignmentProposal:
-    locked = (
-        AssignmentProposal.objects.select_for_update()
-        .select_related("request", "officer")
-        .get(pk=proposal.pk)
-    )
-    if locked.status != ProposalStatus.PROPOSED:
-        raise InvalidState(_("This assignment was already confirmed or cancelled."))
-    return locked
-
-
 def assignment_confirm(*, actor, proposal: AssignmentProposal) -> Assignment:
     """A second officer of the member state (never the proposer) confirms an assignment."""
     if not access.can_confirm_assignment(actor, proposal):
@@ -380,7 +383,9 @@ def assignment_confirm(*, actor, proposal: AssignmentProposal) -> Assignment:
             _("A second officer of this member state, not the one who proposed it, confirms.")
         )
     with transaction.atomic():
-        proposal = _open_assignment(proposal)
+        proposal = _open(
+            proposal, _("This assignment was already confirmed or cancelled."), "officer"
+        )
         req = _lock_request(proposal.request)
         now = timezone.now()
         try:
@@ -415,7 +420,9 @@ def assignment_cancel(*, actor, proposal: AssignmentProposal) -> AssignmentPropo
     if not access.can_assign_officer(actor, proposal.request, proposal.officer):
         raise NotAllowed(_("Only humanitarian officers of this member state can do this."))
     with transaction.atomic():
-        proposal = _open_assignment(proposal)
+        proposal = _open(
+            proposal, _("This assignment was already confirmed or cancelled."), "officer"
+        )
         proposal.status, proposal.decided_by, proposal.decided_at = (
             ProposalStatus.CANCELLED,
             actor,
@@ -503,13 +510,6 @@ def move_propose(
     return move
 
 
-def _open_move(move: CategoryMove) -> CategoryMove:
-    locked = CategoryMove.objects.select_for_update().select_related("request").get(pk=move.pk)
-    if locked.status != ProposalStatus.PROPOSED:
-        raise InvalidState(_("This move was already confirmed or cancelled."))
-    return locked
-
-
 def move_confirm(*, actor, move: CategoryMove) -> CategoryMove:
     """A second assigned officer (never the proposer) confirms a move; the ledger records it."""
     if not access.can_confirm_move(actor, move):
@@ -518,7 +518,7 @@ def move_confirm(*, actor, move: CategoryMove) -> CategoryMove:
         )
     with transaction.atomic():
         ledger = _locked_ledger(move.request.member_state_id)
-        move = _open_move(move)
+        move = _open(move, _("This move was already confirmed or cancelled."))
         req = _lock_request(move.request)
         if req.status != RequestStatus.WAITING or req.category != move.from_category:
             raise InvalidState(_("The request changed since the move was proposed."))
@@ -550,7 +550,7 @@ def move_cancel(*, actor, move: CategoryMove) -> CategoryMove:
     """The proposer withdraws a move, or a second assigned officer turns it down."""
     _require_worker(actor, move.request)
     with transaction.atomic():
-        move = _open_move(move)
+        move = _open(move, _("This move was already confirmed or cancelled."))
         move.status, move.decided_by, move.decided_at = (
             ProposalStatus.CANCELLED,
             actor,
@@ -643,17 +643,6 @@ def out_of_turn_propose(
     return proposal
 
 
-def _open_out_of_turn(proposal: OutOfTurnInvitation) -> OutOfTurnInvitation:
-    locked = (
-        OutOfTurnInvitation.objects.select_for_update()
-        .select_related("request")
-        .get(pk=proposal.pk)
-    )
-    if locked.status != ProposalStatus.PROPOSED:
-        raise InvalidState(_("This invitation was already confirmed or cancelled."))
-    return locked
-
-
 def out_of_turn_confirm(*, actor, proposal: OutOfTurnInvitation) -> HumanitarianRequest:
     """A second assigned officer (never the proposer) confirms; the ledger records the
     invitation with its reason code."""
@@ -663,7 +652,7 @@ def out_of_turn_confirm(*, actor, proposal: OutOfTurnInvitation) -> Humanitarian
         )
     with transaction.atomic():
         ledger = _locked_ledger(proposal.request.member_state_id)
-        proposal = _open_out_of_turn(proposal)
+        proposal = _open(proposal, _("This invitation was already confirmed or cancelled."))
         req = _lock_request(proposal.request)
         _invite(
             actor,
@@ -687,7 +676,7 @@ def out_of_turn_cancel(*, actor, proposal: OutOfTurnInvitation) -> OutOfTurnInvi
     """The proposer withdraws it, or a second assigned officer turns it down."""
     _require_worker(actor, proposal.request)
     with transaction.atomic():
-        proposal = _open_out_of_turn(proposal)
+        proposal = _open(proposal, _("This invitation was already confirmed or cancelled."))
         proposal.status, proposal.decided_by, proposal.decided_at = (
             ProposalStatus.CANCELLED,
             actor,
@@ -779,17 +768,6 @@ def refusal_propose(*, actor, request: HumanitarianRequest, reasons: str) -> Hum
     return decision
 
 
-def _open_refusal(decision: HumanitarianDecision) -> HumanitarianDecision:
-    locked = (
-        HumanitarianDecision.objects.select_for_update()
-        .select_related("request", "request__member_state")
-        .get(pk=decision.pk)
-    )
-    if locked.status != ProposalStatus.PROPOSED:
-        raise InvalidState(_("This refusal was already confirmed or returned."))
-    return locked
-
-
 def refusal_confirm(*, actor, decision: HumanitarianDecision) -> HumanitarianDecision:
     """A second assigned officer confirms the refusal; the appeal period starts."""
     if not access.can_confirm_humanitarian_refusal(actor, decision):
@@ -798,7 +776,9 @@ def refusal_confirm(*, actor, decision: HumanitarianDecision) -> HumanitarianDec
         )
     with transaction.atomic():
         ledger = _locked_ledger(decision.request.member_state_id)
-        decision = _open_refusal(decision)
+        decision = _open(
+            decision, _("This refusal was already confirmed or returned."), "request__member_state"
+        )
         req = _lock_request(decision.request)
         record = _ledger_append(
             ledger, Event.decision(req.entry_id, on=today(), category=req.category)
@@ -823,7 +803,9 @@ def refusal_return(*, actor, decision: HumanitarianDecision) -> HumanitarianDeci
             _("A second officer assigned to this request, not the one who proposed it, confirms.")
         )
     with transaction.atomic():
-        decision = _open_refusal(decision)
+        decision = _open(
+            decision, _("This refusal was already confirmed or returned."), "request__member_state"
+        )
         req = _lock_request(decision.request)
         decision.status, decision.decided_by, decision.decided_at = (
             ProposalStatus.CANCELLED,
