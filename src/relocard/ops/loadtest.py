@@ -1222,20 +1222,7 @@ def _generate(cursor, n, rng, now, made, files, password, counts, timings, echo)
                         checked,
                     )
                 )
-                audit.add(
-                    actor=_Actor(org["id"], org["email"]),
-                    action="verification.share_code_check",
-                    object_type="verification.cardcheck",
-                    object_id=checks[-1][1],
-                    member_state=ms,
-                    at=checked,
-                    data={
-                        "organisation": org["organisation"],
-                        "api_key": None,
-                        "purpose": purpose,
-                        "result": "valid",
-                    },
-                )
+                _audit_check(audit, org, "share_code", checks[-1][1], ms, checked, purpose)
         for _q in range(int(rng.poisson(PROPORTIONS["qr_checks_per_holder"])) if usable else 0):
             org = organisations[int(rng.integers(0, len(organisations)))]
             checked = min(later(decided, 24, 24 * 300), now - timedelta(minutes=30))
@@ -1245,20 +1232,7 @@ def _generate(cursor, n, rng, now, made, files, password, counts, timings, echo)
                     check_ids.take(), org, "qr", purpose, None, kid, ms, valid_until, checked
                 )
             )
-            audit.add(
-                actor=_Actor(org["id"], org["email"]),
-                action="verification.qr_check",
-                object_type="verification.cardcheck",
-                object_id=checks[-1][1],
-                member_state=ms,
-                at=checked,
-                data={
-                    "organisation": org["organisation"],
-                    "api_key": None,
-                    "purpose": purpose,
-                    "result": "valid",
-                },
-            )
+            _audit_check(audit, org, "qr", checks[-1][1], ms, checked, purpose)
         if (i + 1) % CHUNK == 0:
             flush()
             echo(f"  {i + 1} applicants written...")
@@ -1274,6 +1248,24 @@ def _generate(cursor, n, rng, now, made, files, password, counts, timings, echo)
     timings["audit events in time order"] = time.perf_counter() - step
     echo(f"  written: {counts}")
     return probe_out
+
+
+def _audit_check(audit, org, method, check_id, ms, checked, purpose) -> None:
+    """The audit event a verifier's valid check writes (``verification.<method>_check``)."""
+    audit.add(
+        actor=_Actor(org["id"], org["email"]),
+        action=f"verification.{method}_check",
+        object_type="verification.cardcheck",
+        object_id=check_id,
+        member_state=ms,
+        at=checked,
+        data={
+            "organisation": org["organisation"],
+            "api_key": None,
+            "purpose": purpose,
+            "result": "valid",
+        },
+    )
 
 
 def _check_row(pk, org, method, purpose, share_code, card, ms, valid_until, checked):
