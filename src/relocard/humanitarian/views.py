@@ -24,6 +24,7 @@ from relocard.accounts.selectors import account_exists
 from relocard.accounts.services import AccountExists
 from relocard.common import access
 from relocard.common.errors import NotAllowed, RelocardError
+from relocard.consular.selectors import reservable_slots
 from relocard.humanitarian import selectors
 from relocard.humanitarian import services as hs
 from relocard.humanitarian.emails import application_from_token
@@ -316,7 +317,11 @@ def _officer_forms(req, policy, data=None, which=None) -> dict:
     return {
         "triage_form": TriageForm(bound("triage"), policy=policy),
         "move_form": MoveForm(bound("move"), policy=policy),
-        "invite_form": InviteForm(bound("invite"), policy=policy),
+        "invite_form": InviteForm(
+            bound("invite"),
+            policy=policy,
+            slots=reservable_slots(req.member_state_id) if req.status == "waiting" else [],
+        ),
         "decision_form": DecisionForm(bound("decide")),
         "remove_form": RemoveForm(bound("remove"), policy=policy),
     }
@@ -438,19 +443,11 @@ def act(request, entry_id, action):
             request,
             req,
             action,
-            InviteForm(data, policy=policy),
+            InviteForm(data, policy=policy, slots=reservable_slots(req.member_state_id)),
             lambda d: (
-                hs.out_of_turn_propose(
-                    actor=user,
-                    request=req,
-                    appointment_at=d["appointment_at"],
-                    place=d["place"],
-                    reason=d["reason"],
-                )
+                hs.out_of_turn_propose(actor=user, request=req, slot=d["slot"], reason=d["reason"])
                 if d["reason"]
-                else hs.request_invite(
-                    actor=user, request=req, appointment_at=d["appointment_at"], place=d["place"]
-                )
+                else hs.request_invite(actor=user, request=req, slot=d["slot"])
             ),
         )
     if action in ("out-of-turn-confirm", "out-of-turn-cancel"):
