@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 
 import pycountry
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -553,14 +553,20 @@ def slot_reserve(
                 _("This slot has passed or starts within the hour: choose a later one."),
                 field="slot",
             )
-        reservation = SlotReservation.objects.create(
-            slot=slot,
-            reference=_new_reservation_reference(),
-            name=name,
-            travellers=travellers,
-            reserved_by=actor,
-            reserved_at=now,
-        )
+        try:
+            with transaction.atomic():
+                reservation = SlotReservation.objects.create(
+                    slot=slot,
+                    reference=_new_reservation_reference(),
+                    name=name,
+                    travellers=travellers,
+                    reserved_by=actor,
+                    reserved_at=now,
+                )
+        except IntegrityError:  # the constraint behind the lock: one active reservation
+            raise InvalidState(
+                _("This slot is no longer free: choose another one."), field="slot"
+            ) from None
         audit_record(
             actor=actor,
             action="consular.slot_reserved",
