@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from relocard.common.forms import DatePartsField, Form
+from relocard.common.languages import supported
 from relocard.humanitarian.models import Outcome, Relationship, VisaKind
 from relocard.humanitarian.selectors import ledger_member_states
 from relocard.reference.models import MemberState
@@ -147,12 +149,20 @@ class FamilyMemberForm(Form):
 FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=4, max_num=11, validate_max=True)
 
 
+def reader_language() -> str:
+    """The reader's language: the one the middleware activated for the request from
+    ``relocard.common.languages.language_for`` (a message's is set the same way)."""
+    return supported(get_language()) or settings.LANGUAGE_CODE
+
+
 def category_choices(policy):
-    return [(c.code, c.title_ru if _ru() else c.title) for c in policy.categories]
+    language = reader_language()
+    return [(c.code, c.title_in(language)) for c in policy.categories]
 
 
 def reason_choices(policy, event: str, *, optional: bool = False):
-    choices = [(r.code, r.title_ru if _ru() else r.title) for r in policy.reasons[event]]
+    language = reader_language()
+    choices = [(r.code, r.title_in(language)) for r in policy.reasons[event]]
     return ([("", _("In turn: no reason needed"))] if optional else []) + choices
 
 
