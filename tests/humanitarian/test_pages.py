@@ -268,3 +268,29 @@ def test_an_invitation_out_of_turn_needs_a_second_officer_over_http(
     )
     second.refresh_from_db()
     assert second.status == "invited"
+
+
+def test_the_referring_organisation_sees_where_and_when_to_send_the_person(
+    client, make_user, staff, officers, make_slot
+):
+    admin = staff["programme_admin"]
+    org = hs.referring_organisation_register(
+        actor=admin, name="Aid Desk", country="FR", registration_number="W1"
+    )
+    hs.referring_organisation_decide(actor=admin, organisation=org, approve=True)
+    referrer = make_user()
+    hs.referrer_add(actor=admin, organisation=org, user=referrer)
+    client.force_login(referrer)
+    data = form_data()
+    del data["member_state"]
+    assert client.post(reverse("humanitarian:refer"), data).status_code == 302
+    request = HumanitarianRequest.objects.get()
+    for officer in (officers["a"], officers["b"]):
+        proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officer)
+        hs.assignment_confirm(actor=officers["c"], proposal=proposal)
+    hs.request_triage(actor=officers["a"], request=request, category="standard")
+    hs.request_invite(actor=officers["a"], request=request, slot=make_slot())
+    request.refresh_from_db()
+    page = client.get(reverse("humanitarian:refer")).content.decode()
+    assert request.reservation.reference in page and "Asia/Tbilisi" in page
+    assert "Krtsanisi 49" in page and "Petrova" not in page

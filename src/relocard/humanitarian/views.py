@@ -272,7 +272,9 @@ def refer(request):
             return redirect("humanitarian:refer")
     referred = [
         (r, selectors.request_standing(r))
-        for r in access.referred_requests(request.user).order_by("-id")[:100]
+        for r in access.referred_requests(request.user)
+        .select_related("reservation__slot__mission")
+        .order_by("-id")[:100]
     ]
     return render(
         request,
