@@ -138,6 +138,8 @@ def test_invitation_and_a_refusal_confirmed_by_a_second_officer(
     page = client.get(reverse("humanitarian:receipt", args=[request.entry_id])).content.decode()
     assert request.reservation.reference in page and "Krtsanisi 49" in page
     assert f"{local:%H:%M}" in page and "Asia/Tbilisi" in page
+    page = client.get(reverse("humanitarian:mine")).content.decode()
+    assert request.reservation.reference in page and "Asia/Tbilisi" in page
     message = Message.objects.get(user=request.person, event="visa_appointment_invited")
     assert f"{local:%H:%M}" in message.body and "Asia/Tbilisi" in message.body
     assert request.reservation.reference in message.body

@@ -98,7 +98,9 @@ def _travellers(form, family) -> list[hs.TravellerData]:
 def my_requests(request):
     rows = [
         (r, selectors.request_standing(r))
-        for r in access.person_requests(request.user).select_related("member_state").order_by("-id")
+        for r in access.person_requests(request.user)
+        .select_related("member_state", "reservation__slot__mission")
+        .order_by("-id")
     ]
     return render(request, "humanitarian/my_requests.html", {"rows": rows})
 
