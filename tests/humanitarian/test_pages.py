@@ -296,3 +296,10 @@ def test_the_referring_organisation_sees_where_and_when_to_send_the_person(
     page = client.get(reverse("humanitarian:refer")).content.decode()
     assert request.reservation.reference in page and "Asia/Tbilisi" in page
     assert "Krtsanisi 49" in page and "Petrova" not in page
+
+
+def test_the_officer_is_told_when_no_mission_has_a_free_slot(client, make_request, officers):
+    request = make_request(triage="standard")
+    client.force_login(officers["a"])
+    page = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
+    assert 'id="no-slots"' in page
