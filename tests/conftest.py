@@ -345,10 +345,11 @@ def render_letters(settings):
 def _letters_rendering(request):
     """Apply the ``render_letters`` marker; empty the held tasks of the deferred backend."""
     from django.tasks import task_backends
+    from django.tasks.backends.dummy import DummyBackend
 
     if request.node.get_closest_marker("render_letters"):
         request.getfixturevalue("render_letters")
     yield
-    backend = task_backends["deferred"] if "deferred" in task_backends.settings else None
-    if backend is not None:
-        backend.clear()
+    for backend in task_backends.all(initialized_only=True):
+        if isinstance(backend, DummyBackend):
+            backend.clear()
