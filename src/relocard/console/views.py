@@ -49,6 +49,7 @@ from relocard.console.forms import (
     VersionForm,
     WhatIfForm,
 )
+from relocard.console.pages import capped_page
 from relocard.console.selectors import (
     case_references,
     member_states_in_view,
@@ -92,8 +93,7 @@ def queue(request):
     cases = selectors.staff_queue(user=request.user, state=state or None, sort=sort or "deadline")
     if mission:
         cases = consular_selectors.cases_at_mission(cases, int(mission))
-    page = Paginator(cases, PAGE_SIZE)
-    page_obj = page.get_page(request.GET.get("page"))
+    page_obj = capped_page(cases, request.GET.get("page"), size=PAGE_SIZE)
     today = (
         case_services.local_today(request.user.member_state) if request.user.member_state else None
     )
