@@ -284,8 +284,8 @@ def sign_in(base: str, email: str, password: str, secret: str | None = None) -> 
 class Target:
     """One installation's signed-in clients and the requests of each page."""
 
-    def __init__(self, inst: Installation, rng: random.Random):
-        self.inst, self.rng = inst, rng
+    def __init__(self, inst: Installation, rng: random.Random, queue_pages: int = 20):
+        self.inst, self.rng, self.queue_pages = inst, rng, queue_pages
         creds = inst.credentials()
         base, password = inst.base, creds["password"]
         staff = creds["staff"]
@@ -358,7 +358,7 @@ class Target:
             path = "/apply/" if page == "dashboard" else f"/apply/{case}/"
         elif page == "queue":
             cookies = self.caseworker
-            path = f"/console/?sort=deadline&page={rng.randint(1, 20)}"
+            path = f"/console/?sort=deadline&page={rng.randint(1, self.queue_pages)}"
         elif page == "console case":
             cookies, path = self.caseworker, f"/console/cases/{rng.choice(self.cases)}/"
         elif page == "audit by case":
@@ -432,6 +432,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument(
+        "--queue-pages",
+        type=int,
+        default=20,
+        help="the queue's pages asked for, 1 to N (a page past the end shows the last one: "
+        "choose N so that every size has N full pages to compare like with like)",
+    )
+    parser.add_argument(
         "--pages",
         default=",".join(PAGES),
         help="comma-separated subset of the pages to measure (default: all)",
@@ -458,7 +465,9 @@ def main() -> None:
         for inst in installations.values():
             inst.start(args.workers, args.threads)
         rng = random.Random(args.seed)
-        targets = {label: Target(inst, rng) for label, inst in installations.items()}
+        targets = {
+            label: Target(inst, rng, args.queue_pages) for label, inst in installations.items()
+        }
         started = time.perf_counter()
         result = measure(targets, args.rounds, args.clients, args.seed, pages)
         wall = time.perf_counter() - started
