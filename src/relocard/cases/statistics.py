@@ -221,7 +221,8 @@ def statistics_refresh(
             actor=actor,
             action="statistics.refreshed",
             object_type="statistics",
-            object_id=",".join(member_states),
+            object_id="snapshot",
+            member_state=member_states[0] if len(member_states) == 1 else "",
             data={"member_states": member_states},
         )
     return now, stored
@@ -236,6 +237,7 @@ def statistics_snapshot(
     are computed at once through :func:`programme_statistics` (and stored), so the page never
     shows figures older than that, nor invents any."""
     now = now or timezone.now()
+    member_states = [ms for ms in member_states if ms]  # a staff member with no member state
     figures, times = {}, {}
     for ms, at, data in StatisticsSnapshot.objects.filter(
         member_state_id__in=member_states
