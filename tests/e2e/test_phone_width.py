@@ -157,3 +157,13 @@ def test_humanitarian_officer_and_referrer_pages_fit_a_phone(journey, make_user,
         ("/humanitarian/officer/statistics/", "officer-statistics"),
     ]:
         _fits(journey, path, label)
+
+    # The page check itself fails on a page wider than the phone, and says by how much.
+    # (Set through the CSSOM: the site's content security policy refuses inline styles.)
+    journey.page.evaluate(
+        """() => { const wide = document.createElement('div');
+                   wide.id = 'too-wide'; wide.textContent = 'wide'; wide.style.width = '600px';
+                   document.querySelector('main').append(wide); }"""
+    )
+    with pytest.raises(AssertionError, match=r"(?s)\d+ px wide at 390 px: .*too-wide"):
+        journey.check("phone-too-wide")
