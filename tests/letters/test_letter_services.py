@@ -16,10 +16,11 @@ from relocard.cards.models import Card
 from relocard.cases import appeals, renewal
 from relocard.cases import services as cs
 from relocard.cases.models import Decision
-from relocard.core.letters import check_seal
+from relocard.core.letters import check_seal, remedies
 from relocard.letters import services
 from relocard.letters.models import DecisionLetter
 from relocard.letters.references import normalise_reference
+from relocard.reference.models import MemberState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.render_letters]
 
@@ -70,6 +71,38 @@ def test_refusal_letter_in_german_names_reasons_and_the_appeal(make_case, staff)
     deadline = Decision.objects.get(application=app).appeal_deadline
     assert str(deadline.year) in authentic
     assert "Widerspruch" in russian  # the Russian part names the same remedy
+
+
+def test_the_appeal_deadline_is_the_member_states_appeal_days(make_case, staff):
+    # Germany gives 14 days, France 45: each letter names its own state's, in both parts, with
+    # the date the appeal service enforces.
+    MemberState.objects.filter(code="DE").update(appeal_days=14)
+    MemberState.objects.filter(code="FR").update(appeal_days=45)
+    app = make_case("refused", member_state="DE")
+    deadline = Decision.objects.get(application=app).appeal_deadline
+    letter = DecisionLetter.objects.get(application=app)
+    state = MemberState.objects.get(code="DE")
+    assert deadline == state.local_date(letter.created_at) + timedelta(days=14)
+    authentic, russian = _text(letter)
+    assert "Срок: 14 дн." in russian
+    assert f"{deadline.day}. " in authentic and str(deadline.year) in authentic
+    court = remedies("DE").court.deadline_days
+    assert f"Срок: {court} дн." in russian  # the court's deadline stays the policy file's
+
+    approved = make_case("approved")
+    card = approved.cards.get()
+    change = card_services.card_status_propose(
+        actor=staff["caseworker"], card=card, action="revoke", reason="Forged diploma."
+    )
+    card_services.card_status_confirm(actor=staff["supervisor"], change=change)
+    change.refresh_from_db()
+    _, russian = _text(DecisionLetter.objects.get(card_change=change))
+    until = appeals.revocation_appeal_deadline(change)
+    assert until == MemberState.objects.get(code="FR").local_date(change.confirmed_at) + timedelta(
+        days=45
+    )
+    assert "Срок: 45 дн." in russian
+    assert f"до {until.day} " in russian
 
 
 def test_suspension_revocation_and_appeal_letters(make_case, staff):

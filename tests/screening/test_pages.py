@@ -14,6 +14,7 @@ from tests.conftest import pass_second_factor
 from tests.screening.conftest import ZHUKOVA, ZHUKOVA_PROFILE
 
 from relocard.cards.credentials import keystore
+from relocard.core.screening.messages import UNSCREENABLE
 from relocard.screening.models import NationalCheck, ScreeningReview
 from relocard.screening.selectors import latest_run
 
@@ -57,6 +58,25 @@ def test_the_officer_sees_the_hit_and_two_officers_clear_it(matched, officers):
     b.post(reverse("screening:run_act", args=[run.pk, "confirm"]))
     run.refresh_from_db()
     assert run.review == "cleared"
+
+
+def test_the_hit_reasons_read_in_the_officers_language(matched, officers):
+    run = latest_run(matched)
+    a = _login(officers["a"])
+    url = reverse("screening:run", args=[run.pk])
+    english = a.get(url).content.decode()
+    assert "date of birth 1980-09-30 is the listed date of birth" in english
+    a.cookies["relocard_language"] = "ru"
+    russian = a.get(url).content.decode()
+    assert "дата рождения 30 сентября 1980\u00a0г. совпадает с указанной в списке" in russian
+    assert "~ имя в списке Yuliya Vladimirovna ZHUKOVA (совпадение имени 1.00)" in russian
+    assert "is the listed date of birth" not in russian and "name score" not in russian
+    # A run stored before reasons were stored as messages: its fixed texts are translated.
+    run.hits = [{**run.hits[0], "reasons": [UNSCREENABLE]}]
+    run.hits[0].pop("messages")
+    run.save(update_fields=["hits"])
+    old = a.get(url).content.decode()
+    assert "не удалось проверить автоматически" in old
 
 
 def test_national_check_answer_and_signed_request(matched, officers):

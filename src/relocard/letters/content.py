@@ -240,6 +240,17 @@ def _appeal_blocks(appeal: Appeal, language: str) -> tuple[list[Block], object]:
     ], appeal.decided_by
 
 
+def _appeal_until(letter: DecisionLetter, days: int) -> date:
+    """The last day to appeal: the decision's recorded deadline; for a revocation, counted from
+    its confirmation as the appeal service counts it; else from the letter's date."""
+    if letter.decision is not None and letter.decision.appeal_deadline:
+        return letter.decision.appeal_deadline
+    state = letter.member_state
+    if letter.card_change is not None and letter.card_change.confirmed_at is not None:
+        return state.local_date(letter.card_change.confirmed_at) + timedelta(days=days)
+    return state.local_date(letter.created_at) + timedelta(days=days)
+
+
 def _remedy_block(letter: DecisionLetter, language: str) -> Block:
     found = remedies(letter.member_state_id)
     appealable = letter.kind in {
@@ -249,16 +260,14 @@ def _remedy_block(letter: DecisionLetter, language: str) -> Block:
     }
     paragraphs = []
     for remedy in (found.appeal, found.court) if appealable else (found.court,):
-        if (
-            remedy.kind == "appeal"
-            and letter.decision is not None
-            and letter.decision.appeal_deadline
-        ):
-            until = letter.decision.appeal_deadline
+        if remedy.kind == "appeal":
+            # The appeal's deadline is the member state's setting, the one enforced when an
+            # appeal is lodged; the date is the recorded one, or counted the same way.
+            days = letter.member_state.appeal_days
+            until = _appeal_until(letter, days)
         else:
-            until = letter.member_state.local_date(letter.created_at) + timedelta(
-                days=remedy.deadline_days
-            )
+            days = remedy.deadline_days
+            until = letter.member_state.local_date(letter.created_at) + timedelta(days=days)
         paragraphs.append(
             _(
                 "%(body)s Form: %(form)s Deadline: %(days)s days from notification of this "
@@ -267,7 +276,7 @@ def _remedy_block(letter: DecisionLetter, language: str) -> Block:
             % {
                 "body": remedy.text("body", language),
                 "form": remedy.text("form", language),
-                "days": remedy.deadline_days,
+                "days": days,
                 "until": _day(until, language),
                 "basis": remedy.text("basis", language),
             }

@@ -8,8 +8,10 @@ from datetime import date
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils import translation
 
 from relocard.cases.models import Application
+from relocard.core.i18n import Msg
 from relocard.core.screening import load_screening_policy
 from relocard.reference.models import MemberState
 from relocard.screening.models import (
@@ -113,6 +115,22 @@ def case_screening(application: Application) -> CaseScreening:
         blocked=blocked,
         checks_open=checks_open,
     )
+
+
+def run_hits(run: ScreeningRun, language: str) -> list[dict]:
+    """The run's hits with their reasons in ``language``: each stored message rendered for the
+    reader; a row stored before messages were (English text only) through the catalogue, which
+    knows its fixed texts and leaves the others in English."""
+    hits = []
+    for hit in run.hits:
+        stored = hit.get("messages")
+        if stored:
+            reasons = [Msg.from_json(m).render(language) for m in stored]
+        else:
+            with translation.override(language):
+                reasons = [translation.gettext(r) for r in hit.get("reasons", [])]
+        hits.append({**hit, "reasons": reasons})
+    return hits
 
 
 def open_review(run: ScreeningRun) -> ScreeningReview | None:

@@ -28,6 +28,7 @@ from relocard.cards.models import CardStatus
 from relocard.cases.models import Application, CaseState
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
+from relocard.core.i18n import Msg
 from relocard.core.screening import (
     ListChanges,
     Query,
@@ -41,6 +42,7 @@ from relocard.core.screening import (
     parse_list,
     record_fingerprint,
 )
+from relocard.core.screening.messages import UNSCREENABLE
 from relocard.screening.models import (
     CheckAnswer,
     CheckStatus,
@@ -219,6 +221,8 @@ def _hit_rows(hits, fingerprints: dict[str, str]) -> list[dict]:
             "score": h.score,
             "query_name": h.query_name,
             "reasons": [r.text for r in h.reasons],
+            # The same reasons as messages, read in the officer's language (selectors.hit_reasons).
+            "messages": [r.message.to_json() for r in h.reasons],
             "fingerprint": fingerprints.get(h.list_id, ""),
         }
         for h in hits
@@ -231,7 +235,8 @@ _UNSCREENABLE = {
     "name": "",
     "score": 0.0,
     "query_name": "",
-    "reasons": ["the person's names could not be screened automatically: check them by hand"],
+    "reasons": [UNSCREENABLE],
+    "messages": [Msg(UNSCREENABLE).to_json()],
     "fingerprint": "",
 }
 

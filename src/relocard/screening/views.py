@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -74,6 +75,7 @@ def _run_page(request, run, *, review_form=None, return_form=None, status=200):
         "screening/run.html",
         {
             "run": run,
+            "hits": selectors.run_hits(run, translation.get_language()),
             "review": review,
             "history": run.reviews.select_related("proposed_by", "decided_by").order_by("id"),
             "can_propose": can_propose,

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from screening_strategies import SAMPLE
 
+from relocard.core.i18n import Msg
 from relocard.core.screening import (
     MAX_NAME_LENGTH,
     MAX_NAMES,
@@ -164,6 +165,20 @@ class TestBirthDates:
             "year of birth 1965 agrees with the listed 1965 (no day listed)"
         )
         assert screen(index, "GRIGORII SHCHUKIN", born=date(1966, 1, 1)) == ()
+
+    def test_reasons_read_in_the_readers_language(self, index):
+        (hit,) = screen(index, "Юлия Жукова", born=date(1980, 9, 30))
+        english = [r.message.render("en") for r in hit.reasons]
+        assert english == [r.text for r in hit.reasons]
+        assert "date of birth 1980-09-30 is the listed date of birth" in english
+        assert "matched across scripts: Cyrillic-script query, Latin-script listed name" in english
+        russian = [r.message.render("ru") for r in hit.reasons]
+        assert "дата рождения 30 сентября 1980\u00a0г. совпадает с указанной в списке" in russian
+        assert "совпадение в разных алфавитах: запрос кириллицей, имя в списке латиницей" in russian
+        assert not any("listed" in text or "query" in text for text in russian)
+        # A stored message reads the same after a round trip through JSON.
+        stored = [Msg.from_json(r.message.to_json()) for r in hit.reasons]
+        assert [m.render("ru") for m in stored] == russian
 
     def test_circa_widens_the_year_by_one(self, index):
         assert ids(screen(index, "Natalia Smirnova", born=date(1970, 1, 1))) == ["900103"]

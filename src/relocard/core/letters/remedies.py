@@ -2,9 +2,11 @@
 
 Each country file (``policies/<cc>.yaml``, validated against ``schemas/policy.schema.yaml``)
 holds ``remedies.appeal`` (against a refusal or a revocation, lodged in Relocard) and
-``remedies.court`` (against any decision): the body, the form (texts keyed by language), the
-deadline in days and the legal reference (a key of the file's ``sources``). Working values of
-the programme team until the national authority confirms them.
+``remedies.court`` (against any decision): the body, the form (texts keyed by language) and
+the legal reference (a key of the file's ``sources``); the court action also its deadline in
+days. The appeal's deadline is not in the file: it is the member state's ``appeal_days``
+setting, the one Relocard enforces when an appeal is lodged, which the shell passes to the
+letter. Working values of the programme team until the national authority confirms them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ __all__ = ["Remedies", "Remedy", "remedies"]
 @dataclass(frozen=True, slots=True)
 class Remedy:
     kind: str  # "appeal" or "court"
-    deadline_days: int
+    #: The court action's deadline; ``None`` for the appeal (the member state's ``appeal_days``).
+    deadline_days: int | None
     body: Mapping[str, str]
     form: Mapping[str, str]
     basis: Mapping[str, str]  # the source's title by language ("en", "ru")
@@ -70,9 +73,14 @@ def remedies(member_state: str) -> Remedies:
         source = sources.get(ref["source"])
         if source is None:
             raise LetterError(f"remedies.{kind} of {member_state} names an unknown source")
+        if kind == "appeal" and "deadline_days" in item:
+            raise LetterError(
+                f"remedies.appeal of {member_state} gives deadline_days: the appeal's deadline "
+                "is the member state's appeal_days setting, remove it from the file"
+            )
         return Remedy(
             kind=kind,
-            deadline_days=int(item["deadline_days"]),
+            deadline_days=int(item["deadline_days"]) if kind == "court" else None,
             body=MappingProxyType(dict(item["body"])),
             form=MappingProxyType(dict(item["form"])),
             basis=MappingProxyType({"en": source["title"], "ru": source["title_ru"]}),

@@ -55,9 +55,10 @@ from typing import Any, Final
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from relocard.core.i18n import Msg
 from relocard.core.screening.errors import QueryError
 from relocard.core.screening.fsf import BirthAgreement, Entity, NameAlias
-from relocard.core.screening.messages import render
+from relocard.core.screening.messages import message, render
 from relocard.core.screening.names import (
     NameForm,
     Role,
@@ -223,7 +224,13 @@ class Reason:
 
     @property
     def text(self) -> str:
+        """In English."""
         return render(self.code, self.params)
+
+    @property
+    def message(self) -> Msg:
+        """In any language: ``reason.message.render("ru")``."""
+        return message(self.code, self.params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -645,6 +652,6 @@ def _birth_reason(entity: Entity, born: date | None, birth: BirthAgreement | Non
     listed = [b for b in entity.birth_dates if b.is_dated and b.compare(born) is birth]
     described = ", ".join(b.describe() for b in listed)
     if birth is BirthAgreement.SAME_DATE:
-        return Reason("birth_date_same", {"born": born.isoformat()})
+        return Reason("birth_date_same", {"born": born})
     code = "birth_year_same" if birth is BirthAgreement.SAME_YEAR else "birth_year_near"
     return Reason(code, {"born_year": born.year, "listed": described})
