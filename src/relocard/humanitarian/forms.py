@@ -192,7 +192,8 @@ def slot_label(slot) -> str:
 
 
 def mission_label(mission) -> str:
-    return f"{mission.get_kind_display()} {mission.city}, {mission.address}"
+    # Commas, not "Embassy Tbilisi": word order that every language reads the same way.
+    return f"{mission.get_kind_display()}, {mission.city}, {mission.address}"
 
 
 class InviteForm(Form):
