@@ -1122,7 +1122,8 @@ def get_national_check(user, check_id: int) -> NationalCheck:
 # consular officer   belongs to one mission of their member state: publishes its slots, opens
 #                    its booking windows, runs its draws, lists its appointments, checks people
 #                    in and marks no-shows; sees no other mission's appointments
-# programme admin    edits missions and officers (admin site); reads every mission
+# programme admin    adds and edits missions (console page and admin site) and officers (admin
+#                    site); reads every mission
 # applicant          registers interest for their own open application and sees, confirms,
 #                    cancels and reschedules their own appointments only
 # Everyone else reaches nothing here; other member states' missions are "not found".
@@ -1163,6 +1164,24 @@ def managed_missions(user) -> QuerySet[Mission]:
 
 def get_managed_mission(user, mission_id: int) -> Mission:
     found = managed_missions(user).select_related("member_state").filter(pk=mission_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def can_edit_missions(user) -> bool:
+    """Add and edit missions (city, address, time zone, opening days): programme staff."""
+    return sees_all_member_states(user)
+
+
+def editable_missions(user) -> QuerySet[Mission]:
+    if not can_edit_missions(user):
+        return Mission.objects.none()
+    return Mission.objects.all()
+
+
+def get_editable_mission(user, mission_id: int) -> Mission:
+    found = editable_missions(user).select_related("member_state").filter(pk=mission_id).first()
     if found is None:
         raise Http404(NOT_FOUND)
     return found
