@@ -69,6 +69,7 @@ def test_a_valid_share_code_check_shows_the_holder_photo(journey, make_case, sta
     expect(page.get_by_role("heading", name="Valid")).to_be_visible()
     photo = page.get_by_role("img", name="Photo of the card holder")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.naturalWidth") == 420  # the photo loaded, not a broken image
+    # The photo loaded, not a broken image (decode() waits for the load; it fails on a broken one).
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 420
     journey.check("check-with-photo")
     steps.narrow(journey, "check-with-photo")
