@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import datetime, time
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relocard.common.forms import DatePartsField, Form
+from relocard.consular.models import MissionKind
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -139,8 +141,6 @@ class MissionForm(Form):
     )
 
     def __init__(self, *args, member_states=(), adding: bool = True, **kwargs):
-        from relocard.consular.models import MissionKind
-
         super().__init__(*args, **kwargs)
         if adding:
             self.fields["member_state"].choices = [(m.code, str(m)) for m in member_states]
@@ -150,8 +150,6 @@ class MissionForm(Form):
             del self.fields["kind"]
 
     def clean_time_zone(self) -> str:
-        import zoneinfo
-
         value = self.cleaned_data["time_zone"].strip()
         if value not in zoneinfo.available_timezones():
             raise ValidationError(

@@ -383,12 +383,6 @@ def statistics(request):
 editor_required = _only(access.can_edit_missions)
 
 
-def _member_states():
-    from relocard.reference.models import MemberState
-
-    return MemberState.objects.order_by("code")
-
-
 @editor_required
 @require_GET
 def missions_manage(request):
@@ -406,7 +400,7 @@ def _mission_form_page(request, form, mission=None):
 @editor_required
 @require_http_methods(["GET", "POST"])
 def mission_add(request):
-    form = MissionForm(request.POST or None, member_states=_member_states())
+    form = MissionForm(request.POST or None, member_states=selectors.member_states())
     if request.method == "POST" and form.is_valid():
         try:
             added = cs.mission_create(actor=request.user, **form.cleaned_data)
