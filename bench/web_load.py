@@ -28,6 +28,7 @@ each page's p95 at 300,000 within 1.5x of 3,000. The load average is printed bef
 
     uv run python bench/web_load.py                         # seed (first run) and measure
     uv run python bench/web_load.py --reuse --rounds 60     # keep the seeded databases
+    uv run python bench/web_load.py --sizes 3000,30000 --pages statistics,queue
 
 Results: a Markdown table on stdout and ``bench/out/web_load.json``.
 """
@@ -283,8 +284,8 @@ def sign_in(base: str, email: str, password: str, secret: str | None = None) -> 
 class Target:
     """One installation's signed-in clients and the requests of each page."""
 
-    def __init__(self, inst: Installation, rng: random.Random):
-        self.inst, self.rng = inst, rng
+    def __init__(self, inst: Installation, rng: random.Random, queue_pages: int = 20):
+        self.inst, self.rng, self.queue_pages = inst, rng, queue_pages
         creds = inst.credentials()
         base, password = inst.base, creds["password"]
         staff = creds["staff"]
@@ -357,7 +358,7 @@ class Target:
             path = "/apply/" if page == "dashboard" else f"/apply/{case}/"
         elif page == "queue":
             cookies = self.caseworker
-            path = f"/console/?sort=deadline&page={rng.randint(1, 20)}"
+            path = f"/console/?sort=deadline&page={rng.randint(1, self.queue_pages)}"
         elif page == "console case":
             cookies, path = self.caseworker, f"/console/cases/{rng.choice(self.cases)}/"
         elif page == "audit by case":
@@ -381,11 +382,11 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def measure(targets: dict[str, Target], rounds: int, clients: int, seed: int) -> dict:
+def measure(targets: dict[str, Target], rounds: int, clients: int, seed: int, pages=PAGES) -> dict:
     rng = random.Random(seed)
-    plan = [(page, size) for _ in range(rounds) for page in PAGES for size in targets]
+    plan = [(page, size) for _ in range(rounds) for page in pages for size in targets]
     rng.shuffle(plan)
-    times: dict[tuple[str, str], list[float]] = {(p, s): [] for p in PAGES for s in targets}
+    times: dict[tuple[str, str], list[float]] = {(p, s): [] for p in pages for s in targets}
     errors: dict[str, int] = {}
     lock = threading.Lock()
 
@@ -402,10 +403,12 @@ def measure(targets: dict[str, Target], rounds: int, clients: int, seed: int) ->
     # Warm-up: every page of every size once, not counted; and each share code once, keeping
     # those still in use (a seed made before the probes' codes were kept recent has some
     # that expired, as most codes in a programme have).
-    for page in PAGES:
+    for page in pages:
         for target in targets.values():
             target.request(page)
     for target in targets.values():
+        if "share-code check" not in pages:
+            break
         target.codes = [code for code in target.codes if target.check_code(code)]
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
         list(pool.map(one, plan))
@@ -428,7 +431,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument(
+        "--queue-pages",
+        type=int,
+        default=20,
+        help="the queue's pages asked for, 1 to N (a page past the end shows the last one: "
+        "choose N so that every size has N full pages to compare like with like)",
+    )
+    parser.add_argument(
+        "--pages",
+        default=",".join(PAGES),
+        help="comma-separated subset of the pages to measure (default: all)",
+    )
     args = parser.parse_args()
+    pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
+    unknown = [p for p in pages if p not in PAGES]
+    if unknown or not pages:
+        parser.error(f"unknown page(s) {', '.join(unknown) or '(none)'}; choose from {PAGES}")
     sizes = [int(s) for s in args.sizes.split(",")]
     labels = {n: (f"{n // 1000}k" if n % 1000 == 0 else str(n)) for n in sizes}
     installations = {
@@ -446,9 +465,11 @@ def main() -> None:
         for inst in installations.values():
             inst.start(args.workers, args.threads)
         rng = random.Random(args.seed)
-        targets = {label: Target(inst, rng) for label, inst in installations.items()}
+        targets = {
+            label: Target(inst, rng, args.queue_pages) for label, inst in installations.items()
+        }
         started = time.perf_counter()
-        result = measure(targets, args.rounds, args.clients, args.seed)
+        result = measure(targets, args.rounds, args.clients, args.seed, pages)
         wall = time.perf_counter() - started
     finally:
         for inst in installations.values():
@@ -461,7 +482,7 @@ def main() -> None:
         f"p95 {large}/{small} | p95 < 200 ms | within 1.5x |"
     )
     print("|---|---:|---:|---:|---:|---:|:-:|:-:|")
-    for page in PAGES:
+    for page in pages:
         a, b = result["times"][(page, small)], result["times"][(page, large)]
         if not a or not b:
             print(f"| {page} | no successful request |")

@@ -327,3 +327,29 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- decision letters ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def render_letters(settings):
+    """Decision letters are rendered and sealed at once, as in production (the test settings
+    only record them and hold their rendering task: about half a second per decision saved).
+    For the letters' tests and any test that downloads or checks a letter; the marker
+    ``@pytest.mark.render_letters`` does the same."""
+    settings.RELOCARD_LETTER_TASK_BACKEND = "default"
+
+
+@pytest.fixture(autouse=True)
+def _letters_rendering(request):
+    """Apply the ``render_letters`` marker; empty the held tasks of the deferred backend."""
+    from django.tasks import task_backends
+    from django.tasks.backends.dummy import DummyBackend
+
+    if request.node.get_closest_marker("render_letters"):
+        request.getfixturevalue("render_letters")
+    yield
+    for backend in task_backends.all(initialized_only=True):
+        if isinstance(backend, DummyBackend):
+            backend.clear()

@@ -529,6 +529,13 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
     _bank_check()
 
     creds[-2:-2] = screening_creds
+    # The missions first: the waiting lists' invitations reserve their published slots.
+    mission_creds = seed_missions(
+        fr_officer=staff[(Role.CONSULAR_OFFICER, "FR")],
+        password=lambda: secrets.token_urlsafe(9),
+        totp=_demo_totp,
+        domain=DEMO_DOMAIN,
+    )
     creds[-2:-2] = seed_waitlists(
         states=list(PROGRAMME_LAUNCH),
         fake=fake,
@@ -538,12 +545,7 @@ def ensure_demo(*, applicants: int, echo: Callable[[str], None]) -> list[tuple[s
         admin=staff[(Role.PROGRAMME_ADMIN, "")],
         domain=DEMO_DOMAIN,
     )
-    creds[-2:-2] = seed_missions(
-        fr_officer=staff[(Role.CONSULAR_OFFICER, "FR")],
-        password=lambda: secrets.token_urlsafe(9),
-        totp=_demo_totp,
-        domain=DEMO_DOMAIN,
-    )
+    creds[-2:-2] = mission_creds
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join("\t".join(c) + "\n" for c in creds), encoding="utf-8")
     path.chmod(0o600)

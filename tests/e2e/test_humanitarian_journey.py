@@ -8,7 +8,8 @@ axe-core checks every page of the journey (no serious or critical violation).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -16,6 +17,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import PASSWORD
 
 from relocard.accounts.models import Role, User
+from relocard.consular.models import Mission, Slot, SlotReservation
 from relocard.humanitarian import services as hs
 from relocard.humanitarian.models import AssignmentProposal, ReferringOrganisation
 
@@ -93,14 +95,45 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     journey.check("position")
     journey.sign_out()
 
-    # The officer invites the request (in turn) and grants the visa.
+    # The officer invites the request (in turn): they pick one of France's missions and a
+    # free slot it published, shown in the mission's local time with the zone named.
+    mission = Mission.objects.create(
+        member_state_id="FR", kind="consulate", city="Tbilisi", address="Krtsanisi 49",
+        time_zone="Asia/Tbilisi", opening_weekdays="1,2,3,4,5,6,7",
+    )  # fmt: skip
+    starts = datetime.combine(
+        date.today() + timedelta(days=14), time(10, 30), tzinfo=ZoneInfo("Asia/Tbilisi")
+    )
+    slot = Slot.objects.create(
+        mission=mission, code=f"{starts:%Y%m%dT%H%M}-01", starts_at=starts, published_by=officer
+    )
     journey.sign_in(officer.email)
     page.get_by_role("link", name=entry).first.click()
-    when = (date.today() + timedelta(days=14)).isoformat() + "T10:30"
-    page.get_by_label("Appointment (day and time)").fill(when)
-    page.get_by_label("Mission").fill("Consular section, Tbilisi")
+    picker = page.get_by_label("Mission and appointment (the mission's local time)")
+    expect(picker.locator("optgroup")).to_have_attribute("label", "Consulate Tbilisi, Krtsanisi 49")
+    expect(picker.locator(f'option[value="{slot.pk}"]')).to_contain_text("10:30 (Asia/Tbilisi)")
+    picker.select_option(str(slot.pk))
+    journey.check("invite")
     page.get_by_role("button", name="Invite", exact=True).click()
     expect(page.locator("#status")).to_have_text("Invited to an appointment")
+    expect(page.locator("#appointment")).to_contain_text("Asia/Tbilisi")
+    journey.sign_out()
+
+    # The person sees where and when, in the mission's time, and the reference for the door.
+    reference = SlotReservation.objects.get(slot=slot).reference
+    journey.sign_in(person.email)
+    page.get_by_role("link", name="Humanitarian visa").click()
+    page.get_by_role("link", name=entry).click()
+    expect(page.locator("#appointment")).to_contain_text("10:30")
+    expect(page.locator("#appointment")).to_contain_text("Asia/Tbilisi")
+    expect(page.locator("#appointment")).to_contain_text("Consulate Tbilisi, Krtsanisi 49")
+    expect(page.locator("#appointment")).to_contain_text(reference)
+    journey.check("invited")
+    journey.sign_out()
+
+    # The officer grants the visa.
+    journey.sign_in(officer.email)
+    page.get_by_role("link", name=entry).first.click()
     page.get_by_label("Grant the visa").check()
     page.get_by_label("Reasons (the person reads them)").fill("The danger is established.")
     journey.check("decide")

@@ -9,7 +9,7 @@ from tests.e2e.conftest import PASSWORD
 
 from relocard.letters.models import DecisionLetter
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.render_letters]
 
 
 def _fits(page) -> None:

@@ -58,3 +58,38 @@ def make_request(make_user, officers):
         return request
 
     return make
+
+
+@pytest.fixture
+def make_slot(db, staff):
+    """A free published slot of a mission of ``member_state`` (by default the FR consulate
+    in Tbilisi, whose local time is UTC+4), ``days`` ahead."""
+    import itertools
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from relocard.consular.models import Mission, Slot
+
+    numbers = itertools.count(1)
+
+    def make(member_state: str = "FR", *, days: float = 5, city: str = "Tbilisi"):
+        mission, _ = Mission.objects.get_or_create(
+            member_state_id=member_state,
+            kind="consulate",
+            city=city,
+            defaults={
+                "address": "Krtsanisi 49",
+                "time_zone": "Asia/Tbilisi",
+                "opening_weekdays": "1,2,3,4,5,6,7",
+            },
+        )
+        starts = (timezone.now() + timedelta(days=days)).replace(second=0, microsecond=0)
+        return Slot.objects.create(
+            mission=mission,
+            code=f"{starts:%Y%m%dT%H%M}-{next(numbers):02d}",
+            starts_at=starts,
+            published_by=staff["consular_officer"],
+        )
+
+    return make

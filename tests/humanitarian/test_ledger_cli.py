@@ -4,11 +4,9 @@ changing, removing or reordering a record makes ``verify`` fail."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from django.utils import timezone
 
 from relocard.cli import main
 from relocard.humanitarian import services as hs
@@ -21,16 +19,11 @@ def invoke(*args):
 
 
 @pytest.fixture
-def exported(tmp_path, make_request, officers):
+def exported(tmp_path, make_request, officers, make_slot):
     first = make_request(triage="standard")
     second = make_request(triage="priority")
     make_request(triage="standard")
-    hs.request_invite(
-        actor=officers["a"],
-        request=first,
-        appointment_at=timezone.now() + timedelta(days=5),
-        place="Paris",
-    )
+    hs.request_invite(actor=officers["a"], request=first, slot=make_slot())
     hs.request_withdraw(actor=second.person, request=second)
     out = tmp_path / "ledger-fr.json"
     result = invoke("ledger", "--member-state", "FR", "--out", str(out))

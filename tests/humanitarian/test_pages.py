@@ -3,13 +3,15 @@ four eyes, the referral page, statistics, the public ledger, and who reaches wha
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from tests.humanitarian.conftest import GROUNDS_TEXT
 
 from relocard.audit.models import AuditEvent
+from relocard.common.models import Message
 from relocard.core.waitlist import verify_ledger
 from relocard.humanitarian import selectors
 from relocard.humanitarian import services as hs
@@ -112,16 +114,36 @@ def test_officers_triage_and_move_with_four_eyes_over_http(client, make_request,
     assert request.category == "immediate"
 
 
-def test_invitation_and_a_refusal_confirmed_by_a_second_officer(client, make_request, officers):
+def test_invitation_and_a_refusal_confirmed_by_a_second_officer(
+    client, make_request, officers, make_slot
+):
     request = make_request(triage="priority")
+    slot, other_state = make_slot(), make_slot("DE")
     client.force_login(officers["a"])
-    when = (date.today() + timedelta(days=10)).isoformat() + "T10:30"
+    page = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
+    # the member state's missions and their free slots, in the mission's time zone, named
+    assert "Consulate Tbilisi, Krtsanisi 49" in page and "(Asia/Tbilisi)" in page
+    assert f'value="{slot.pk}"' in page and f'value="{other_state.pk}"' not in page
     invite = reverse("humanitarian:act", args=[request.entry_id, "invite"])
-    assert client.post(invite, {"appointment_at": when, "place": ""}).status_code == 400
-    assert (
-        client.post(invite, {"appointment_at": when, "place": "Consulate, Tbilisi"}).status_code
-        == 302
-    )
+    assert client.post(invite, {"slot": ""}).status_code == 400
+    response = client.post(invite, {"slot": other_state.pk})
+    assert response.status_code == 400 and "no longer free" in response.content.decode()
+    assert client.post(invite, {"slot": slot.pk}).status_code == 302
+    request.refresh_from_db()
+    assert request.reservation.slot == slot
+    local = slot.starts_at.astimezone(ZoneInfo("Asia/Tbilisi"))
+    page = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
+    assert "Asia/Tbilisi" in page and request.reservation.reference in page
+    client.force_login(request.person)
+    page = client.get(reverse("humanitarian:receipt", args=[request.entry_id])).content.decode()
+    assert request.reservation.reference in page and "Krtsanisi 49" in page
+    assert f"{local:%H:%M}" in page and "Asia/Tbilisi" in page
+    page = client.get(reverse("humanitarian:mine")).content.decode()
+    assert request.reservation.reference in page and "Asia/Tbilisi" in page
+    message = Message.objects.get(user=request.person, event="visa_appointment_invited")
+    assert f"{local:%H:%M}" in message.body and "Asia/Tbilisi" in message.body
+    assert request.reservation.reference in message.body
+    client.force_login(officers["a"])
     decide = reverse("humanitarian:act", args=[request.entry_id, "decide"])
     client.post(decide, {"outcome": "refuse", "reasons": "The danger was not shown."})
     request.refresh_from_db()
@@ -225,15 +247,17 @@ def test_programme_admins_approve_organisations_on_the_admin_site(client, make_u
     assert AuditEvent.objects.filter(action="humanitarian.organisation_approved").exists()
 
 
-def test_an_invitation_out_of_turn_needs_a_second_officer_over_http(client, make_request, officers):
+def test_an_invitation_out_of_turn_needs_a_second_officer_over_http(
+    client, make_request, officers, make_slot
+):
     make_request(triage="standard")
     second = make_request(triage="standard")
-    when = (date.today() + timedelta(days=10)).isoformat() + "T10:30"
+    slot = make_slot()
     invite = reverse("humanitarian:act", args=[second.entry_id, "invite"])
     client.force_login(officers["a"])
-    response = client.post(invite, {"appointment_at": when, "place": "Riga"})
+    response = client.post(invite, {"slot": slot.pk})
     assert response.status_code == 400 and "first in line" in response.content.decode()
-    client.post(invite, {"appointment_at": when, "place": "Riga", "reason": "family-unity"})
+    client.post(invite, {"slot": slot.pk, "reason": "family-unity"})
     proposal = second.out_of_turn.get()
     second.refresh_from_db()
     assert second.status == "waiting"
@@ -246,3 +270,36 @@ def test_an_invitation_out_of_turn_needs_a_second_officer_over_http(client, make
     )
     second.refresh_from_db()
     assert second.status == "invited"
+
+
+def test_the_referring_organisation_sees_where_and_when_to_send_the_person(
+    client, make_user, staff, officers, make_slot
+):
+    admin = staff["programme_admin"]
+    org = hs.referring_organisation_register(
+        actor=admin, name="Aid Desk", country="FR", registration_number="W1"
+    )
+    hs.referring_organisation_decide(actor=admin, organisation=org, approve=True)
+    referrer = make_user()
+    hs.referrer_add(actor=admin, organisation=org, user=referrer)
+    client.force_login(referrer)
+    data = form_data()
+    del data["member_state"]
+    assert client.post(reverse("humanitarian:refer"), data).status_code == 302
+    request = HumanitarianRequest.objects.get()
+    for officer in (officers["a"], officers["b"]):
+        proposal = hs.assignment_propose(actor=officers["a"], request=request, officer=officer)
+        hs.assignment_confirm(actor=officers["c"], proposal=proposal)
+    hs.request_triage(actor=officers["a"], request=request, category="standard")
+    hs.request_invite(actor=officers["a"], request=request, slot=make_slot())
+    request.refresh_from_db()
+    page = client.get(reverse("humanitarian:refer")).content.decode()
+    assert request.reservation.reference in page and "Asia/Tbilisi" in page
+    assert "Krtsanisi 49" in page and "Petrova" not in page
+
+
+def test_the_officer_is_told_when_no_mission_has_a_free_slot(client, make_request, officers):
+    request = make_request(triage="standard")
+    client.force_login(officers["a"])
+    page = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
+    assert 'id="no-slots"' in page

@@ -225,14 +225,12 @@ def test_four_eyes_on_moves_is_symmetric_for_the_second_officer(make_request, of
     hs.move_confirm(actor=officers["a"], move=move)
 
 
-def test_invitations_go_in_turn_unless_a_reason_is_given(make_request, officers):
+def test_invitations_go_in_turn_unless_a_reason_is_given(make_request, officers, make_slot):
     first = make_request(triage="standard")
     second = make_request(triage="standard")
     before = LedgerRecord.objects.count()
     with pytest.raises(InvalidState, match="first in line"):
-        hs.request_invite(
-            actor=officers["a"], request=second, appointment_at=later(), place="Paris"
-        )
+        hs.request_invite(actor=officers["a"], request=second, slot=make_slot())
     assert LedgerRecord.objects.count() == before
     second.refresh_from_db()
     assert second.status == "waiting"
@@ -240,16 +238,14 @@ def test_invitations_go_in_turn_unless_a_reason_is_given(make_request, officers)
         hs.out_of_turn_propose(
             actor=officers["a"],
             request=second,
-            appointment_at=later(),
-            place="Paris",
+            slot=make_slot(),
             reason="no-such-reason",
         )
     # Out of turn: one officer proposes with a reason, a second one confirms.
     proposal = hs.out_of_turn_propose(
         actor=officers["a"],
         request=second,
-        appointment_at=later(),
-        place="Embassy in Yerevan",
+        slot=make_slot(),
         reason="court-order",
     )
     assert LedgerRecord.objects.count() == before
@@ -261,15 +257,15 @@ def test_invitations_go_in_turn_unless_a_reason_is_given(make_request, officers)
     assert (record.entry, record.reason) == (second.entry_id, "court-order")
     with pytest.raises(InvalidState):
         hs.out_of_turn_confirm(actor=officers["b"], proposal=proposal)
-    hs.request_invite(actor=officers["a"], request=first, appointment_at=later(), place="Paris")
+    hs.request_invite(actor=officers["a"], request=first, slot=make_slot())
     first.refresh_from_db()
-    assert first.status == "invited" and first.appointment_place == "Paris"
+    assert first.status == "invited" and first.appointment_place == "Tbilisi, Krtsanisi 49"
 
 
-def test_a_refusal_needs_a_second_officer_and_a_grant_does_not(make_request, officers):
+def test_a_refusal_needs_a_second_officer_and_a_grant_does_not(make_request, officers, make_slot):
     refused, granted = make_request(triage="standard"), make_request(triage="standard")
     for request in (refused, granted):
-        hs.request_invite(actor=officers["a"], request=request, appointment_at=later(), place="X")
+        hs.request_invite(actor=officers["a"], request=request, slot=make_slot())
     decision = hs.refusal_propose(actor=officers["a"], request=refused, reasons="Not credible.")
     refused.refresh_from_db()
     assert refused.status == "refusal_proposed"
@@ -291,9 +287,9 @@ def test_a_refusal_needs_a_second_officer_and_a_grant_does_not(make_request, off
     assert AuditEvent.objects.filter(action="humanitarian.decision_read").count() == 1
 
 
-def test_a_returned_refusal_leaves_the_request_invited(make_request, officers):
+def test_a_returned_refusal_leaves_the_request_invited(make_request, officers, make_slot):
     request = make_request(triage="standard")
-    hs.request_invite(actor=officers["a"], request=request, appointment_at=later(), place="X")
+    hs.request_invite(actor=officers["a"], request=request, slot=make_slot())
     decision = hs.refusal_propose(actor=officers["b"], request=request, reasons="Doubt.")
     hs.refusal_return(actor=officers["a"], decision=decision)
     request.refresh_from_db()
@@ -322,9 +318,9 @@ def test_removal_needs_a_policy_reason(make_request, officers):
     assert LedgerRecord.objects.get(event="removal").reason == "duplicate"
 
 
-def test_personal_data_is_erased_when_retention_ends(make_request, officers):
+def test_personal_data_is_erased_when_retention_ends(make_request, officers, make_slot):
     request = make_request(triage="standard")
-    hs.request_invite(actor=officers["a"], request=request, appointment_at=later(), place="X")
+    hs.request_invite(actor=officers["a"], request=request, slot=make_slot())
     hs.decision_grant(actor=officers["a"], request=request, reasons="Granted.")
     request.refresh_from_db()
     assert request.erase_on == hs.today() + timedelta(days=180)  # the policy's retention
@@ -336,9 +332,11 @@ def test_personal_data_is_erased_when_retention_ends(make_request, officers):
     assert AuditEvent.objects.filter(action="humanitarian.personal_data_erased").count() == 1
 
 
-def test_the_stored_ledger_verifies_and_a_changed_record_does_not(make_request, officers):
+def test_the_stored_ledger_verifies_and_a_changed_record_does_not(
+    make_request, officers, make_slot
+):
     first, second = make_request(triage="standard"), make_request(triage="standard")
-    hs.request_invite(actor=officers["a"], request=first, appointment_at=later(), place="X")
+    hs.request_invite(actor=officers["a"], request=first, slot=make_slot())
     hs.request_withdraw(actor=second.person, request=second)
     document = selectors.ledger_document("FR")
     result = verify_ledger(document)

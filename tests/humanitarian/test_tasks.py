@@ -42,10 +42,10 @@ def test_the_worker_schedules_the_erasure_once_at_half_past_two_in_brussels(sett
 
 
 def test_the_task_erases_what_retention_allows_and_schedules_the_next_night(
-    settings, make_request, officers
+    settings, make_request, officers, make_slot
 ):
     request = make_request(triage="standard")
-    hs.request_invite(actor=officers["a"], request=request, appointment_at=_later(), place="X")
+    hs.request_invite(actor=officers["a"], request=request, slot=make_slot())
     hs.decision_grant(actor=officers["a"], request=request, reasons="Granted.")
     request.refresh_from_db()
     _database_tasks(settings)

@@ -21,7 +21,7 @@ from relocard.letters import services
 from relocard.letters.models import DecisionLetter
 from relocard.letters.references import normalise_reference
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.render_letters]
 
 
 def _text(letter: DecisionLetter) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from relocard.letters import services
 from relocard.letters.models import DecisionLetter
 from relocard.letters.references import new_reference
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.render_letters]
 VERIFY = "/letters/verify/"
 
 

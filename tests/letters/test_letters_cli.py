@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from relocard.cli.letters import cli
 from relocard.letters.models import DecisionLetter
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.render_letters]
 
 
 def test_pending_then_render(make_case, settings, tmp_path):

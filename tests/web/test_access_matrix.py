@@ -417,6 +417,7 @@ def test_recording_biometrics(client, make_case, staff, actors, role, own):
 # --- decision letters ------------------------------------------------------------------------
 
 
+@pytest.mark.render_letters
 @pytest.mark.parametrize("own", [True, False], ids=["own_state", "other_state"])
 @pytest.mark.parametrize("role", ROLES)
 def test_decision_letter_download(client, make_case, actors, role, own):

@@ -253,3 +253,29 @@ def test_the_case_page_asks_the_access_module_instead_of_testing_roles():
 
     source = get_template("console/case.html").template.source
     assert "user.role" not in source and "proposed_by_id" not in source
+
+
+def test_queue_counts_exactly_up_to_the_cap_and_pages_on(client, make_case, staff, monkeypatch):
+    from relocard.console import pages
+
+    cases = [make_case("submitted") for _ in range(5)]
+    client.force_login(staff["caseworker"])
+    monkeypatch.setattr(pages, "COUNT_CAP", 5)
+    monkeypatch.setattr("relocard.console.views.PAGE_SIZE", 2)
+    html = client.get(reverse("console:queue")).content.decode()
+    assert "5 cases" in html and "Page 1 of 3" in html and 'rel="next"' in html
+    few = _queries(client, reverse("console:queue") + "?page=2")
+    cases.append(make_case("submitted"))
+    html = client.get(reverse("console:queue")).content.decode()
+    assert "More than 5 cases" in html and "Page 1<" in html and 'rel="next"' in html
+    assert _queries(client, reverse("console:queue") + "?page=2") == few
+    last = client.get(reverse("console:queue") + "?page=3").content.decode()
+    assert "Page 3<" in last and 'rel="next"' not in last and 'rel="prev"' in last
+    # Deadline order across the pages, every case once; a page past the end shows the last.
+    shown = "".join(
+        client.get(reverse("console:queue") + f"?page={n}").content.decode() for n in (1, 2, 3)
+    )
+    assert all(shown.count(f">{c.reference}<") == 1 for c in cases)
+    beyond = client.get(reverse("console:queue") + "?page=99").content.decode()
+    assert "Page 3<" in beyond and cases[-1].reference in beyond
+    assert "Page 1<" in client.get(reverse("console:queue") + "?page=x").content.decode()

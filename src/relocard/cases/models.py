@@ -643,3 +643,23 @@ class IdentityChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Identity change #{self.pk} ({self.status})"
+
+
+class StatisticsSnapshot(models.Model):
+    """The programme statistics of one member state as computed at ``computed_at``
+    (:mod:`relocard.cases.statistics`): the page reads these instead of recomputing every case
+    on each request; the worker refreshes them every few minutes and the page shows their time.
+    Derived data only: recomputed from the cases at any moment, never edited."""
+
+    member_state = models.OneToOneField(
+        "reference.MemberState", on_delete=models.CASCADE, related_name="statistics_snapshot"
+    )
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        verbose_name = _("statistics snapshot")
+        verbose_name_plural = _("statistics snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.member_state_id} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from relocard.audit.tasks import seal_audit_log
 from relocard.cards.tasks import nightly_compliance, schedule_nightly
+from relocard.cases.tasks import refresh_statistics
 from relocard.consular.tasks import schedule_tick, tick
 from relocard.humanitarian.tasks import nightly_erase, schedule_nightly_erase
 
@@ -19,7 +20,8 @@ def ensure_recurring_tasks() -> list[str]:
     """Enqueue each recurring task that has no pending run (with the database backend only):
     the audit sealer at once, the nightly compliance run at the next 02:00 Brussels time, the
     humanitarian route's erasure of expired personal data at 02:30, the consular channel's
-    round (draws, lapses, reminders) every five minutes."""
+    round (draws, lapses, reminders) every five minutes, the programme statistics' snapshots
+    at once and then every five minutes."""
     if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         return []
     started = []
@@ -28,6 +30,11 @@ def ensure_recurring_tasks() -> list[str]:
     ).exists():
         seal_audit_log.enqueue()
         started.append(seal_audit_log.module_path)
+    if not DBTaskResult.objects.filter(
+        task_path=refresh_statistics.module_path, status="READY"
+    ).exists():
+        refresh_statistics.enqueue()
+        started.append(refresh_statistics.module_path)
     if schedule_nightly() is not None:
         started.append(nightly_compliance.module_path)
     if schedule_nightly_erase() is not None:

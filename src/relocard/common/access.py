@@ -1128,7 +1128,13 @@ def get_national_check(user, check_id: int) -> NationalCheck:
 #                    cancels and reschedules their own appointments only
 # Everyone else reaches nothing here; other member states' missions are "not found".
 
-from relocard.consular.models import Appointment, AppointmentStatus, Mission  # noqa: E402
+from relocard.consular.models import (  # noqa: E402
+    Appointment,
+    AppointmentStatus,
+    Mission,
+    Slot,
+    SlotReservation,
+)
 
 
 def officer_mission(user) -> Mission | None:
@@ -1151,6 +1157,25 @@ def can_manage_mission(user, mission: Mission) -> bool:
     if own is None:
         return False
     return own.pk == mission.pk
+
+
+def can_reserve_slot(user, slot: Slot) -> bool:
+    """Set a published slot aside for an invitation outside the draws (the humanitarian
+    route): a humanitarian officer of the mission's member state; nobody else, not even the
+    mission's own officers (they give slots only by the draw)."""
+    return is_humanitarian_officer(user) and slot.mission.member_state_id == user.member_state_id
+
+
+def can_end_slot_reservation(user, reservation: SlotReservation) -> bool:
+    return can_reserve_slot(user, reservation.slot)
+
+
+def mission_reservations(user, mission: Mission) -> QuerySet[SlotReservation]:
+    """What the mission's officers see of the reservations at their door: slot, reference,
+    name; nothing of the service or the reasons behind them."""
+    if not can_manage_mission(user, mission):
+        return SlotReservation.objects.none()
+    return SlotReservation.objects.filter(slot__mission=mission, ended_at__isnull=True)
 
 
 def managed_missions(user) -> QuerySet[Mission]:

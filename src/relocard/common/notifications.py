@@ -54,6 +54,7 @@ EVENTS = (
     "appointment_reminder",
     "appointment_changed",
     "card_ready",
+    "visa_appointment_invited",
 )
 
 
@@ -78,6 +79,7 @@ def _texts(event: str, reference: str) -> tuple[str, str]:
         "card_ready": _(
             "The card of your application %(ref)s is ready for collection at the mission"
         ),
+        "visa_appointment_invited": _("You are invited to an appointment at the mission"),
     }
     subject = subjects[event] % {"ref": reference}
     body = _("%(subject)s.\n\nSign in to your account to read the details: %(url)s\n") % {
@@ -136,6 +138,8 @@ def _message_body(event: str, reference: str) -> str:
 
 
 def _message_link(event: str, reference: str) -> str:
+    if event == "visa_appointment_invited":
+        return reverse("humanitarian:mine")
     if event == "share_code_locked":
         return reverse("verification:share_codes")
     if event == "presence_at_risk":
@@ -184,13 +188,21 @@ def notify_user(user_id: int, event: str, reference: str = "") -> str:
     return "safe" if safe else "full"
 
 
-def notify(user, event: str, reference: str = "") -> None:
-    """Enqueue a notification (call inside the transaction of the change)."""
+def notify(
+    user, event: str, reference: str = "", lines: Callable[[], Iterable[str]] | None = None
+) -> None:
+    """Enqueue a notification (call inside the transaction of the change). ``lines`` words
+    what the message in the account adds (never the e-mail); it is called in the user's
+    language."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     if user is None:  # a walk-in case not linked to an account yet: the officer follows it
         return
-    _message(user, event, reference).save()
+    extra = ()
+    if lines is not None:
+        with translation.override(language_for(user)):
+            extra = list(lines())
+    _message(user, event, reference, extra).save()
     notify_user.enqueue(user.pk, event, reference)
 
 

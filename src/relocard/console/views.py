@@ -27,6 +27,7 @@ from relocard.cases.facts import FACT_FORMS
 from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
 from relocard.cases.models import CaseState, IdentityChangeStatus
 from relocard.cases.renewal import exception_accept, renewal_card
+from relocard.cases.statistics import REFRESH_EVERY, WINDOW_DAYS, statistics_snapshot
 from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response
@@ -48,11 +49,10 @@ from relocard.console.forms import (
     VersionForm,
     WhatIfForm,
 )
+from relocard.console.pages import capped_page
 from relocard.console.selectors import (
-    WINDOW_DAYS,
     case_references,
     member_states_in_view,
-    programme_statistics,
 )
 from relocard.console.selectors import what_if as run_what_if
 from relocard.consular import selectors as consular_selectors
@@ -93,8 +93,7 @@ def queue(request):
     cases = selectors.staff_queue(user=request.user, state=state or None, sort=sort or "deadline")
     if mission:
         cases = consular_selectors.cases_at_mission(cases, int(mission))
-    page = Paginator(cases, PAGE_SIZE)
-    page_obj = page.get_page(request.GET.get("page"))
+    page_obj = capped_page(cases, request.GET.get("page"), size=PAGE_SIZE)
     today = (
         case_services.local_today(request.user.member_state) if request.user.member_state else None
     )
@@ -646,13 +645,16 @@ def resolve_duplicate(request, reference, hit_id):
 def statistics(request):
     if not access.can_see_statistics(request.user):
         raise Http404(access.NOT_FOUND)
-    rows = programme_statistics(member_states=member_states_in_view(request.user))
-
+    rows, as_of = statistics_snapshot(
+        member_states=member_states_in_view(request.user), actor=request.user
+    )
     return render(
         request,
         "console/statistics.html",
         {
             "rows": rows,
+            "as_of": as_of,
+            "refresh_minutes": int(REFRESH_EVERY.total_seconds() // 60),
             "window": WINDOW_DAYS,
             "states": CaseState.choices,
             "card_statuses": CardStatus.choices,

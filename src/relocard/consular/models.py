@@ -148,6 +148,48 @@ class Slot(models.Model):
         return f"Slot {self.code} at mission #{self.mission_id}"
 
 
+class SlotReservation(models.Model):
+    """A published slot set aside for a person another service of the member state invites
+    (the humanitarian route), outside the draws. The mission learns only what it needs at the
+    door: that the slot is reserved, a reference and the name to check; never why.
+
+    Active while ``ended_at`` is empty: then no draw gives the slot and no other reservation
+    takes it (one allocation path, the slot row locked: ``services.slot_reserve``). Ending it
+    erases the name; a slot still ahead is free again."""
+
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
+    #: Random reference shown to the person and at the door; shares nothing with other ids.
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    #: The name to check at the door (erased when the reservation ends).
+    name = models.CharField(max_length=200, blank=True)
+    travellers = models.PositiveSmallIntegerField(default=1)
+    reserved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reserved_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["slot__starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_active_reservation_per_slot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reservation {self.reference}"  # never the name
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
 class BookingWindow(models.Model):
     """Days of a mission for which applicants register interest until ``closes_at``; the
     window's slots are then drawn among them (and drawn again for unclaimed slots)."""

@@ -12,11 +12,14 @@ from relocard.cases.models import Application
 from relocard.common import access
 from relocard.consular.models import (
     ACTIVE_STATUSES,
+    HOLDS_SLOT,
     Appointment,
     AppointmentStatus,
     BookingWindow,
     Draw,
     Mission,
+    Slot,
+    SlotReservation,
 )
 from relocard.reference.models import MemberState
 
@@ -111,6 +114,48 @@ def day_appointments(mission: Mission, day: date) -> list[Appointment]:
     )
 
 
+def day_reservations(reservations: QuerySet[SlotReservation], mission: Mission, day: date):
+    """The reservations of a day at a mission (local day), in slot order: ``reservations``
+    is what the access module lets the officer see (``access.mission_reservations``)."""
+    start = datetime.combine(day, time(0), tzinfo=mission.zone)
+    return list(
+        reservations.filter(
+            slot__starts_at__gte=start, slot__starts_at__lt=start + timedelta(days=1)
+        )
+        .select_related("slot")
+        .order_by("slot__starts_at", "slot__code")
+    )
+
+
+#: How far ahead an invitation may offer slots.
+RESERVABLE_DAYS = 120
+RESERVABLE_LIMIT = 300
+
+
+def reservable_slots(member_state: str, *, days: int = RESERVABLE_DAYS) -> list[Slot]:
+    """The free published slots of the member state's active missions, from an hour ahead:
+    what an invitation outside the draws may reserve (``services.slot_reserve`` checks again
+    under the slot's lock)."""
+    now = timezone.now()
+    held = Appointment.objects.filter(status__in=HOLDS_SLOT, slot__isnull=False).values("slot_id")
+    reserved = SlotReservation.objects.filter(ended_at__isnull=True).values("slot_id")
+    return list(
+        Slot.objects.filter(
+            mission__member_state_id=member_state,
+            mission__active=True,
+            withdrawn=False,
+            starts_at__gte=now + timedelta(hours=1),
+            starts_at__lt=now + timedelta(days=days),
+        )
+        .exclude(pk__in=held)
+        .exclude(pk__in=reserved)
+        .select_related("mission")
+        .order_by("mission__city", "mission__kind", "mission_id", "starts_at", "code")[
+            :RESERVABLE_LIMIT
+        ]
+    )
+
+
 def upcoming_slots(mission: Mission, days: int = 14) -> list[tuple[date, int, int]]:
     """(day, slots, slots taken) for the coming days that have slots."""
     now = timezone.now()
@@ -122,11 +167,12 @@ def upcoming_slots(mission: Mission, days: int = 14) -> list[tuple[date, int, in
         holding=Count(
             "appointments",
             filter=Q(appointments__status__in=["offered", "booked"]),
-        )
+        ),
+        reserved=Count("reservations", filter=Q(reservations__ended_at__isnull=True)),
     ):
         day = mission.local(slot.starts_at).date()
         rows[day] += 1
-        taken[day] += bool(slot.holding)
+        taken[day] += bool(slot.holding or slot.reserved)
     return [(d, rows[d], taken[d]) for d in sorted(rows)]
 
 

@@ -1,5 +1,10 @@
 """Every write of the consular channel: ``<noun>_<verb>(*, actor, ...)``, atomic, audited.
 
+A reservation outside the draws, for a person another service of the member state invites
+(the humanitarian route): :func:`slot_reserve` and :func:`slot_reservation_end`. It takes a
+free slot by the same locked path as the draw (:func:`_lock_free_slots`), so a slot is never
+given twice.
+
 The service API a humanitarian invitation can call too: :func:`interest_register`,
 :func:`appointment_confirm`, :func:`appointment_cancel`, :func:`appointment_reschedule`,
 :func:`appointment_check_in`, :func:`appointment_no_show`; the draw: :func:`draw_commit`,
@@ -21,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 
 import pycountry
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +50,7 @@ from relocard.consular.models import (
     Mission,
     MissionOfficer,
     Slot,
+    SlotReservation,
 )
 from relocard.core import consular as core_draw
 from relocard.core.identity import (
@@ -82,6 +88,8 @@ __all__ = [
     "mission_create",
     "mission_officer_assign",
     "reminders_send",
+    "slot_reservation_end",
+    "slot_reserve",
     "slots_publish",
     "window_open",
 ]
@@ -389,20 +397,36 @@ def draw_commit(*, actor: User | None, window: BookingWindow, now: datetime | No
     return draw
 
 
+def _lock_free_slots(candidates) -> list[Slot]:
+    """The one allocation path of slots (the draw and a reservation both use it): lock the
+    candidate slot rows, in code order, then drop, with a fresh read made after the lock, those
+    an appointment holds or a reservation takes. Whoever locks a slot first gives it; the other
+    one, once the lock is released, sees it taken."""
+    locked = list(candidates.select_for_update(of=("self",)).order_by("code"))
+    ids = [s.pk for s in locked]
+    taken = set(
+        Appointment.objects.filter(status__in=HOLDS_SLOT, slot_id__in=ids).values_list(
+            "slot_id", flat=True
+        )
+    ) | set(
+        SlotReservation.objects.filter(ended_at__isnull=True, slot_id__in=ids).values_list(
+            "slot_id", flat=True
+        )
+    )
+    return [s for s in locked if s.pk not in taken]
+
+
 def _free_slots(window: BookingWindow, now: datetime) -> list[Slot]:
     mission = window.mission
     start = _mission_date(mission, window.first_day, time(0))
     end = _mission_date(mission, window.last_day + timedelta(days=1), time(0))
-    held = Appointment.objects.filter(status__in=HOLDS_SLOT, slot__isnull=False).values("slot_id")
-    return list(
+    return _lock_free_slots(
         Slot.objects.filter(
             mission=mission,
             withdrawn=False,
             starts_at__gte=max(start, now + timedelta(hours=1)),
             starts_at__lt=end,
         )
-        .exclude(pk__in=held)
-        .order_by("code")
     )
 
 
@@ -487,6 +511,100 @@ def draw_perform(*, actor: User | None, draw: Draw, now: datetime | None = None)
             },
         )
     return draw
+
+
+# --- reservations outside the draws (the humanitarian route) --------------------------------
+
+#: A reserved slot starts at least this long after the reservation (as the draw's).
+RESERVE_LEAD = timedelta(hours=1)
+MAX_NAME = 200
+
+
+def _new_reservation_reference() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    code = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"R-{code[:5]}-{code[5:]}"
+
+
+def slot_reserve(
+    *, actor: User, slot: Slot, name: str, travellers: int = 1, now: datetime | None = None
+) -> SlotReservation:
+    """Set a free published slot aside for a person invited outside the draws (a humanitarian
+    officer of the mission's member state). Locks the slot row (:func:`_lock_free_slots`): a
+    slot that a draw gives or another reservation takes at the same moment is refused."""
+    now = now or timezone.now()
+    if not access.can_reserve_slot(actor, slot):
+        raise NotAllowed(_("Only slots of your member state's missions can be reserved."))
+    name = " ".join((name or "").split())
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput(_("Give the name to check at the mission's door."), field="name")
+    if not 1 <= travellers <= MAX_PER_TIME:
+        raise InvalidInput(_("Give the number of people coming."), field="travellers")
+    with transaction.atomic():
+        mission = slot.mission
+        if not mission.active:
+            raise InvalidState(_("This mission is closed: it takes no appointments."))
+        free = _lock_free_slots(Slot.objects.filter(pk=slot.pk, withdrawn=False))
+        if not free:
+            raise InvalidState(_("This slot is no longer free: choose another one."), field="slot")
+        slot = free[0]
+        if slot.starts_at < now + RESERVE_LEAD:
+            raise InvalidInput(
+                _("This slot has passed or starts within the hour: choose a later one."),
+                field="slot",
+            )
+        try:
+            with transaction.atomic():
+                reservation = SlotReservation.objects.create(
+                    slot=slot,
+                    reference=_new_reservation_reference(),
+                    name=name,
+                    travellers=travellers,
+                    reserved_by=actor,
+                    reserved_at=now,
+                )
+        except IntegrityError:  # the constraint behind the lock: one active reservation
+            raise InvalidState(
+                _("This slot is no longer free: choose another one."), field="slot"
+            ) from None
+        audit_record(
+            actor=actor,
+            action="consular.slot_reserved",
+            obj=reservation,
+            member_state=mission.member_state_id,
+            data={"slot": slot.code, "mission": mission.pk, "reference": reservation.reference},
+        )
+    return reservation
+
+
+def slot_reservation_end(
+    *, actor: User | None, reservation: SlotReservation, now: datetime | None = None
+) -> SlotReservation:
+    """End a reservation (the invitation withdrawn, cancelled or decided; ``actor`` None for
+    the retention task): the name is erased, and a slot still ahead is free again for the
+    draws and other reservations. Ending an ended reservation changes nothing."""
+    now = now or timezone.now()
+    if actor is not None and not access.can_end_slot_reservation(actor, reservation):
+        raise NotAllowed(_("Only slots of your member state's missions can be reserved."))
+    with transaction.atomic():
+        reservation = SlotReservation.objects.select_for_update().get(pk=reservation.pk)
+        if reservation.ended_at is not None:
+            return reservation
+        reservation.ended_at, reservation.ended_by, reservation.name = now, actor, ""
+        reservation.save(update_fields=["ended_at", "ended_by", "name"])
+        slot = reservation.slot
+        audit_record(
+            actor=actor,
+            action="consular.slot_reservation_ended",
+            obj=reservation,
+            member_state=slot.mission.member_state_id,
+            data={
+                "slot": slot.code,
+                "reference": reservation.reference,
+                "slot_returned": slot.starts_at > now,
+            },
+        )
+    return reservation
 
 
 # --- the applicant's steps --------------------------------------------------------------------

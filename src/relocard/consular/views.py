@@ -300,6 +300,9 @@ def day(request, mission_id: int):
             "mission": found,
             "on": on,
             "rows": selectors.day_appointments(found, on),
+            "reservations": selectors.day_reservations(
+                access.mission_reservations(request.user, found), found, on
+            ),
             "is_today": on == found.today(),
             "now": timezone.now(),
         },

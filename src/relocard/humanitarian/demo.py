@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.utils import timezone
 from faker import Faker
 
 from relocard.accounts.models import Role, User
 from relocard.accounts.services import staff_user_create
+from relocard.consular.selectors import reservable_slots
 from relocard.humanitarian import services as hs
 
 GROUNDS = [
@@ -95,13 +94,10 @@ def seed_waitlists(
             request = next(
                 (r for r in requests[: per_state - 3] if _refresh(r).category == category), None
             )
-            if request is not None:
-                hs.request_invite(
-                    actor=first,
-                    request=request,
-                    appointment_at=timezone.now() + timedelta(days=rnd.randint(7, 40)),
-                    place=f"Consular section, {rnd.choice(['Tbilisi', 'Yerevan', 'Astana'])}",
-                )
+            # a free slot the member state's missions published (none: no invitation)
+            free = reservable_slots(ms)
+            if request is not None and free:
+                hs.request_invite(actor=first, request=request, slot=free[-1])
                 invited.append(request)
         if invited:
             hs.decision_grant(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from relocard.common.forms import DatePartsField, Form
+from relocard.common.languages import supported
 from relocard.humanitarian.models import Outcome, Relationship, VisaKind
 from relocard.humanitarian.selectors import ledger_member_states
 from relocard.reference.models import MemberState
@@ -146,12 +149,20 @@ class FamilyMemberForm(Form):
 FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=4, max_num=11, validate_max=True)
 
 
+def reader_language() -> str:
+    """The reader's language: the one the middleware activated for the request from
+    ``relocard.common.languages.language_for`` (a message's is set the same way)."""
+    return supported(get_language()) or settings.LANGUAGE_CODE
+
+
 def category_choices(policy):
-    return [(c.code, c.title_ru if _ru() else c.title) for c in policy.categories]
+    language = reader_language()
+    return [(c.code, c.title_in(language)) for c in policy.categories]
 
 
 def reason_choices(policy, event: str, *, optional: bool = False):
-    choices = [(r.code, r.title_ru if _ru() else r.title) for r in policy.reasons[event]]
+    language = reader_language()
+    choices = [(r.code, r.title_in(language)) for r in policy.reasons[event]]
     return ([("", _("In turn: no reason needed"))] if optional else []) + choices
 
 
@@ -173,18 +184,43 @@ class MoveForm(Form):
         self.fields["reason"].choices = reason_choices(policy, "move")
 
 
+def slot_label(slot) -> str:
+    """A slot's start in its mission's time zone, the zone named: "Mon 14 Dec 2026, 09:30
+    (Europe/Moscow)"."""
+    local = slot.mission.local(slot.starts_at)
+    return f"{date_format(local, 'D j M Y, H:i')} ({slot.mission.time_zone})"
+
+
+def mission_label(mission) -> str:
+    return f"{mission.get_kind_display()} {mission.city}, {mission.address}"
+
+
 class InviteForm(Form):
-    appointment_at = forms.DateTimeField(
-        label=_("Appointment (day and time)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    """The invitation: a free published slot of one of the member state's missions (grouped
+    by mission, times in the mission's time zone); it is reserved for the request."""
+
+    slot = forms.TypedChoiceField(
+        label=_("Mission and appointment (the mission's local time)"),
+        coerce=int,
+        error_messages={
+            "invalid_choice": _("This slot is no longer free: choose another one."),
+            "required": _("Choose a mission and a free slot."),
+        },
     )
-    place = forms.CharField(label=_("Mission"), max_length=160)
     reason = forms.ChoiceField(label=_("Out of turn?"), required=False)
 
-    def __init__(self, *args, policy, **kwargs):
+    def __init__(self, *args, policy, slots, **kwargs):
         super().__init__(*args, **kwargs)
+        self.slots = {s.pk: s for s in slots}
+        groups: dict[int, tuple[str, list]] = {}
+        for s in slots:
+            _label, options = groups.setdefault(s.mission_id, (mission_label(s.mission), []))
+            options.append((s.pk, slot_label(s)))
+        self.fields["slot"].choices = [("", "—"), *groups.values()]
         self.fields["reason"].choices = reason_choices(policy, "invitation", optional=True)
+
+    def clean_slot(self):
+        return self.slots[self.cleaned_data["slot"]]
 
 
 class DecisionForm(Form):

@@ -140,6 +140,15 @@ class HumanitarianRequest(models.Model):
     #: The hash of the registration record in the public ledger (printed on the receipt).
     registration_hash = models.CharField(max_length=64)
     invited_on = models.DateField(null=True, blank=True)
+    #: The mission's slot reserved for the invitation (the consular side sees the slot, a
+    #: reference and the name to check at the door; nothing of this request).
+    reservation = models.ForeignKey(
+        "consular.SlotReservation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     appointment_at = models.DateTimeField(null=True, blank=True)
     appointment_place = models.CharField(max_length=160, blank=True)
     closed_on = models.DateField(null=True, blank=True)
@@ -338,6 +347,14 @@ class OutOfTurnInvitation(FourEyesProposal):
         HumanitarianRequest, on_delete=models.CASCADE, related_name="out_of_turn"
     )
     reason = models.CharField(max_length=40)
+    #: The slot reserved while the proposal waits (ended if it is cancelled).
+    reservation = models.ForeignKey(
+        "consular.SlotReservation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     appointment_at = models.DateTimeField()
     place = models.CharField(max_length=160)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from relocard.accounts.models import Role
@@ -21,6 +22,9 @@ from relocard.accounts.services import account_create
 from relocard.audit.services import audit_record
 from relocard.common import access
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, StaleObject
+from relocard.common.notifications import notify
+from relocard.consular import services as consular
+from relocard.consular.models import Slot, SlotReservation
 from relocard.core.waitlist import (
     Event,
     HumanitarianPolicy,
@@ -564,26 +568,77 @@ def move_cancel(*, actor, move: CategoryMove) -> CategoryMove:
 # --- invitation, decision, withdrawal, removal -------------------------------------------------
 
 
-def _clean_appointment(appointment_at: datetime, place: str) -> str:
-    place = " ".join((place or "").split())
-    if not place or len(place) > 160:
-        raise InvalidInput(_("Give the mission where the appointment takes place."), field="place")
-    if appointment_at is None or timezone.is_naive(appointment_at):
-        raise InvalidInput(_("Give the day and time of the appointment."), field="appointment_at")
-    if appointment_at <= timezone.now():
-        raise InvalidInput(_("The appointment must be in the future."), field="appointment_at")
-    return place
+def _reserve(actor, req: HumanitarianRequest, slot: Slot | None) -> SlotReservation:
+    """Reserve ``slot`` (a published free slot of one of the member state's missions) for
+    the request, through the consular channel's one allocation path (the slot row locked).
+    The mission learns the slot, a random reference, the principal's name and how many come:
+    nothing of the request, its entry id, category or grounds."""
+    if slot is None:
+        raise InvalidInput(_("Choose a mission and a free slot."), field="slot")
+    if slot.mission.member_state_id != req.member_state_id:
+        raise InvalidInput(_("Choose a slot of one of this member state's missions."), field="slot")
+    principal = req.travellers.filter(relationship=Relationship.PRINCIPAL).first()
+    if principal is None:
+        raise InvalidState(_("This request has no traveller to invite."))
+    return consular.slot_reserve(
+        actor=actor,
+        slot=slot,
+        name=f"{principal.surname}, {principal.given_names}",
+        travellers=req.travellers.count(),
+    )
 
 
-def _invite(actor, req, ledger, *, appointment_at, place, reason, **extra) -> None:
+def _end_reservation(actor, reservation_id: int | None) -> None:
+    """End the request's reservation (the slot returns if it is still ahead; the name is
+    erased). ``actor`` None when the person withdraws: the consular side records the system,
+    the humanitarian audit names the person."""
+    if reservation_id is None:
+        return
+    reservation = SlotReservation.objects.get(pk=reservation_id)
+    consular.slot_reservation_end(actor=actor, reservation=reservation)
+
+
+def invitation_lines(reservation: SlotReservation) -> list[str]:
+    """Where and when, as the person's message says it (in the active language): the time in
+    the mission's time zone, the zone named."""
+    slot = reservation.slot
+    mission = slot.mission
+    when = date_format(mission.local(slot.starts_at), "DATETIME_FORMAT")
+    return [
+        _("When: %(when)s (local time of the mission, %(zone)s)")
+        % {"when": when, "zone": mission.time_zone},
+        _("Where: %(kind)s %(city)s, %(address)s")
+        % {"kind": mission.get_kind_display(), "city": mission.city, "address": mission.address},
+        _("Reference to show at the door: %(ref)s") % {"ref": reservation.reference},
+        _("Bring the passports of everyone on the request."),
+    ]
+
+
+def _place(slot: Slot) -> str:
+    mission = slot.mission
+    return f"{mission.city}, {mission.address}"[:160]
+
+
+def _invite(actor, req, ledger, *, reservation: SlotReservation, reason, **extra) -> None:
     if req.status != RequestStatus.WAITING:
         raise InvalidState(_("Only a waiting request can be invited."))
     record = _ledger_append(
         ledger, Event.invitation(req.entry_id, on=today(), category=req.category, reason=reason)
     )
+    slot = reservation.slot
     req.status = RequestStatus.INVITED
-    req.invited_on, req.appointment_at, req.appointment_place = today(), appointment_at, place
-    req.save(update_fields=["status", "invited_on", "appointment_at", "appointment_place"])
+    req.invited_on, req.reservation = today(), reservation
+    req.appointment_at, req.appointment_place = slot.starts_at, _place(slot)
+    req.save(
+        update_fields=[
+            "status",
+            "invited_on",
+            "reservation",
+            "appointment_at",
+            "appointment_place",
+        ]
+    )
+    notify(req.person, "visa_appointment_invited", lines=lambda: invitation_lines(reservation))
     _audit(
         actor,
         "request_invited",
@@ -591,47 +646,55 @@ def _invite(actor, req, ledger, *, appointment_at, place, reason, **extra) -> No
         category=req.category,
         reason=reason,
         ledger_seq=record.seq,
+        reservation=reservation.reference,
         **extra,
     )
 
 
 def request_invite(
-    *, actor, request: HumanitarianRequest, appointment_at: datetime, place: str
+    *, actor, request: HumanitarianRequest, slot: Slot | None
 ) -> HumanitarianRequest:
-    """Invite a waiting request in turn (the first of its category) to a mission appointment;
-    the year's quota is checked by the ledger's rules. Out of turn: :func:`out_of_turn_propose`."""
+    """Invite a waiting request in turn (the first of its category) to a free slot of one of
+    the member state's missions, which is reserved for it; the year's quota is checked by the
+    ledger's rules. Out of turn: :func:`out_of_turn_propose`."""
     _require_worker(actor, request)
-    place = _clean_appointment(appointment_at, place)
     with transaction.atomic():
         ledger = _locked_ledger(request.member_state_id)
         req = _lock_request(request)
-        _invite(actor, req, ledger, appointment_at=appointment_at, place=place, reason=None)
+        if req.status != RequestStatus.WAITING:
+            raise InvalidState(_("Only a waiting request can be invited."))
+        reservation = _reserve(actor, req, slot)
+        _invite(actor, req, ledger, reservation=reservation, reason=None)
     return req
 
 
 def out_of_turn_propose(
-    *, actor, request: HumanitarianRequest, appointment_at: datetime, place: str, reason: str
+    *, actor, request: HumanitarianRequest, slot: Slot | None, reason: str
 ) -> OutOfTurnInvitation:
     """Propose inviting a request out of turn, with one of the policy's ``invitation``
-    reasons; a second assigned officer confirms (:func:`out_of_turn_confirm`)."""
+    reasons; the slot is reserved while a second assigned officer confirms
+    (:func:`out_of_turn_confirm`) and returned if the proposal is cancelled."""
     _require_worker(actor, request)
     policy = humanitarian_policy(request.member_state_id)
     if reason not in {r.code for r in policy.reasons["invitation"]}:
         raise InvalidInput(
             _("That reason is not one of the policy's reasons for this step."), field="reason"
         )
-    place = _clean_appointment(appointment_at, place)
     with transaction.atomic():
         req = _lock_request(request)
         if req.status != RequestStatus.WAITING:
             raise InvalidState(_("Only a waiting request can be invited."))
+        if req.out_of_turn.filter(status=ProposalStatus.PROPOSED).exists():
+            raise StaleObject(_("Another invitation of this request is waiting for confirmation."))
+        reservation = _reserve(actor, req, slot)
         try:
             with transaction.atomic():
                 proposal = OutOfTurnInvitation.objects.create(
                     request=req,
                     reason=reason,
-                    appointment_at=appointment_at,
-                    place=place,
+                    reservation=reservation,
+                    appointment_at=reservation.slot.starts_at,
+                    place=_place(reservation.slot),
                     proposed_by=actor,
                     proposed_at=timezone.now(),
                 )
@@ -639,7 +702,14 @@ def out_of_turn_propose(
             raise StaleObject(
                 _("Another invitation of this request is waiting for confirmation.")
             ) from None
-        _audit(actor, "out_of_turn_proposed", req, reason=reason, proposal=proposal.pk)
+        _audit(
+            actor,
+            "out_of_turn_proposed",
+            req,
+            reason=reason,
+            proposal=proposal.pk,
+            reservation=reservation.reference,
+        )
     return proposal
 
 
@@ -654,12 +724,20 @@ def out_of_turn_confirm(*, actor, proposal: OutOfTurnInvitation) -> Humanitarian
         ledger = _locked_ledger(proposal.request.member_state_id)
         proposal = _open(proposal, _("This invitation was already confirmed or cancelled."))
         req = _lock_request(proposal.request)
+        reservation = proposal.reservation
+        if reservation is None or not reservation.is_active:
+            raise InvalidState(
+                _("This proposal holds no slot: cancel it and propose the invitation again.")
+            )
+        if reservation.slot.starts_at <= timezone.now():
+            raise InvalidState(
+                _("The reserved slot has passed: cancel this proposal and choose another slot.")
+            )
         _invite(
             actor,
             req,
             ledger,
-            appointment_at=proposal.appointment_at,
-            place=proposal.place,
+            reservation=reservation,
             reason=proposal.reason,
             proposal=proposal.pk,
         )
@@ -683,11 +761,19 @@ def out_of_turn_cancel(*, actor, proposal: OutOfTurnInvitation) -> OutOfTurnInvi
             timezone.now(),
         )
         proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _end_reservation(actor, proposal.reservation_id)
         _audit(actor, "out_of_turn_cancelled", proposal.request, proposal=proposal.pk)
     return proposal
 
 
-def _close(req: HumanitarianRequest, status: str, *, keep_until: date | None = None) -> None:
+def _close(req: HumanitarianRequest, status: str, *, actor, keep_until: date | None = None) -> None:
+    """Close the request; its reservation ends (the name at the mission erased, a slot still
+    ahead returned), and so do those of out-of-turn proposals still waiting, which lapse."""
+    _end_reservation(actor, req.reservation_id)
+    for proposal in req.out_of_turn.select_for_update().filter(status=ProposalStatus.PROPOSED):
+        proposal.status, proposal.decided_at = ProposalStatus.CANCELLED, timezone.now()
+        proposal.save(update_fields=["status", "decided_at"])
+        _end_reservation(actor, proposal.reservation_id)
     on = today()
     retention = humanitarian_policy(req.member_state_id).retention_days
     erase_on = on + timedelta(days=retention)
@@ -741,7 +827,7 @@ def decision_grant(*, actor, request: HumanitarianRequest, reasons: str) -> Huma
             decided_at=now,
         )
         _seal_reasons(decision, req, reasons)
-        _close(req, RequestStatus.GRANTED)
+        _close(req, RequestStatus.GRANTED, actor=actor)
         _audit(actor, "visa_granted", req, decision=decision.pk, ledger_seq=record.seq)
     return decision
 
@@ -791,7 +877,7 @@ def refusal_confirm(*, actor, decision: HumanitarianDecision) -> HumanitarianDec
         )
         decision.appeal_until = appeal_until
         decision.save(update_fields=["status", "decided_by", "decided_at", "appeal_until"])
-        _close(req, RequestStatus.REFUSED, keep_until=appeal_until)
+        _close(req, RequestStatus.REFUSED, actor=actor, keep_until=appeal_until)
         _audit(actor, "visa_refused", req, decision=decision.pk, ledger_seq=record.seq)
     return decision
 
@@ -835,7 +921,7 @@ def request_withdraw(*, actor, request: HumanitarianRequest) -> HumanitarianRequ
         record = _ledger_append(
             ledger, Event.withdrawal(req.entry_id, on=today(), category=req.category or None)
         )
-        _close(req, RequestStatus.WITHDRAWN)
+        _close(req, RequestStatus.WITHDRAWN, actor=None)
         _audit(actor, "request_withdrawn", req, ledger_seq=record.seq)
     return req
 
@@ -859,7 +945,7 @@ def request_remove(*, actor, request: HumanitarianRequest, reason: str) -> Human
             ledger,
             Event.removal(req.entry_id, on=today(), category=req.category or None, reason=reason),
         )
-        _close(req, RequestStatus.REMOVED)
+        _close(req, RequestStatus.REMOVED, actor=actor)
         _audit(actor, "request_removed", req, reason=reason, ledger_seq=record.seq)
     return req
 

@@ -24,6 +24,7 @@ from relocard.accounts.selectors import account_exists
 from relocard.accounts.services import AccountExists
 from relocard.common import access
 from relocard.common.errors import NotAllowed, RelocardError
+from relocard.consular.selectors import reservable_slots
 from relocard.humanitarian import selectors
 from relocard.humanitarian import services as hs
 from relocard.humanitarian.emails import application_from_token
@@ -97,7 +98,9 @@ def _travellers(form, family) -> list[hs.TravellerData]:
 def my_requests(request):
     rows = [
         (r, selectors.request_standing(r))
-        for r in access.person_requests(request.user).select_related("member_state").order_by("-id")
+        for r in access.person_requests(request.user)
+        .select_related("member_state", "reservation__slot__mission")
+        .order_by("-id")
     ]
     return render(request, "humanitarian/my_requests.html", {"rows": rows})
 
@@ -271,7 +274,9 @@ def refer(request):
             return redirect("humanitarian:refer")
     referred = [
         (r, selectors.request_standing(r))
-        for r in access.referred_requests(request.user).order_by("-id")[:100]
+        for r in access.referred_requests(request.user)
+        .select_related("reservation__slot__mission")
+        .order_by("-id")[:100]
     ]
     return render(
         request,
@@ -316,7 +321,11 @@ def _officer_forms(req, policy, data=None, which=None) -> dict:
     return {
         "triage_form": TriageForm(bound("triage"), policy=policy),
         "move_form": MoveForm(bound("move"), policy=policy),
-        "invite_form": InviteForm(bound("invite"), policy=policy),
+        "invite_form": InviteForm(
+            bound("invite"),
+            policy=policy,
+            slots=reservable_slots(req.member_state_id) if req.status == "waiting" else [],
+        ),
         "decision_form": DecisionForm(bound("decide")),
         "remove_form": RemoveForm(bound("remove"), policy=policy),
     }
@@ -438,19 +447,11 @@ def act(request, entry_id, action):
             request,
             req,
             action,
-            InviteForm(data, policy=policy),
+            InviteForm(data, policy=policy, slots=reservable_slots(req.member_state_id)),
             lambda d: (
-                hs.out_of_turn_propose(
-                    actor=user,
-                    request=req,
-                    appointment_at=d["appointment_at"],
-                    place=d["place"],
-                    reason=d["reason"],
-                )
+                hs.out_of_turn_propose(actor=user, request=req, slot=d["slot"], reason=d["reason"])
                 if d["reason"]
-                else hs.request_invite(
-                    actor=user, request=req, appointment_at=d["appointment_at"], place=d["place"]
-                )
+                else hs.request_invite(actor=user, request=req, slot=d["slot"])
             ),
         )
     if action in ("out-of-turn-confirm", "out-of-turn-cancel"):

@@ -271,6 +271,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+#: The task backend that renders and seals decision letters (``letters.tasks.render_letter``):
+#: the worker's, so that every letter is rendered right after its decision. Deliberately not
+#: read from the environment; the letters' system check refuses a backend missing from
+#: ``TASKS`` (and an enqueue there would roll the decision back: fail closed). Only the test
+#: settings defer rendering, for the suites of other areas (see tests/conftest.py).
+RELOCARD_LETTER_TASK_BACKEND = "default"
 
 
 def mailer_config() -> dict:

@@ -21,7 +21,17 @@ os.environ.setdefault("RELOCARD_SECRET_KEY", "test-only-secret-key-not-for-produ
 from relocard.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    # Holds enqueued tasks without running them (tests/conftest.py empties it between tests).
+    "deferred": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+}
+# Rendering and sealing a decision letter takes about half a second, and almost every test
+# that takes a decision does not read its letter: the letter is still recorded in the
+# decision's transaction and its rendering task enqueued, on the backend that does not run
+# it. The letters' tests, and any test that downloads or checks a letter, render at once
+# (marker or fixture ``render_letters``, tests/conftest.py).
+RELOCARD_LETTER_TASK_BACKEND = "deferred"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 ALLOWED_HOSTS = ["*"]

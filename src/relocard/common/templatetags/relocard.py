@@ -25,6 +25,13 @@ def in_language(texts):
 
 
 @register.filter
+def title_in_language(item):
+    """``item.title_in(language)`` in the current language: a policy's category or reason
+    code, English where the policy gives no title in that language."""
+    return item.title_in(get_language() or "en")
+
+
+@register.filter
 def core_text(message):
     """A core message (:class:`relocard.core.i18n.Msg`) in the reader's language."""
     return message.render(get_language() or "en")

@@ -181,19 +181,31 @@ def _int(value: Any, where: str, low: int, high: int) -> int:
 # --- the policy file form ------------------------------------------------------------------
 
 
+def _in_language(titles: Mapping[str, str], language: str | None) -> str:
+    """The title in ``language`` (``fr-FR`` reads ``fr``), English when it has none."""
+    base = (language or "en").lower().split("-")[0]
+    return titles.get(base) or titles["en"]
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
-    """An urgency category: its documented criteria, review interval and yearly quotas."""
+    """An urgency category: its documented criteria, review interval and yearly quotas.
+    ``titles`` holds the title in every language the policy gives (``en`` and ``ru`` always);
+    :meth:`title_in` picks the reader's."""
 
     code: str
     title: str
     title_ru: str
+    titles: Mapping[str, str]
     criteria: str
     criteria_ru: str
     review_days: int
     quotas: Mapping[int, int]
     quota_references: Mapping[int, Reference]
     reference: Reference
+
+    def title_in(self, language: str | None) -> str:
+        return _in_language(self.titles, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +216,10 @@ class ReasonCode:
     code: str
     title: str
     title_ru: str
+    titles: Mapping[str, str]
+
+    def title_in(self, language: str | None) -> str:
+        return _in_language(self.titles, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +270,12 @@ def _text(value: str) -> str:
     return " ".join(value.split())
 
 
+def _titles(raw: Mapping[str, Any]) -> Mapping[str, str]:
+    titles = {code: _text(text) for code, text in (raw.get("titles") or {}).items()}
+    titles.update(en=_text(raw["title"]), ru=_text(raw["title_ru"]))
+    return MappingProxyType(titles)
+
+
 def parse_humanitarian_section(
     data: Mapping[str, Any], *, country: str, sources: Mapping[str, Source], label: str
 ) -> HumanitarianPolicy:
@@ -297,6 +319,7 @@ def parse_humanitarian_section(
                 code=raw["code"],
                 title=_text(raw["title"]),
                 title_ru=_text(raw["title_ru"]),
+                titles=_titles(raw),
                 criteria=_text(raw["criteria"]),
                 criteria_ru=_text(raw["criteria_ru"]),
                 review_days=raw["review_days"],
@@ -315,7 +338,9 @@ def parse_humanitarian_section(
                     f"{label}: {where}: reason {raw['code']!r} is listed twice"
                 )
             codes.append(
-                ReasonCode(event, raw["code"], _text(raw["title"]), _text(raw["title_ru"]))
+                ReasonCode(
+                    event, raw["code"], _text(raw["title"]), _text(raw["title_ru"]), _titles(raw)
+                )
             )
         reasons[event] = tuple(codes)
     estimate = data["estimate"]
