@@ -126,6 +126,17 @@ def registered(make_case, window):
     return make
 
 
+@pytest.fixture
+def booked(registered, window):
+    """A draft FR case whose applicant won a slot in ``window``'s draw and confirmed it."""
+    from relocard.consular import services as cs
+
+    appointment = registered()
+    close_and_draw(window)
+    appointment.refresh_from_db()
+    return cs.appointment_confirm(actor=appointment.user, appointment=appointment)
+
+
 def moscow(day, at: time) -> datetime:
     from zoneinfo import ZoneInfo
 

@@ -32,14 +32,6 @@ ROLES = [
 
 
 @pytest.fixture
-def booked(registered, window):
-    appointment = registered()
-    close_and_draw(window)
-    appointment.refresh_from_db()
-    return cs.appointment_confirm(actor=appointment.user, appointment=appointment)
-
-
-@pytest.fixture
 def actor(missions, staff, make_user, make_applicant):
     from relocard.accounts.models import Role
 

@@ -10,7 +10,9 @@ Roles (see :class:`relocard.accounts.models.Role`):
 applicant         their own cases, evidence and cards only
 consular officer  opens and submits cases at an embassy for their member state (never attached
                   to an existing account: the applicant links it, see cases.walkins); reads
-                  the embassy cases of their member state only
+                  the embassy cases of their member state, and the online cases whose
+                  applicant was checked in at the officer's own mission (see
+                  :func:`checked_in_at_own_mission`)
 caseworker        reviews cases of their member state, requests corrections, approves,
                   proposes refusals
 supervisor        everything a caseworker may do, and confirms or returns refusals and
@@ -28,7 +30,7 @@ check made with them or of their cards.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -113,8 +115,50 @@ def can_read_case(user, application: Application) -> bool:
     if not in_member_state(user, application.member_state_id):
         return False
     if user.role == Role.CONSULAR_OFFICER:
-        return application.channel == Channel.EMBASSY
+        return is_consular_case(user, application)
     return True
+
+
+def is_consular_case(user, application: Application) -> bool:
+    """A case a consular officer works on: an embassy case of their member state, or an online
+    case whose applicant was checked in at the officer's own mission."""
+    if not can_open_embassy_case(user):
+        return False
+    if application.member_state_id != user.member_state_id:
+        return False
+    if application.channel == Channel.EMBASSY:
+        return True
+    return checked_in_at_own_mission(user, application)
+
+
+def checked_in_at_own_mission(user, application: Application) -> bool:
+    """An online case reaches the consular officers of one mission only, and only once its
+    applicant was checked in there: the case's mission (``CaseMission``) is the officer's, and
+    an appointment of the case at that mission was checked in (passport compared at the door).
+    A booking alone does not open the case to the mission."""
+    own = officer_mission(user)
+    if own is None:
+        return False
+    return _checked_in_cases(own).filter(application_id=application.pk).exists()
+
+
+def _checked_in_cases(mission) -> QuerySet:
+    """The appointments that open their online case to ``mission``'s consular officers."""
+    return Appointment.objects.filter(
+        window__mission=mission,
+        status=AppointmentStatus.CHECKED_IN,
+        application__mission_link__mission=mission,
+        application__member_state_id=mission.member_state_id,
+    )
+
+
+def _consular_cases_filter(user) -> Q:
+    """:func:`is_consular_case` as a query (the member state is filtered by the caller)."""
+    embassy = Q(channel=Channel.EMBASSY)
+    own = officer_mission(user)
+    if own is None:
+        return embassy
+    return embassy | Q(pk__in=_checked_in_cases(own).values("application_id"))
 
 
 def receives_transfer(user, application: Application) -> bool:
@@ -319,7 +363,7 @@ def staff_cases(user) -> QuerySet[Application]:
         return qs.none()
     qs = qs.filter(member_state_id=user.member_state_id)
     if user.role == Role.CONSULAR_OFFICER:
-        qs = qs.filter(channel=Channel.EMBASSY)
+        qs = qs.filter(_consular_cases_filter(user))
     return qs
 
 
@@ -462,8 +506,6 @@ def holder_checks(user) -> QuerySet[CardCheck]:
     """Checks made with the holder's share codes or of their cards (a QR check)."""
     if not is_applicant(user):
         return CardCheck.objects.none()
-    from django.db.models import Q
-
     return CardCheck.objects.filter(
         Q(share_code__holder__user_id=user.pk) | Q(card__applicant__user_id=user.pk)
     )
@@ -533,7 +575,9 @@ def get_organisation_check(user, check_id: str) -> CardCheck:
 # --- at the mission (relocard.enrolment) ----------------------------------------------------
 #
 # consular officer   records biometrics enrolment, the fee, the D visa and the card's
-#                    production and hand-over on the embassy cases of their member state
+#                    production and hand-over on the cases they work on: the embassy cases of
+#                    their member state and the online cases checked in at their own mission
+#                    (:func:`is_consular_case`)
 # applicant          uploads their own photo while the case is open; reads their own receipt
 # verifier           sees the holder's photo of a share-code check of their organisation that
 #                    found a valid card, for PHOTO_AFTER_CHECK after the check only
@@ -544,11 +588,7 @@ PHOTO_AFTER_CHECK_SECONDS = 30 * 60
 
 
 def can_record_at_mission(user, application: Application) -> bool:
-    if not can_open_embassy_case(user):
-        return False
-    if application.member_state_id != user.member_state_id:
-        return False
-    return application.channel == Channel.EMBASSY
+    return is_consular_case(user, application)
 
 
 def get_mission_case(user, reference: str) -> Application:
@@ -1082,12 +1122,19 @@ def get_national_check(user, check_id: int) -> NationalCheck:
 # consular officer   belongs to one mission of their member state: publishes its slots, opens
 #                    its booking windows, runs its draws, lists its appointments, checks people
 #                    in and marks no-shows; sees no other mission's appointments
-# programme admin    edits missions and officers (admin site); reads every mission
+# programme admin    adds and edits missions (console page and admin site) and officers (admin
+#                    site); reads every mission
 # applicant          registers interest for their own open application and sees, confirms,
 #                    cancels and reschedules their own appointments only
 # Everyone else reaches nothing here; other member states' missions are "not found".
 
-from relocard.consular.models import Appointment, Mission, Slot, SlotReservation  # noqa: E402
+from relocard.consular.models import (  # noqa: E402
+    Appointment,
+    AppointmentStatus,
+    Mission,
+    Slot,
+    SlotReservation,
+)
 
 
 def officer_mission(user) -> Mission | None:
@@ -1142,6 +1189,24 @@ def managed_missions(user) -> QuerySet[Mission]:
 
 def get_managed_mission(user, mission_id: int) -> Mission:
     found = managed_missions(user).select_related("member_state").filter(pk=mission_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def can_edit_missions(user) -> bool:
+    """Add and edit missions (city, address, time zone, opening days): programme staff."""
+    return sees_all_member_states(user)
+
+
+def editable_missions(user) -> QuerySet[Mission]:
+    if not can_edit_missions(user):
+        return Mission.objects.none()
+    return Mission.objects.all()
+
+
+def get_editable_mission(user, mission_id: int) -> Mission:
+    found = editable_missions(user).select_related("member_state").filter(pk=mission_id).first()
     if found is None:
         raise Http404(NOT_FOUND)
     return found

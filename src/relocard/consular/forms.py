@@ -1,8 +1,9 @@
-"""Forms of the consular channel: interest, slots, windows, check-in."""
+"""Forms of the consular channel: interest, slots, windows, check-in, missions."""
 
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import datetime, time
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from relocard.common.forms import DatePartsField, Form
+from relocard.consular.models import MissionKind
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -101,3 +103,66 @@ class CheckInForm(Form):
         max_length=200,
         strip=False,
     )
+
+
+WEEKDAYS = [
+    ("1", _("Monday")),
+    ("2", _("Tuesday")),
+    ("3", _("Wednesday")),
+    ("4", _("Thursday")),
+    ("5", _("Friday")),
+    ("6", _("Saturday")),
+    ("7", _("Sunday")),
+]
+
+
+class MissionForm(Form):
+    """A mission's details, for programme staff (member state and kind only when adding)."""
+
+    member_state = forms.ChoiceField(label=_("Member state"))
+    kind = forms.ChoiceField(label=_("Kind"))
+    city = forms.CharField(label=_("City"), max_length=80)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial="Europe/Moscow",
+        help_text=_("An IANA time zone name, e.g. Europe/Moscow or Asia/Yekaterinburg"),
+    )
+    opening_weekdays = forms.MultipleChoiceField(
+        label=_("Opening days"),
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["1", "2", "3", "4", "5"],
+        error_messages={"required": _("Choose at least one opening day.")},
+    )
+    active = forms.BooleanField(
+        label=_("Active: applicants can book here"), required=False, initial=True
+    )
+
+    def __init__(self, *args, member_states=(), adding: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if adding:
+            self.fields["member_state"].choices = [(m.code, str(m)) for m in member_states]
+            self.fields["kind"].choices = MissionKind.choices
+        else:
+            del self.fields["member_state"]
+            del self.fields["kind"]
+
+    def clean_time_zone(self) -> str:
+        value = self.cleaned_data["time_zone"].strip()
+        if value not in zoneinfo.available_timezones():
+            raise ValidationError(
+                _("“%(value)s” is not an IANA time zone, e.g. Europe/Moscow."),
+                params={"value": value},
+            )
+        return value
+
+    def clean_city(self) -> str:
+        return " ".join(self.cleaned_data["city"].split())
+
+    def clean_address(self) -> str:
+        return " ".join(self.cleaned_data["address"].split())
+
+    def clean_opening_weekdays(self) -> str:
+        return ",".join(sorted(set(self.cleaned_data["opening_weekdays"])))

@@ -21,6 +21,7 @@ from relocard.consular.models import (
     Slot,
     SlotReservation,
 )
+from relocard.reference.models import MemberState
 
 ELIGIBLE_STATES = ("draft", "submitted", "in_review", "correction_requested")
 
@@ -241,3 +242,8 @@ def held_registrations(mission: Mission) -> list[Appointment]:
         .select_related("application", "window")
         .order_by("registered_at")
     )
+
+
+def member_states() -> QuerySet[MemberState]:
+    """The member states a mission can belong to, by code (the form of a new mission)."""
+    return MemberState.objects.order_by("code")

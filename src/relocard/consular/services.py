@@ -1000,6 +1000,7 @@ def mission_create(
     address: str,
     time_zone: str = "Europe/Moscow",
     opening_weekdays: str = "1,2,3,4,5",
+    active: bool = True,
 ) -> Mission:
     """Add a mission (programme admins; ``actor=None`` for the demo's seed)."""
     if actor is not None and not access.sees_all_member_states(actor):
@@ -1011,6 +1012,7 @@ def mission_create(
         address=address,
         time_zone=time_zone,
         opening_weekdays=opening_weekdays,
+        active=active,
     )
     try:
         mission.full_clean()
@@ -1026,6 +1028,41 @@ def mission_create(
             member_state=member_state,
             data={"kind": kind, "city": city},
         )
+    return mission
+
+
+#: The fields of a mission that programme staff edit (its member state and kind stay).
+MISSION_EDITABLE = ("city", "address", "time_zone", "opening_weekdays", "active")
+
+
+def mission_update(*, actor: User, mission: Mission, **values) -> Mission:
+    """Change a mission's city, address, time zone, opening days or whether it is active
+    (programme staff). Checked as a whole before anything is written; audited with the names
+    of the fields that changed."""
+    if not access.can_edit_missions(actor):
+        raise NotAllowed(_("Only programme staff edit missions."))
+    unknown = set(values) - set(MISSION_EDITABLE)
+    if unknown:
+        raise InvalidInput(_("These details of a mission cannot be changed here."))
+    with transaction.atomic():
+        mission = Mission.objects.select_for_update().get(pk=mission.pk)
+        changed = sorted(name for name, value in values.items() if getattr(mission, name) != value)
+        for name in changed:
+            setattr(mission, name, values[name])
+        try:
+            mission.full_clean()
+        except ValidationError as exc:
+            field, problems = next(iter(exc.message_dict.items()))
+            raise InvalidInput(problems[0], field=field) from exc
+        if changed:
+            mission.save(update_fields=changed)
+            audit_record(
+                actor=actor,
+                action="consular.mission_changed",
+                obj=mission,
+                member_state=mission.member_state_id,
+                data={"fields": changed},
+            )
     return mission
 
 

@@ -24,6 +24,9 @@ urlpatterns = [
     ),
     path("officer/missions/<int:mission_id>/day/", views.day, name="day"),
     path("officer/visits/<str:entry_id>/", views.check_in, name="check_in"),
+    path("programme/missions/", views.missions_manage, name="missions_manage"),
+    path("programme/missions/new/", views.mission_add, name="mission_add"),
+    path("programme/missions/<int:mission_id>/edit/", views.mission_edit, name="mission_edit"),
     path("officer/visits/<str:entry_id>/no-show/", views.no_show, name="no_show"),
     path("officer/visits/<str:entry_id>/release/", views.release, name="release"),
     # The public draw records: stable addresses, no personal data (docs/consular.md).

@@ -24,7 +24,7 @@ from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.consular import selectors
 from relocard.consular import services as cs
-from relocard.consular.forms import CheckInForm, InterestForm, SlotsForm, WindowForm
+from relocard.consular.forms import CheckInForm, InterestForm, MissionForm, SlotsForm, WindowForm
 from relocard.consular.models import AppointmentStatus
 
 
@@ -188,7 +188,10 @@ def officer_home(request):
     return render(
         request,
         "consular/missions.html",
-        {"missions": access.managed_missions(request.user).select_related("member_state")},
+        {
+            "missions": access.managed_missions(request.user).select_related("member_state"),
+            "can_edit_missions": access.can_edit_missions(request.user),
+        },
     )
 
 
@@ -376,6 +379,58 @@ def statistics(request):
 
 
 # --- public -------------------------------------------------------------------------------------
+
+
+# --- missions, for programme staff ----------------------------------------------------------------
+
+editor_required = _only(access.can_edit_missions)
+
+
+@editor_required
+@require_GET
+def missions_manage(request):
+    missions = access.editable_missions(request.user).select_related("member_state")
+    return render(request, "consular/missions_manage.html", {"missions": missions})
+
+
+def _mission_form_page(request, form, mission=None):
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "consular/mission_form.html", {"form": form, "mission": mission}, status=status
+    )
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def mission_add(request):
+    form = MissionForm(request.POST or None, member_states=selectors.member_states())
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = cs.mission_create(actor=request.user, **form.cleaned_data)
+        except RelocardError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, _("The mission %(name)s is added.") % {"name": added})
+            return redirect("consular:missions_manage")
+    return _mission_form_page(request, form)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def mission_edit(request, mission_id: int):
+    found = access.get_editable_mission(request.user, mission_id)
+    initial = {name: getattr(found, name) for name in cs.MISSION_EDITABLE}
+    initial["opening_weekdays"] = [str(day) for day in sorted(found.weekdays)]
+    form = MissionForm(request.POST or None, initial=initial, adding=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cs.mission_update(actor=request.user, mission=found, **form.cleaned_data)
+        except RelocardError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, _("The mission %(name)s is saved.") % {"name": found})
+            return redirect("consular:missions_manage")
+    return _mission_form_page(request, form, found)
 
 
 @require_GET
