@@ -110,7 +110,9 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     journey.sign_in(officer.email)
     page.get_by_role("link", name=entry).first.click()
     picker = page.get_by_label("Mission and appointment (the mission's local time)")
-    expect(picker.locator("optgroup")).to_have_attribute("label", "Consulate, Tbilisi, Krtsanisi 49")
+    expect(picker.locator("optgroup")).to_have_attribute(
+        "label", "Consulate, Tbilisi, Krtsanisi 49"
+    )
     expect(picker.locator(f'option[value="{slot.pk}"]')).to_contain_text("10:30 (Asia/Tbilisi)")
     picker.select_option(str(slot.pk))
     journey.check("invite")
