@@ -171,8 +171,8 @@ def test_a_draft_lists_the_documents_the_criteria_need(client, make_case):
     app = make_case("draft", evidence=[("passport", {"passport-nationality": "RU"})])
     client.force_login(app.applicant.user)
     html = client.get(reverse("portal:case", args=[app.reference])).content.decode()
-    table = html.split('class="checklist"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr>\s*<td>(.*?)</td>.*?tag-(\w+)", table, flags=re.S)
+    table = html.split('class="checklist stack-small"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>\s*<td[^>]*>(.*?)</td>.*?tag-(\w+)", table, flags=re.S)
     assert rows == [
         ("Nationality", "uploaded"),
         ("Higher education", "missing"),
