@@ -174,3 +174,15 @@ def test_the_console_queue_lists_the_checked_in_case_for_the_mission(client, che
     assert reference in client.get(reverse("console:queue")).content.decode()
     client.force_login(missions["officer_spb"])
     assert reference not in client.get(reverse("console:queue")).content.decode()
+
+
+def test_the_refusal_at_the_mission_desk_is_translated(checked_in, missions):
+    from django.utils import translation
+
+    with translation.override("ru"), pytest.raises(NotAllowed) as refused:
+        mission_desk.biometrics_record(
+            actor=missions["officer_spb"], application=checked_in.application,
+            device_reference="ST-1", place="Consulate, St Petersburg",
+        )  # fmt: skip
+    assert "представительства, где заявитель по этому делу" in str(refused.value.message)
+    assert not BiometricEnrolment.objects.exists()
