@@ -152,11 +152,14 @@ def test_embassy_cases_still_reach_every_officer_of_the_state(make_case, mission
 
 def test_the_missions_officer_records_biometrics_the_others_cannot(checked_in, missions):
     application = checked_in.application
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed) as refused:
         mission_desk.biometrics_record(
             actor=missions["officer_spb"], application=application,
             device_reference="ST-1", place="Consulate, St Petersburg",
         )  # fmt: skip
+    assert "consular officer of the mission where this case was checked in" in str(
+        refused.value.message
+    )
     assert not BiometricEnrolment.objects.exists()
     mission_desk.biometrics_record(
         actor=missions["officer"], application=application,
@@ -171,3 +174,15 @@ def test_the_console_queue_lists_the_checked_in_case_for_the_mission(client, che
     assert reference in client.get(reverse("console:queue")).content.decode()
     client.force_login(missions["officer_spb"])
     assert reference not in client.get(reverse("console:queue")).content.decode()
+
+
+def test_the_refusal_at_the_mission_desk_is_translated(checked_in, missions):
+    from django.utils import translation
+
+    with translation.override("ru"), pytest.raises(NotAllowed) as refused:
+        mission_desk.biometrics_record(
+            actor=missions["officer_spb"], application=checked_in.application,
+            device_reference="ST-1", place="Consulate, St Petersburg",
+        )  # fmt: skip
+    assert "представительства, где заявитель по этому делу" in str(refused.value.message)
+    assert not BiometricEnrolment.objects.exists()

@@ -47,3 +47,56 @@ def test_programme_staff_add_and_edit_a_mission(journey, staff):
     journey.check("missions-after")
     mission.refresh_from_db()
     assert mission.opening_weekdays == "1,2,3,4,6" and not mission.active
+
+
+def test_programme_staff_add_and_remove_an_officer(journey, staff):
+    """On the mission's edit page: adding without choosing is refused beside the field; the
+    French consular officer is added, then removed after the confirmation page."""
+    from relocard.audit.models import AuditEvent
+    from relocard.consular import services as cs
+    from relocard.consular.models import MissionOfficer
+
+    mission = cs.mission_create(
+        actor=None, member_state="FR", kind="embassy", city="Moscow",
+        address="Bolshaya Yakimanka 45",
+    )  # fmt: skip
+    officer = staff["consular_officer"]
+    page = journey.page
+    admin = steps.with_password(staff["programme_admin"])
+    journey.sign_in(admin.email)
+    page.goto("/consular/programme/missions/")
+    page.get_by_role("link", name="Edit FR Embassy Moscow").click()
+    expect(page.locator("#officers")).to_contain_text("No officers yet.")
+    page.get_by_role("button", name="Add the officer").click()
+    expect(page.locator("#officer_account_error")).to_contain_text("Choose a consular officer.")
+    journey.check("officer-add-error")
+    page.get_by_label("Consular officer").select_option(str(officer.pk))
+    page.get_by_role("button", name="Add the officer").click()
+    expect(
+        page.get_by_text(f"{officer.email} is now an officer of FR Embassy Moscow.")
+    ).to_be_visible()
+    expect(page.locator("#officers")).to_contain_text(officer.email)
+    journey.check("mission-officers")
+    steps.narrow(journey, "mission-officers")
+    assert MissionOfficer.objects.filter(user=officer, mission=mission).exists()
+
+    page.get_by_role("link", name=f"Remove {officer.email}").click()
+    expect(
+        page.get_by_role("heading", name="Remove this officer from the mission?")
+    ).to_be_visible()
+    journey.check("officer-remove")
+    page.get_by_role("button", name="Yes, remove the officer").click()
+    expect(
+        page.get_by_text(f"{officer.email} is no longer an officer of FR Embassy Moscow.")
+    ).to_be_visible()
+    expect(page.locator("#officers")).to_contain_text("No officers yet.")
+    assert not MissionOfficer.objects.filter(user=officer).exists()
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="consular.officer_")
+        .order_by("pk")
+        .values_list("action", "data")
+    )
+    assert actions == [
+        ("consular.officer_added", {"user": officer.pk, "mission": mission.pk}),
+        ("consular.officer_removed", {"user": officer.pk, "mission": mission.pk}),
+    ]

@@ -80,7 +80,7 @@ def test_only_consular_officers_of_the_case_state_record(embassy_case, staff, ma
     app = embassy_case("submitted")
     de_officer = make_user(Role.CONSULAR_OFFICER, "DE")
     for actor in (staff["caseworker"], staff["supervisor"], de_officer, app.applicant.user):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="of the mission where this case was checked in"):
             services.biometrics_record(
                 actor=actor, application=app, device_reference="X", place="Y"
             )

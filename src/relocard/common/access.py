@@ -1132,6 +1132,7 @@ from relocard.consular.models import (  # noqa: E402
     Appointment,
     AppointmentStatus,
     Mission,
+    MissionOfficer,
     Slot,
     SlotReservation,
 )
@@ -1207,6 +1208,20 @@ def editable_missions(user) -> QuerySet[Mission]:
 
 def get_editable_mission(user, mission_id: int) -> Mission:
     found = editable_missions(user).select_related("member_state").filter(pk=mission_id).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def get_editable_mission_officer(user, mission: Mission, post_id: int) -> MissionOfficer:
+    """An officer's place at a mission the user edits (programme staff), or 404."""
+    if not can_edit_missions(user):
+        raise Http404(NOT_FOUND)
+    found = (
+        MissionOfficer.objects.select_related("user", "mission__member_state")
+        .filter(pk=post_id, mission=mission)
+        .first()
+    )
     if found is None:
         raise Http404(NOT_FOUND)
     return found

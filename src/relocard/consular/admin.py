@@ -1,4 +1,5 @@
-"""Missions and their officers, edited by programme admins in the admin site (audited).
+"""Missions and their officers, edited by programme admins in the admin site (audited; the
+console's Missions pages do the same through the services).
 Slots, windows, draws and appointments have no admin pages: they change only through the
 services, so that every change is checked and audited."""
 

@@ -166,3 +166,34 @@ class MissionForm(Form):
 
     def clean_opening_weekdays(self) -> str:
         return ",".join(sorted(set(self.cleaned_data["opening_weekdays"])))
+
+
+class OfficerAddForm(Form):
+    """An existing consular officer's account for a mission (the service checks it)."""
+
+    account = forms.CharField(
+        label=_("Consular officer"),
+        widget=forms.Select,
+        help_text=_("Consular officers of this mission's member state who have no mission yet"),
+        error_messages={"required": _("Choose a consular officer.")},
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].widget.choices = [("", _("Choose an officer"))] + [
+            (str(user.pk), f"{user.email} (#{user.pk})") for user in candidates
+        ]
+
+
+class OfficerMoveForm(Form):
+    """Another mission of the officer's member state."""
+
+    mission = forms.ChoiceField(
+        label=_("Move to"), error_messages={"required": _("Choose a mission.")}
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mission"].choices = [("", _("Choose a mission"))] + [
+            (str(m.pk), str(m)) for m in targets
+        ]

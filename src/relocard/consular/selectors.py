@@ -18,6 +18,7 @@ from relocard.consular.models import (
     BookingWindow,
     Draw,
     Mission,
+    MissionOfficer,
     Slot,
     SlotReservation,
 )
@@ -247,3 +248,30 @@ def held_registrations(mission: Mission) -> list[Appointment]:
 def member_states() -> QuerySet[MemberState]:
     """The member states a mission can belong to, by code (the form of a new mission)."""
     return MemberState.objects.order_by("code")
+
+
+def mission_officers(mission: Mission) -> QuerySet[MissionOfficer]:
+    """A mission's officers, with their accounts, by e-mail address."""
+    return mission.officers.select_related("user").order_by("user__email")
+
+
+def officer_candidates(mission: Mission):
+    """Accounts that can be attached to ``mission``: active consular officers of its member
+    state who have no mission yet."""
+    from relocard.accounts.models import Role, User
+
+    return User.objects.filter(
+        role=Role.CONSULAR_OFFICER,
+        member_state_id=mission.member_state_id,
+        is_active=True,
+        mission_post__isnull=True,
+    ).order_by("email")
+
+
+def move_targets(post: MissionOfficer) -> QuerySet[Mission]:
+    """The other missions of the officer's member state."""
+    return (
+        Mission.objects.filter(member_state_id=post.mission.member_state_id)
+        .exclude(pk=post.mission_id)
+        .order_by("city", "kind")
+    )

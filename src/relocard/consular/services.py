@@ -86,7 +86,10 @@ __all__ = [
     "embassy_case_open_at_mission",
     "interest_register",
     "mission_create",
+    "mission_officer_add",
     "mission_officer_assign",
+    "mission_officer_move",
+    "mission_officer_remove",
     "reminders_send",
     "slot_reservation_end",
     "slot_reserve",
@@ -1087,3 +1090,151 @@ def mission_officer_assign(*, actor: User | None, user: User, mission: Mission) 
             data={"user": user.pk, "mission": mission.pk},
         )
     return post
+
+
+# --- a mission's officers, on the console (programme admins) ----------------------------------
+#
+# One programme admin suffices: attaching an officer to a mission opens to them the online cases
+# checked in at that mission, but the role that grants consular access at all (a consular
+# officer of a member state) is itself given by one programme admin, audited (accounts:
+# ``staff_user_create`` and the admin site); only second-factor resets take four eyes there.
+# A mission only narrows an officer's reach within their member state, so the same one-person,
+# audited rule applies here.
+
+
+def _staff_account(account_id) -> User:
+    try:
+        pk = int(str(account_id).strip())
+    except ValueError:
+        pk = None
+    user = User.objects.filter(pk=pk).first() if pk is not None and pk > 0 else None
+    if user is None:
+        raise InvalidInput(
+            _("Choose a staff account: there is no account with this id."), field="account"
+        )
+    return user
+
+
+def _post_clean(post: MissionOfficer) -> None:
+    try:
+        post.full_clean()
+    except ValidationError as exc:
+        problems = exc.message_dict
+        message = next(iter(problems.values()))[0]
+        raise InvalidInput(message, field="account") from exc
+
+
+def mission_officer_add(*, actor: User, mission: Mission, account_id) -> MissionOfficer:
+    """Attach an existing staff account to ``mission``: an active consular officer of the
+    mission's member state who has no mission yet. Audited ``consular.officer_added``."""
+    if not access.can_edit_missions(actor):
+        raise NotAllowed(_("Only programme staff assign officers to missions."))
+    with transaction.atomic():
+        mission = Mission.objects.select_for_update().get(pk=mission.pk)
+        user = _staff_account(account_id)
+        if not user.is_active or user.role != "consular_officer":
+            raise InvalidInput(
+                _(
+                    "Account #%(id)s is not an active consular officer: only consular officers "
+                    "belong to a mission."
+                )
+                % {"id": user.pk},
+                field="account",
+            )
+        if user.member_state_id != mission.member_state_id:
+            raise InvalidInput(
+                _(
+                    "Account #%(id)s is a consular officer of %(state)s; this mission is of "
+                    "%(mission_state)s."
+                )
+                % {
+                    "id": user.pk,
+                    "state": user.member_state_id or "-",
+                    "mission_state": mission.member_state_id,
+                },
+                field="account",
+            )
+        current = MissionOfficer.objects.select_related("mission").filter(user=user).first()
+        if current is not None:
+            raise InvalidInput(
+                _("Account #%(id)s is already an officer of %(mission)s: move them from there.")
+                % {"id": user.pk, "mission": current.mission},
+                field="account",
+            )
+        post = MissionOfficer(user=user, mission=mission)
+        _post_clean(post)
+        try:
+            with transaction.atomic():
+                post.save()
+        except IntegrityError as exc:
+            raise InvalidState(
+                _("Account #%(id)s was just given a mission by someone else.") % {"id": user.pk}
+            ) from exc
+        audit_record(
+            actor=actor,
+            action="consular.officer_added",
+            obj=post,
+            member_state=mission.member_state_id,
+            data={"user": user.pk, "mission": mission.pk},
+        )
+    return post
+
+
+def mission_officer_remove(*, actor: User, post: MissionOfficer) -> None:
+    """Detach an officer from their mission (the account and its role stay). Audited
+    ``consular.officer_removed``."""
+    if not access.can_edit_missions(actor):
+        raise NotAllowed(_("Only programme staff assign officers to missions."))
+    with transaction.atomic():
+        found = MissionOfficer.objects.select_for_update().filter(pk=post.pk).first()
+        if found is None:
+            raise InvalidState(_("This officer was already removed from the mission."))
+        user_id, mission_id, pk = found.user_id, found.mission_id, found.pk
+        member_state = found.mission.member_state_id
+        found.delete()
+        audit_record(
+            actor=actor,
+            action="consular.officer_removed",
+            object_type="consular.missionofficer",
+            object_id=pk,
+            member_state=member_state,
+            data={"user": user_id, "mission": mission_id},
+        )
+
+
+def mission_officer_move(*, actor: User, post: MissionOfficer, mission: Mission) -> MissionOfficer:
+    """Move an officer to another mission of the same member state. Audited
+    ``consular.officer_moved`` with both missions."""
+    if not access.can_edit_missions(actor):
+        raise NotAllowed(_("Only programme staff assign officers to missions."))
+    with transaction.atomic():
+        found = (
+            MissionOfficer.objects.select_for_update()
+            .select_related("user", "mission")
+            .filter(pk=post.pk)
+            .first()
+        )
+        if found is None:
+            raise InvalidState(_("This officer was removed from the mission meanwhile."))
+        if found.mission_id == mission.pk:
+            raise InvalidInput(
+                _("The officer is already at %(mission)s: choose another mission.")
+                % {"mission": mission},
+                field="mission",
+            )
+        before = found.mission_id
+        found.mission = mission
+        try:
+            found.full_clean()
+        except ValidationError as exc:
+            message = next(iter(exc.message_dict.values()))[0]
+            raise InvalidInput(message, field="mission") from exc
+        found.save(update_fields=["mission"])
+        audit_record(
+            actor=actor,
+            action="consular.officer_moved",
+            obj=found,
+            member_state=mission.member_state_id,
+            data={"user": found.user_id, "mission": mission.pk, "from_mission": before},
+        )
+    return found

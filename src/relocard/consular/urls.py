@@ -27,6 +27,21 @@ urlpatterns = [
     path("programme/missions/", views.missions_manage, name="missions_manage"),
     path("programme/missions/new/", views.mission_add, name="mission_add"),
     path("programme/missions/<int:mission_id>/edit/", views.mission_edit, name="mission_edit"),
+    path(
+        "programme/missions/<int:mission_id>/officers/add/",
+        views.officer_add,
+        name="officer_add",
+    ),
+    path(
+        "programme/missions/<int:mission_id>/officers/<int:post_id>/remove/",
+        views.officer_remove,
+        name="officer_remove",
+    ),
+    path(
+        "programme/missions/<int:mission_id>/officers/<int:post_id>/move/",
+        views.officer_move,
+        name="officer_move",
+    ),
     path("officer/visits/<str:entry_id>/no-show/", views.no_show, name="no_show"),
     path("officer/visits/<str:entry_id>/release/", views.release, name="release"),
     # The public draw records: stable addresses, no personal data (docs/consular.md).

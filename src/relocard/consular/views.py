@@ -24,7 +24,15 @@ from relocard.common import access
 from relocard.common.errors import RelocardError
 from relocard.consular import selectors
 from relocard.consular import services as cs
-from relocard.consular.forms import CheckInForm, InterestForm, MissionForm, SlotsForm, WindowForm
+from relocard.consular.forms import (
+    CheckInForm,
+    InterestForm,
+    MissionForm,
+    OfficerAddForm,
+    OfficerMoveForm,
+    SlotsForm,
+    WindowForm,
+)
 from relocard.consular.models import AppointmentStatus
 
 
@@ -393,11 +401,15 @@ def missions_manage(request):
     return render(request, "consular/missions_manage.html", {"missions": missions})
 
 
-def _mission_form_page(request, form, mission=None):
+def _mission_form_page(request, form, mission=None, officer_form=None):
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "consular/mission_form.html", {"form": form, "mission": mission}, status=status
-    )
+    context = {"form": form, "mission": mission}
+    if mission is not None:
+        context["officers"] = selectors.mission_officers(mission)
+        context["officer_form"] = officer_form or OfficerAddForm(
+            candidates=selectors.officer_candidates(mission), auto_id="officer_%s"
+        )
+    return render(request, "consular/mission_form.html", context, status=status)
 
 
 @editor_required
@@ -431,6 +443,85 @@ def mission_edit(request, mission_id: int):
             messages.success(request, _("The mission %(name)s is saved.") % {"name": found})
             return redirect("consular:missions_manage")
     return _mission_form_page(request, form, found)
+
+
+@editor_required
+@require_POST
+def officer_add(request, mission_id: int):
+    """Attach a consular officer to the mission; errors are shown on the mission's page."""
+    found = access.get_editable_mission(request.user, mission_id)
+    officer_form = OfficerAddForm(
+        request.POST, candidates=selectors.officer_candidates(found), auto_id="officer_%s"
+    )
+    if officer_form.is_valid():
+        try:
+            post = cs.mission_officer_add(
+                actor=request.user, mission=found, account_id=officer_form.cleaned_data["account"]
+            )
+        except RelocardError as exc:
+            _fail(officer_form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is now an officer of %(mission)s.")
+                % {"email": post.user.email, "mission": found},
+            )
+            return redirect("consular:mission_edit", mission_id=found.pk)
+    initial = {name: getattr(found, name) for name in cs.MISSION_EDITABLE}
+    initial["opening_weekdays"] = [str(day) for day in sorted(found.weekdays)]
+    form = MissionForm(initial=initial, adding=False)
+    return _mission_form_page(request, form, found, officer_form)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def officer_remove(request, mission_id: int, post_id: int):
+    """Removing an officer asks first: a page that names the officer and the mission, and a
+    button on it (works without JavaScript)."""
+    found = access.get_editable_mission(request.user, mission_id)
+    post = access.get_editable_mission_officer(request.user, found, post_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(request, "consular/officer_remove.html", {"mission": found, "post": post})
+    try:
+        cs.mission_officer_remove(actor=request.user, post=post)
+    except RelocardError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(email)s is no longer an officer of %(mission)s.")
+            % {"email": post.user.email, "mission": found},
+        )
+    return redirect("consular:mission_edit", mission_id=found.pk)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def officer_move(request, mission_id: int, post_id: int):
+    found = access.get_editable_mission(request.user, mission_id)
+    post = access.get_editable_mission_officer(request.user, found, post_id)
+    targets = selectors.move_targets(post)
+    form = OfficerMoveForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        target = access.get_editable_mission(request.user, int(form.cleaned_data["mission"]))
+        try:
+            cs.mission_officer_move(actor=request.user, post=post, mission=target)
+        except RelocardError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is now an officer of %(mission)s.")
+                % {"email": post.user.email, "mission": target},
+            )
+            return redirect("consular:mission_edit", mission_id=found.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "consular/officer_move.html",
+        {"mission": found, "post": post, "form": form, "has_targets": targets.exists()},
+        status=status,
+    )
 
 
 @require_GET

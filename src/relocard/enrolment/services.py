@@ -89,7 +89,10 @@ class HandOverRefused(InvalidInput):
 def _require_officer(actor: User, application: Application) -> None:
     if not access.can_record_at_mission(actor, application):
         raise NotAllowed(
-            _("Only a consular officer of this case's member state can record this at the mission.")
+            _(
+                "Only a consular officer of the mission where this case was checked in (for a "
+                "case opened at a mission, of its member state) can record this at the mission."
+            )
         )
 
 
