@@ -3,7 +3,9 @@
 A reservation outside the draws, for a person another service of the member state invites
 (the humanitarian route): :func:`slot_reserve` and :func:`slot_reservation_end`. It takes a
 free slot by the same locked path as the draw (:func:`_lock_free_slots`), so a slot is never
-given twice.
+given twice. At the door, :func:`reservation_check_in` reads the passport's zone with the same
+parser as :func:`appointment_check_in` (:func:`_read_zone`) and compares the reservation's name
+with the same :func:`compare_identity`.
 
 The service API a humanitarian invitation can call too: :func:`interest_register`,
 :func:`appointment_confirm`, :func:`appointment_cancel`, :func:`appointment_reschedule`,
@@ -55,6 +57,7 @@ from relocard.consular.models import (
 from relocard.core import consular as core_draw
 from relocard.core.identity import (
     TD3,
+    FieldComparison,
     IdentityComparison,
     IdentityError,
     TypedIdentity,
@@ -864,7 +867,7 @@ def _reservation_typed(name: str) -> TypedIdentity:
     return TypedIdentity(surname=surname.strip(), given_names=given.strip())
 
 
-def _name_line_ok(line) -> bool:
+def _name_line_ok(line: FieldComparison) -> bool:
     """A name line holds when it matches, or when neither the zone nor the reservation has
     that part (a person with no given names)."""
     if line.outcome == "match":
@@ -880,7 +883,7 @@ class ReservationCheckInResult:
     digits and the passport's validity (expiry) are checked instead."""
 
     checked_in: bool
-    names: tuple
+    names: tuple[FieldComparison, ...]
     expired: bool
     mrz_valid: bool
     reservation: SlotReservation
