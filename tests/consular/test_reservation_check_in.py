@@ -213,12 +213,25 @@ def _url(reservation) -> str:
     )
 
 
-def test_the_day_page_offers_the_check_in_to_the_missions_officers(client, missions, reserve):
+def test_the_day_page_offers_the_check_in_to_the_missions_officers(
+    client, missions, reserve, staff
+):
     reservation = reserve()
     client.force_login(missions["officer"])
     page = client.get(reverse("consular:day", args=[missions["fr"].pk])).content.decode()
     assert f'data-reservation-check-in="{reservation.reference}"' in page
     assert _url(reservation) in page
+    # a programme admin reads the day but does not check in; no action on another day
+    client.force_login(staff["programme_admin"])
+    page = client.get(reverse("consular:day", args=[missions["fr"].pk])).content.decode()
+    assert reservation.reference in page and "data-reservation-check-in" not in page
+    later = reserve("Ivanova, Anna", today=False)
+    client.force_login(missions["officer"])
+    day = missions["fr"].local(later.slot.starts_at).date().isoformat()
+    page = client.get(
+        reverse("consular:day", args=[missions["fr"].pk]) + f"?date={day}"
+    ).content.decode()
+    assert later.reference in page and "data-reservation-check-in" not in page
 
 
 def test_the_page_access_matrix(client, missions, reserve, staff, make_user):
