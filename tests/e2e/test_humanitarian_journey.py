@@ -13,15 +13,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 from tests.e2e.conftest import PASSWORD
 
 from relocard.accounts.models import Role, User
-from relocard.consular.models import Mission, Slot, SlotReservation
+from relocard.consular.models import Mission, MissionOfficer, Slot, SlotReservation
+from relocard.core.identity import format_td3
 from relocard.humanitarian import services as hs
 from relocard.humanitarian.models import AssignmentProposal, ReferringOrganisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _zone(surname: str, given_names: str) -> str:
+    """A passport's machine-readable zone, typed at the door (valid check digits)."""
+    return "\n".join(
+        format_td3(
+            surname=surname, given_names=given_names, document_number="752046118",
+            nationality="RUS", birth_date=date(1985, 7, 14),
+            expiry_date=date.today() + timedelta(days=1000), sex="F",
+        )
+    )  # fmt: skip
 
 
 def _confirm_assignment(entry: str, colleague) -> None:
@@ -133,9 +146,44 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     journey.check("invited")
     journey.sign_out()
 
-    # The officer grants the visa.
+    # The day comes (the slot moves to now, so that the clock never runs backwards). At the
+    # mission's door its consular officer types the reference from the person's invitation and
+    # the passport's zone: another person's passport is refused, field by field; the
+    # principal's checks them in.
+    Slot.objects.filter(pk=slot.pk).update(starts_at=timezone.now())
+    door = make_user(Role.CONSULAR_OFFICER, "FR")
+    door.set_password(PASSWORD)
+    door.save(update_fields=["password"])
+    MissionOfficer.objects.create(user=door, mission=mission)
+    journey.sign_in(door.email)
+    page.goto(f"/consular/officer/missions/{mission.pk}/day/")
+    row = page.locator(f'tr[data-reservation="{reference}"]')
+    expect(row).to_contain_text("Sokolova, Maria")
+    expect(row).not_to_contain_text(entry)
+    journey.check("door-day")
+    row.get_by_role("link", name="Check in").click()
+    page.get_by_label("Reference on the invitation").fill(reference)
+    page.get_by_label("Machine-readable zone").fill(_zone("SMIRNOVA", "MARIA"))
+    page.get_by_role("button", name="Read the passport and check in").click()
+    expect(page.locator("#mismatches")).to_contain_text("Check-in refused")
+    expect(page.locator("#mismatches")).to_contain_text("SMIRNOVA")
+    expect(page.locator("#status")).to_have_text("Reserved")
+    journey.check("door-refused")
+    page.get_by_label("Reference on the invitation").fill(reference)
+    page.get_by_label("Machine-readable zone").fill(_zone("SOKOLOVA", "MARIA"))
+    page.get_by_role("button", name="Read the passport and check in").click()
+    expect(
+        page.get_by_text("Checked in. The visit is recorded on the reservation.")
+    ).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("Checked in at")
+    journey.check("door-checked-in")
+    journey.sign_out()
+
+    # The officer sees the check-in on the request, then grants the visa.
     journey.sign_in(officer.email)
     page.get_by_role("link", name=entry).first.click()
+    expect(page.locator("#door-check-in")).to_contain_text("Checked in at the mission at")
+    expect(page.locator("#door-check-in")).to_contain_text("Asia/Tbilisi")
     page.get_by_label("Grant the visa").check()
     page.get_by_label("Reasons (the person reads them)").fill("The danger is established.")
     journey.check("decide")

@@ -173,3 +173,58 @@ def test_two_invitations_to_one_slot_at_once_give_it_once(make_request, officers
     assert len(failures) == 1, outcomes
     assert SlotReservation.objects.filter(slot=slot).count() == 1
     assert LedgerRecord.objects.filter(event="invitation").count() == 1
+
+
+def test_the_check_in_at_the_door_shows_on_the_request_and_nothing_of_it_reaches_consular(
+    client, make_request, officers, make_slot, make_user
+):
+    from datetime import date, timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from relocard.accounts.models import Role
+    from relocard.consular import services as cs
+    from relocard.consular.models import MissionOfficer, Slot
+    from relocard.core.identity import format_td3
+    from relocard.humanitarian import selectors as hsel
+
+    request = make_request(triage="standard")
+    slot = make_slot()
+    hs.request_invite(actor=officers["a"], request=request, slot=slot)
+    request.refresh_from_db()
+    assert hsel.door_check_in(request) is None
+    page = reverse("humanitarian:request", args=[request.entry_id])
+    client.force_login(officers["a"])
+    assert 'id="door-check-in"' not in client.get(page).content.decode()
+
+    # The day comes; the mission's officer checks the principal in with the passport's zone.
+    Slot.objects.filter(pk=slot.pk).update(starts_at=timezone.now())
+    door = make_user(Role.CONSULAR_OFFICER, "FR")
+    MissionOfficer.objects.create(user=door, mission=slot.mission)
+    zone = "\n".join(
+        format_td3(
+            surname="Petrova", given_names="Olga", document_number="752046118",
+            nationality="RUS", birth_date=date(1988, 5, 1),
+            expiry_date=date.today() + timedelta(days=900), sex="F",
+        )
+    )  # fmt: skip
+    reservation = request.reservation
+    result = cs.reservation_check_in(
+        actor=door, reservation=reservation, reference=reservation.reference, mrz=zone
+    )
+    assert result.checked_in
+    request.refresh_from_db()
+    seen = hsel.door_check_in(request)
+    assert seen is not None and seen.time_zone == "Asia/Tbilisi"
+    assert seen.at == request.reservation.checked_in_at
+    html = client.get(page).content.decode()
+    assert 'id="door-check-in"' in html and "Checked in at the mission at" in html
+    # the consular audit names the reservation, never the request, its category or grounds
+    event = AuditEvent.objects.get(action="consular.reservation_checked_in")
+    assert event.data["reference"] == reservation.reference
+    assert request.entry_id not in str(event.data) and "standard" not in str(event.data)
+    # the decision ends the reservation; the check-in stays on the request
+    hs.decision_grant(actor=officers["a"], request=request, reasons="Granted.")
+    request.refresh_from_db()
+    assert hsel.door_check_in(request) is not None

@@ -1179,6 +1179,31 @@ def mission_reservations(user, mission: Mission) -> QuerySet[SlotReservation]:
     return SlotReservation.objects.filter(slot__mission=mission, ended_at__isnull=True)
 
 
+def can_check_in_reservation(user, reservation: SlotReservation) -> bool:
+    """Check a reserved slot's person in at the door: the consular officers of the slot's
+    mission only (not programme admins, not officers of other missions or states)."""
+    own = officer_mission(user)
+    if own is None:
+        return False
+    return own.pk == reservation.slot.mission_id
+
+
+def get_door_reservation(user, mission_id: int, reservation_id: int) -> SlotReservation:
+    """A reservation (active or ended) at the door of the officer's own mission; "not found"
+    for everyone else, whether or not it exists."""
+    own = officer_mission(user)
+    if own is None or own.pk != mission_id:
+        raise Http404(NOT_FOUND)
+    found = (
+        SlotReservation.objects.select_related("slot__mission")
+        .filter(pk=reservation_id, slot__mission=own)
+        .first()
+    )
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
 def managed_missions(user) -> QuerySet[Mission]:
     if sees_all_member_states(user):
         return Mission.objects.all()

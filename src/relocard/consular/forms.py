@@ -105,6 +105,22 @@ class CheckInForm(Form):
     )
 
 
+class ReservationCheckInForm(CheckInForm):
+    """The door's form for a reserved slot: the reference from the person's invitation, then
+    the passport's zone."""
+
+    reference = forms.CharField(
+        label=_("Reference on the invitation"),
+        help_text=_("As printed on the paper or screen the person shows, e.g. R-ABCDE-23456."),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"class": "mono", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+    field_order = ["reference", "mrz"]
+
+
 WEEKDAYS = [
     ("1", _("Monday")),
     ("2", _("Tuesday")),

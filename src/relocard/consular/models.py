@@ -155,7 +155,8 @@ class SlotReservation(models.Model):
 
     Active while ``ended_at`` is empty: then no draw gives the slot and no other reservation
     takes it (one allocation path, the slot row locked: ``services.slot_reserve``). Ending it
-    erases the name; a slot still ahead is free again."""
+    erases the name; a slot still ahead is free again. The check-in at the door records
+    when and by whom (never undone)."""
 
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
     #: Random reference shown to the person and at the door; shares nothing with other ids.
@@ -169,6 +170,12 @@ class SlotReservation(models.Model):
     reserved_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: The check-in at the door (``services.reservation_check_in``): once, when the passport's
+    #: zone named the person of the reservation.
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 

@@ -3,7 +3,9 @@
 A reservation outside the draws, for a person another service of the member state invites
 (the humanitarian route): :func:`slot_reserve` and :func:`slot_reservation_end`. It takes a
 free slot by the same locked path as the draw (:func:`_lock_free_slots`), so a slot is never
-given twice.
+given twice. At the door, :func:`reservation_check_in` reads the passport's zone with the same
+parser as :func:`appointment_check_in` (:func:`_read_zone`) and compares the reservation's name
+with the same :func:`compare_identity`.
 
 The service API a humanitarian invitation can call too: :func:`interest_register`,
 :func:`appointment_confirm`, :func:`appointment_cancel`, :func:`appointment_reschedule`,
@@ -54,6 +56,8 @@ from relocard.consular.models import (
 )
 from relocard.core import consular as core_draw
 from relocard.core.identity import (
+    TD3,
+    FieldComparison,
     IdentityComparison,
     IdentityError,
     TypedIdentity,
@@ -72,6 +76,7 @@ __all__ = [
     "DRAW_DELAY",
     "CheckInResult",
     "PassportData",
+    "ReservationCheckInResult",
     "appointment_cancel",
     "appointment_check_in",
     "appointment_confirm",
@@ -91,6 +96,7 @@ __all__ = [
     "mission_officer_move",
     "mission_officer_remove",
     "reminders_send",
+    "reservation_check_in",
     "slot_reservation_end",
     "slot_reserve",
     "slots_publish",
@@ -780,6 +786,15 @@ def _alpha3(code: str) -> str:
     return country.alpha_3 if country is not None else ""
 
 
+def _read_zone(mrz: str, today: date) -> TD3:
+    """The one way the door reads a passport's zone (appointments and reservations alike):
+    the core's TD3 parser; unreadable lines are a clear error on the ``mrz`` field."""
+    try:
+        return parse_td3(mrz, today=today)
+    except IdentityError as exc:
+        raise InvalidInput(exc.message(_), field="mrz") from exc
+
+
 def appointment_check_in(*, actor: User, appointment: Appointment, mrz: str) -> CheckInResult:
     """Check a booked person in at the door: the passport's zone (typed, pasted or from a
     reader) must name the person of the appointment, field by field. A refusal changes
@@ -787,10 +802,7 @@ def appointment_check_in(*, actor: User, appointment: Appointment, mrz: str) -> 
     mission = appointment.window.mission
     _require_manager(actor, mission)
     today = mission.today()
-    try:
-        zone = parse_td3(mrz, today=today)
-    except IdentityError as exc:
-        raise InvalidInput(exc.message(_), field="mrz") from exc
+    zone = _read_zone(mrz, today)
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
@@ -836,6 +848,131 @@ def appointment_check_in(*, actor: User, appointment: Appointment, mrz: str) -> 
                 "case": appointment.application.reference,
                 "slot": appointment.slot.code,
                 "differing": differing,
+                "check_digits": zone.valid,
+                "expired": expired,
+            },
+        )
+    return result
+
+
+#: What a reservation stores of the person and therefore what the door can compare.
+RESERVATION_NAME_FIELDS = ("surname", "given_names")
+
+
+def _normalise_reference(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def _reservation_typed(name: str) -> TypedIdentity:
+    """The reservation's name as the humanitarian route writes it ("Surname, Given names")
+    as typed data: the name only (no date of birth, number or expiry is stored)."""
+    surname, _sep, given = name.partition(",")
+    return TypedIdentity(surname=surname.strip(), given_names=given.strip())
+
+
+def _name_line_ok(line: FieldComparison) -> bool:
+    """A name line holds when it matches, or when neither the zone nor the reservation has
+    that part (a person with no given names)."""
+    if line.outcome == "match":
+        return True
+    return line.outcome == "not_compared" and not line.mrz.strip() and not line.typed
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationCheckInResult:
+    """The door's check of a reserved slot's person. The reservation stores only a name, so
+    ``names`` are the surname and given-names lines of the same comparison as appointments';
+    no date of birth, document number or nationality can be compared: the zone's check
+    digits and the passport's validity (expiry) are checked instead."""
+
+    checked_in: bool
+    names: tuple[FieldComparison, ...]
+    expired: bool
+    mrz_valid: bool
+    reservation: SlotReservation
+
+    @property
+    def differing(self) -> list[str]:
+        return [line.field for line in self.names if not _name_line_ok(line)]
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if not self.mrz_valid:
+            out.append(_("A check digit of the zone fails: read the passport again."))
+        out += [line.message(_) for line in self.names if not _name_line_ok(line)]
+        if self.expired:
+            out.append(_("The passport has expired."))
+        return out
+
+
+def reservation_check_in(
+    *, actor: User, reservation: SlotReservation, reference: str, mrz: str
+) -> ReservationCheckInResult:
+    """Check the person of a reserved slot in at the door: the reference typed from their
+    invitation must be this reservation's, and the passport's zone (read by the same parser
+    and compared by the same :func:`compare_identity` as appointments) must carry the
+    reservation's name, hold every check digit and not have expired. A refusal changes
+    nothing but is audited (field names, never values); a wrong reference, unreadable lines,
+    an ended, already checked-in or other day's reservation are errors and write nothing."""
+    mission = reservation.slot.mission
+    if not access.can_check_in_reservation(actor, reservation):
+        raise NotAllowed(_("Only the officers of this mission check people in at its door."))
+    today = mission.today()
+    typed_reference = _normalise_reference(reference)
+    if not typed_reference:
+        raise InvalidInput(
+            _("Type the reference printed on the person's invitation."), field="reference"
+        )
+    zone = _read_zone(mrz, today)
+    with transaction.atomic():
+        reservation = (
+            SlotReservation.objects.select_for_update(of=("self",))
+            .select_related("slot__mission")
+            .get(pk=reservation.pk)
+        )
+        # Compared with this reservation only: a wrong reference says nothing of others.
+        if not secrets.compare_digest(
+            typed_reference.encode(), _normalise_reference(reservation.reference).encode()
+        ):
+            raise InvalidInput(
+                _(
+                    "This is not the reference of this reservation: check the invitation "
+                    "and type it again."
+                ),
+                field="reference",
+            )
+        if reservation.ended_at is not None:
+            raise InvalidState(
+                _("This reservation has ended: the person cannot be checked in with it.")
+            )
+        if reservation.checked_in_at is not None:
+            raise InvalidState(
+                _("This person was already checked in at %(time)s.")
+                % {"time": mission.local(reservation.checked_in_at).strftime("%H:%M")}
+            )
+        if mission.local(reservation.slot.starts_at).date() != today:
+            raise InvalidState(_("This reservation is not for today."))
+        comparison = compare_identity(zone, _reservation_typed(reservation.name))
+        names = tuple(f for f in comparison.fields if f.field in RESERVATION_NAME_FIELDS)
+        expired = zone.expiry_date < today
+        result = ReservationCheckInResult(False, names, expired, zone.valid, reservation)
+        ok = zone.valid and not result.differing and not expired
+        if ok:
+            reservation.checked_in_at, reservation.checked_in_by = timezone.now(), actor
+            reservation.save(update_fields=["checked_in_at", "checked_in_by"])
+            result = ReservationCheckInResult(True, names, expired, zone.valid, reservation)
+        audit_record(
+            actor=actor,
+            action="consular.reservation_checked_in"
+            if ok
+            else "consular.reservation_check_in_refused",
+            obj=reservation,
+            member_state=mission.member_state_id,
+            data={
+                "reference": reservation.reference,
+                "slot": reservation.slot.code,
+                "differing": result.differing,
                 "check_digits": zone.valid,
                 "expired": expired,
             },

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("officer/missions/<int:mission_id>/day/", views.day, name="day"),
     path("officer/visits/<str:entry_id>/", views.check_in, name="check_in"),
+    path(
+        "officer/missions/<int:mission_id>/reserved/<int:reservation_id>/check-in/",
+        views.reservation_check_in,
+        name="reservation_check_in",
+    ),
     path("programme/missions/", views.missions_manage, name="missions_manage"),
     path("programme/missions/new/", views.mission_add, name="mission_add"),
     path("programme/missions/<int:mission_id>/edit/", views.mission_edit, name="mission_edit"),

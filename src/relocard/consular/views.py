@@ -30,6 +30,7 @@ from relocard.consular.forms import (
     MissionForm,
     OfficerAddForm,
     OfficerMoveForm,
+    ReservationCheckInForm,
     SlotsForm,
     WindowForm,
 )
@@ -312,6 +313,7 @@ def day(request, mission_id: int):
                 access.mission_reservations(request.user, found), found, on
             ),
             "is_today": on == found.today(),
+            "can_check_in": access.officer_mission(request.user) == found,
             "now": timezone.now(),
         },
     )
@@ -343,6 +345,45 @@ def check_in(request, entry_id: str):
         request,
         "consular/check_in.html",
         {"a": found, "mission": found.window.mission, "form": form, "result": result},
+        status=status,
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def reservation_check_in(request, mission_id: int, reservation_id: int):
+    found = access.get_door_reservation(request.user, mission_id, reservation_id)
+    form = ReservationCheckInForm(request.POST if request.method == "POST" else None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = cs.reservation_check_in(
+                actor=request.user,
+                reservation=found,
+                reference=form.cleaned_data["reference"],
+                mrz=form.cleaned_data["mrz"],
+            )
+        except RelocardError as exc:
+            _fail(form, exc)
+        else:
+            if result.checked_in:
+                messages.success(
+                    request, _("Checked in. The visit is recorded on the reservation.")
+                )
+                return redirect(
+                    "consular:reservation_check_in",
+                    mission_id=mission_id,
+                    reservation_id=reservation_id,
+                )
+            status = 409
+    if form.errors:
+        status = 400
+    found.refresh_from_db()
+    return render(
+        request,
+        "consular/reservation_check_in.html",
+        {"r": found, "mission": found.slot.mission, "form": form, "result": result},
         status=status,
     )
 

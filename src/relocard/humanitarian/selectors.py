@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics as stats
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -175,6 +175,30 @@ def decision_reasons_for_person(*, actor, request: HumanitarianRequest) -> str |
             data={"entry": request.entry_id, "decision": decision.pk},
         )
         return _open_reasons(decision)
+
+
+@dataclass(frozen=True)
+class DoorCheckIn:
+    """The mission's check-in of the request's reserved slot, as the humanitarian officer
+    reads it: when, and where (the time shown in the mission's time zone)."""
+
+    at: datetime
+    time_zone: str
+    place: str
+
+
+def door_check_in(request: HumanitarianRequest) -> DoorCheckIn | None:
+    """Whether the person was checked in at the mission's door for the request's reserved
+    slot (read from the consular reservation; the consular side never reads the request)."""
+    reservation = request.reservation
+    if reservation is None or reservation.checked_in_at is None:
+        return None
+    mission = reservation.slot.mission
+    return DoorCheckIn(
+        at=reservation.checked_in_at,
+        time_zone=mission.time_zone,
+        place=f"{mission.get_kind_display()}, {mission.city}",
+    )
 
 
 def open_move(request: HumanitarianRequest) -> CategoryMove | None:

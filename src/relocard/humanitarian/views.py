@@ -349,6 +349,7 @@ def _request_page(request, req, *, forms=None, status=200):
         "open_refusal": selectors.open_refusal(req),
         "open_out_of_turn": selectors.open_out_of_turn(req),
         "decision": selectors.final_decision(req),
+        "door_check_in": selectors.door_check_in(req),
         "travellers": req.travellers.count(),
         **(forms or _officer_forms(req, policy)),
     }
