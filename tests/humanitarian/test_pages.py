@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from lxml import html
 from tests.humanitarian.conftest import GROUNDS_TEXT
 
 from relocard.audit.models import AuditEvent
@@ -303,3 +304,17 @@ def test_the_officer_is_told_when_no_mission_has_a_free_slot(client, make_reques
     client.force_login(officers["a"])
     page = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
     assert 'id="no-slots"' in page
+
+
+def test_the_queue_and_statistics_name_categories_in_the_officers_language(
+    client, make_request, officers
+):
+    request = make_request(triage="priority")
+    client.force_login(officers["a"])
+    client.cookies["relocard_language"] = "ru"
+    for name in ("humanitarian:queue", "humanitarian:statistics"):
+        tree = html.fromstring(client.get(reverse(name)).content.decode())
+        cells = [" ".join(td.text_content().split()) for td in tree.xpath("//main//td")]
+        assert "Серьёзный риск" in cells, (name, cells)
+        assert "priority" not in cells and "standard" not in cells
+    assert request.category == "priority"

@@ -89,3 +89,17 @@ def test_yes_no_dates_and_unknown_facts():
             ("x", "No"),
         ]
         assert fact_rows("travel", None) == []
+
+
+def test_the_applicants_nationality_is_a_country_name(client, make_case, staff):
+    case = make_case("in_review")
+    client.force_login(staff["caseworker"])
+    client.cookies["relocard_language"] = "ru"
+    tree = html.fromstring(client.get(reverse("console:case", args=[case.reference])).content)
+    rows = {
+        " ".join(row.xpath("./dt")[0].text_content().split()): " ".join(
+            row.xpath("./dd")[0].text_content().split()
+        )
+        for row in tree.xpath("//div[@class='summary-row']")
+    }
+    assert rows["Гражданство"] == "Россия", rows  # not "RU"

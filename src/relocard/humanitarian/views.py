@@ -310,8 +310,15 @@ def queue(request):
             "statuses": RequestStatus.choices,
             "next_in_line": selectors.next_in_line(member_state),
             "reviews_due": selectors.due_for_review(member_state),
+            "category_titles": _category_titles(member_state),
         },
     )
+
+
+def _category_titles(member_state: str) -> dict[str, str]:
+    """The policy's categories by code, each titled in the reader's language."""
+    policy = hs.humanitarian_policy(member_state)
+    return {c.code: c.title_in(get_language() or "en") for c in policy.categories}
 
 
 def _officer_forms(req, policy, data=None, which=None) -> dict:
@@ -498,6 +505,7 @@ def statistics(request):
             "rows": selectors.waitlist_statistics(member_state),
             "awaiting_triage": selectors.awaiting_triage(member_state),
             "min_cell": selectors.MIN_CELL,
+            "category_titles": _category_titles(member_state),
         },
     )
 
