@@ -318,3 +318,19 @@ def test_the_queue_and_statistics_name_categories_in_the_officers_language(
         assert "Серьёзный риск" in cells, (name, cells)
         assert "priority" not in cells and "standard" not in cells
     assert request.category == "priority"
+
+
+def test_the_request_page_names_the_category_and_the_moves_reason(client, make_request, officers):
+    request = make_request(triage="standard")
+    client.force_login(officers["a"])
+    move_url = reverse("humanitarian:act", args=[request.entry_id, "move"])
+    response = client.post(move_url, {"category": "immediate", "reason": "risk-increased"})
+    assert response.status_code == 302
+    client.cookies["relocard_language"] = "ru"
+    body = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
+    tree = html.fromstring(body)
+    category = " ".join(tree.get_element_by_id("category").text_content().split())
+    assert category == "Обоснованный риск", category
+    move = " ".join(tree.get_element_by_id("open-move").text_content().split())
+    assert "Непосредственная опасность" in move and "Риск вырос после распределения" in move
+    assert "risk-increased" not in move and "immediate" not in move
