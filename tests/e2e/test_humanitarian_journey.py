@@ -96,7 +96,7 @@ def test_request_triage_position_invitation_decision(journey, make_user, member_
     page.get_by_label("Well-founded risk").check()
     journey.check("triage")
     page.get_by_role("button", name="Place in this category").click()
-    expect(page.locator("#category")).to_have_text("standard")
+    expect(page.locator("#category")).to_have_text("Well-founded risk")
     journey.sign_out()
 
     # The person sees their position.

@@ -150,13 +150,15 @@ def test_humanitarian_officer_and_referrer_pages_fit_a_phone(journey, make_user,
     journey.sign_out()
 
     journey.sign_in(officer.email)
-    for path, label in [
-        ("/humanitarian/officer/", "officer-queue"),
-        (f"/humanitarian/officer/{entry}/", "officer-request"),
-        (f"/humanitarian/officer/{entry}/grounds/", "officer-grounds"),
-        ("/humanitarian/officer/statistics/", "officer-statistics"),
+    for path, label, stacked in [
+        ("/humanitarian/officer/", "officer-queue", True),
+        (f"/humanitarian/officer/{entry}/", "officer-request", False),
+        (f"/humanitarian/officer/{entry}/grounds/", "officer-grounds", True),
+        ("/humanitarian/officer/statistics/", "officer-statistics", True),
     ]:
         _fits(journey, path, label)
+        if stacked:  # the queue, the travellers and the statistics: rows, not squeezed columns
+            _stacks(journey, "main table.stack-small")
 
     # The page check itself fails on a page wider than the phone, and says by how much.
     # (Set through the CSSOM: the site's content security policy refuses inline styles.)

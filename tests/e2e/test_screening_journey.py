@@ -87,7 +87,7 @@ def test_possible_match_cleared_by_two_officers_then_approved(
 
     # The first screening officer lands on the queue, reads the hit and proposes to clear it.
     journey.sign_in(first.email)
-    expect(page.get_by_role("heading", name="Security screening: FR")).to_be_visible()
+    expect(page.get_by_role("heading", name="Security screening: France")).to_be_visible()
     journey.check("officer-queue")
     page.get_by_role("link", name=app.reference).first.click()
     expect(page.get_by_role("heading", name="Yuliya Vladimirovna ZHUKOVA")).to_be_visible()

@@ -416,3 +416,21 @@ def test_the_applicant_is_told_the_card_is_ready_in_safe_mode_too(
     else:
         assert "ready for collection at the mission" in message.subject
         assert app.reference in message.subject
+
+
+def test_the_mission_history_writes_amounts_and_dates_in_the_readers_language(
+    embassy_case, officer
+):
+    from django.utils import translation
+
+    from relocard.enrolment.selectors import mission_history
+
+    app = embassy_case("approved")
+    services.fee_record(actor=officer, application=app, amount="99", method="cash")
+    visa = _visa(officer, app)
+    with translation.override("ru"):
+        details = {e.what: e.detail for e in mission_history(app)}
+    assert details["Сбор уплачен"].startswith("EUR 99,00 (")
+    start = visa.valid_from.strftime("%d.%m.%Y")
+    assert details["Виза D выдана"].startswith(f"FRA012345678, {start} – ")
+    assert visa.valid_from.isoformat() not in details["Виза D выдана"]

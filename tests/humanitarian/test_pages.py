@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from lxml import html
 from tests.humanitarian.conftest import GROUNDS_TEXT
 
 from relocard.audit.models import AuditEvent
@@ -303,3 +304,33 @@ def test_the_officer_is_told_when_no_mission_has_a_free_slot(client, make_reques
     client.force_login(officers["a"])
     page = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
     assert 'id="no-slots"' in page
+
+
+def test_the_queue_and_statistics_name_categories_in_the_officers_language(
+    client, make_request, officers
+):
+    request = make_request(triage="priority")
+    client.force_login(officers["a"])
+    client.cookies["relocard_language"] = "ru"
+    for name in ("humanitarian:queue", "humanitarian:statistics"):
+        tree = html.fromstring(client.get(reverse(name)).content.decode())
+        cells = [" ".join(td.text_content().split()) for td in tree.xpath("//main//td")]
+        assert "Серьёзный риск" in cells, (name, cells)
+        assert "priority" not in cells and "standard" not in cells
+    assert request.category == "priority"
+
+
+def test_the_request_page_names_the_category_and_the_moves_reason(client, make_request, officers):
+    request = make_request(triage="standard")
+    client.force_login(officers["a"])
+    move_url = reverse("humanitarian:act", args=[request.entry_id, "move"])
+    response = client.post(move_url, {"category": "immediate", "reason": "risk-increased"})
+    assert response.status_code == 302
+    client.cookies["relocard_language"] = "ru"
+    body = client.get(reverse("humanitarian:request", args=[request.entry_id])).content.decode()
+    tree = html.fromstring(body)
+    category = " ".join(tree.get_element_by_id("category").text_content().split())
+    assert category == "Обоснованный риск", category
+    move = " ".join(tree.get_element_by_id("open-move").text_content().split())
+    assert "Непосредственная опасность" in move and "Риск вырос после распределения" in move
+    assert "risk-increased" not in move and "immediate" not in move

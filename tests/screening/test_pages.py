@@ -276,3 +276,19 @@ def test_overdue_checks_are_listed_and_counted(matched, officers):
     text = _login(officers["a"]).get(reverse("screening:queue")).content.decode()
     assert "1 check is overdue." in text
     assert text.count("(overdue)") == 1
+
+
+def test_the_national_check_page_names_the_stage_in_the_officers_language(matched, officers):
+    check = matched.national_checks.get(check_type="sis")
+    a = _login(officers["a"])
+    a.cookies["relocard_language"] = "ru"
+    body = a.get(reverse("screening:check", args=[check.pk])).content.decode()
+    assert check.stage == "issuance" and "(Первая карта)" in body
+    assert "(issuance)" not in body and "(renewal)" not in body
+
+
+def test_the_screening_queue_names_the_member_state(officers, member_states):
+    a = _login(officers["a"])
+    a.cookies["relocard_language"] = "ru"
+    body = a.get(reverse("screening:queue")).content.decode()
+    assert "Франция</h1>" in body and ": FR</h1>" not in body

@@ -68,3 +68,13 @@ def test_the_russian_statement_is_translated(client):
         client.cookies["relocard_language"] = "ru"
         body = client.get(reverse("accessibility")).content.decode()
     assert "Заявление о доступности" in body and "Known gaps" not in body
+    # The known gaps say what is left after the tables stacked, in Russian too.
+    assert "каждая таблица для сотрудников" in body and "очередь сотрудников" not in body
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_member_states_are_named_not_coded_in_russian(client, name):
+    client.cookies["relocard_language"] = "ru"
+    body = client.get(reverse(name)).content.decode()
+    assert "(Франция)" in body or "Франция:" in body, name
+    assert "(FR)" not in body and "FR:" not in body

@@ -7,15 +7,24 @@ document and a short label, with a warning not to write anything sensitive.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from relocard.cases.models import EvidenceKind
 from relocard.common.forms import Form, LocalizedDecimalField
 from relocard.common.names import country_choices as names_country_choices
 from relocard.common.names import language_names
 from relocard.core.eu import EU_MEMBER_STATES, EU_OFFICIAL_LANGUAGES
+from relocard.core.i18n import Money, msg
+from relocard.core.rules.criteria import EMPLOYMENT_STATUSES
 
 #: The 24 official EU languages (ISO 639-1), then a few others applicants often hold.
 EU_LANGUAGES = sorted(EU_OFFICIAL_LANGUAGES)
@@ -151,3 +160,58 @@ def clean_facts(kind: str, data, *, prefix: str | None = None) -> tuple[dict, fo
             value = int(value) if value == value.to_integral_value() else float(value)
         facts[key] = value
     return facts, form
+
+
+#: Facts a form asks for without a visible label (the kind of document gives them).
+_HIDDEN_LABELS = {"employment": _("Employment status")}
+
+
+def fact_rows(kind: str, facts: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """A document's facts (declared or verified) as (label, value) in the reader's language,
+    for staff pages: each fact named by the label of the form field that asks for it, each value
+    as that field offers it (the degree "Master's degree or equivalent (ISCED 7)", a country's or
+    language's name), amounts in euros and dates as the rest of the site writes them, yes or no
+    for a yes/no fact. A fact no form asks for any more keeps its key, and its value as stored."""
+    form = FACT_FORMS.get(kind)
+    fields = form.base_fields if form is not None else {}
+    rows = []
+    for name, value in (facts or {}).items():
+        field = fields.get(name)
+        label = _HIDDEN_LABELS.get(name) or (field.label if field is not None else None) or name
+        rows.append((str(label), _fact_value(name, value, field)))
+    return rows
+
+
+def _fact_value(name: str, value: Any, field: forms.Field | None) -> str:
+    lang = get_language() or "en"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if value is None or value == "":
+        return "–"
+    if name == "employment" and value in EMPLOYMENT_STATUSES:
+        return gettext(EMPLOYMENT_STATUSES[value])
+    if isinstance(field, forms.ChoiceField):
+        for key, text in field.choices:
+            if str(key) == str(value):
+                return str(text)
+    if isinstance(field, LocalizedDecimalField) or name == "amount_eur":
+        try:
+            return msg("{amount}", amount=Money(_decimal(value))).render(lang)
+        except (InvalidOperation, ValueError):
+            return str(value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date_format(date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value
+    return str(value)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _decimal(value: Any) -> int | Decimal:
+    amount = Decimal(str(value))
+    if not amount.is_finite():
+        raise ValueError(value)
+    return int(amount) if amount == amount.to_integral_value() else amount

@@ -23,7 +23,7 @@ from relocard.cards.views import CardActionForm
 from relocard.cases import approval, duplicates, selectors, transfers
 from relocard.cases import services as case_services
 from relocard.cases.appeals import appeal_decide
-from relocard.cases.facts import FACT_FORMS
+from relocard.cases.facts import FACT_FORMS, fact_rows
 from relocard.cases.identity_changes import identity_change_decide, identity_change_viewed
 from relocard.cases.models import CaseState, IdentityChangeStatus
 from relocard.cases.renewal import exception_accept, renewal_card
@@ -161,6 +161,14 @@ def case_detail(request, reference, *, forms=None):
         "application": application,
         "applicant": application.applicant,
         "evidence": [(item, review_forms.get(item.pk)) for item in evidence],
+        # Each document's facts, named and formatted in the reader's language.
+        "facts": {
+            item.pk: {
+                "declared": fact_rows(item.kind, item.declared),
+                "verified": fact_rows(item.kind, item.verified_facts),
+            }
+            for item in evidence
+        },
         "history": selectors.case_history(application),
         "corrections": application.corrections.select_related("requested_by").order_by(
             "requested_at"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from relocard.cases.models import Application
@@ -64,7 +65,8 @@ def mission_record(application: Application) -> MissionRecord:
 
 
 def mission_history(application: Application) -> list[MissionEvent]:
-    """Every step recorded at the mission on the case, oldest first (all card years)."""
+    """Every step recorded at the mission on the case, oldest first (all card years), its
+    amounts and dates written as the reader's language writes them."""
     events: list[MissionEvent] = []
     for b in BiometricEnrolment.objects.filter(application=application).select_related("officer"):
         events.append(
@@ -76,7 +78,8 @@ def mission_history(application: Application) -> list[MissionEvent]:
                 f.paid_at,
                 _("Fee paid"),
                 f.officer.email,
-                f"{f.currency} {f.amount} ({f.get_method_display()}), {f.receipt_number}",
+                f"{f.currency} {number_format(f.amount, 2, force_grouping=True)} "
+                f"({f.get_method_display()}), {f.receipt_number}",
             )
         )
     for v in EntryVisa.objects.filter(application=application).select_related("officer"):
@@ -85,7 +88,8 @@ def mission_history(application: Application) -> list[MissionEvent]:
                 v.issued_at,
                 _("D visa issued"),
                 v.officer.email,
-                f"{v.number}, {v.valid_from.isoformat()} – {v.valid_until.isoformat()}",
+                f"{v.number}, {date_format(v.valid_from, 'SHORT_DATE_FORMAT')} – "
+                f"{date_format(v.valid_until, 'SHORT_DATE_FORMAT')}",
             )
         )
     transitions = ProductionTransition.objects.filter(

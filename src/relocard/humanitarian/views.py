@@ -310,8 +310,26 @@ def queue(request):
             "statuses": RequestStatus.choices,
             "next_in_line": selectors.next_in_line(member_state),
             "reviews_due": selectors.due_for_review(member_state),
+            "category_titles": _category_titles(member_state),
         },
     )
+
+
+def _reason_title(policy, event: str, code: str | None) -> str:
+    """A reason code's title in the reader's language (the code itself if the policy has
+    dropped it since)."""
+    if not code:
+        return ""
+    try:
+        return policy.reason(event, code).title_in(get_language() or "en")
+    except KeyError:
+        return code
+
+
+def _category_titles(member_state: str) -> dict[str, str]:
+    """The policy's categories by code, each titled in the reader's language."""
+    policy = hs.humanitarian_policy(member_state)
+    return {c.code: c.title_in(get_language() or "en") for c in policy.categories}
 
 
 def _officer_forms(req, policy, data=None, which=None) -> dict:
@@ -334,9 +352,17 @@ def _officer_forms(req, policy, data=None, which=None) -> dict:
 def _request_page(request, req, *, forms=None, status=200):
     policy = hs.humanitarian_policy(req.member_state_id)
     pending = selectors.open_assignments(req)
+    open_move = selectors.open_move(req)
+    open_out_of_turn = selectors.open_out_of_turn(req)
     context = {
         "req": req,
         "policy": policy,
+        # Categories and reason codes by their titles in the reader's language.
+        "category_titles": _category_titles(req.member_state_id),
+        "move_reason": _reason_title(policy, "move", open_move.reason if open_move else None),
+        "out_of_turn_reason": _reason_title(
+            policy, "invitation", open_out_of_turn.reason if open_out_of_turn else None
+        ),
         "assigned": access.is_assigned(request.user, req),
         "officers": list(req.assignments.select_related("officer").order_by("assigned_at")),
         "open_assignments": [
@@ -345,9 +371,9 @@ def _request_page(request, req, *, forms=None, status=200):
         ],
         "proposed_me": any(proposal.officer_id == request.user.pk for proposal in pending),
         "standing": selectors.request_standing(req),
-        "open_move": selectors.open_move(req),
+        "open_move": open_move,
         "open_refusal": selectors.open_refusal(req),
-        "open_out_of_turn": selectors.open_out_of_turn(req),
+        "open_out_of_turn": open_out_of_turn,
         "decision": selectors.final_decision(req),
         "door_check_in": selectors.door_check_in(req),
         "travellers": req.travellers.count(),
@@ -499,6 +525,7 @@ def statistics(request):
             "rows": selectors.waitlist_statistics(member_state),
             "awaiting_triage": selectors.awaiting_triage(member_state),
             "min_cell": selectors.MIN_CELL,
+            "category_titles": _category_titles(member_state),
         },
     )
 

@@ -166,6 +166,28 @@ class TestBirthDates:
         )
         assert screen(index, "GRIGORII SHCHUKIN", born=date(1966, 1, 1)) == ()
 
+    def test_an_approximate_listed_date_reads_circa_in_the_readers_language(self):
+        entity = Entity(
+            logical_id="1",
+            reference=None,
+            subject_type=SubjectType.PERSON,
+            aliases=(NameAlias(whole_name="IVAN CIRCOV", first_name="IVAN", last_name="CIRCOV"),),
+            birth_dates=(BirthDate(year=1970, circa=True), BirthDate(year=1990)),
+        )
+        index = ScreeningIndex([entity])
+        (hit,) = index.screen(Query(names=("Ivan Circov",), birth_date=date(1971, 3, 2)))
+        reason = hit.reasons[-1]
+        assert reason.text == "year of birth 1971 is within a year of the listed circa 1970"
+        russian = reason.message.render("ru")
+        assert russian == (
+            "год рождения 1971 отличается от указанного в списке около 1970 не более чем на год"
+        )
+        assert "circa" not in russian
+        # Stored as a message, it reads the same after a round trip through JSON.
+        assert Msg.from_json(reason.message.to_json()).render("ru") == russian
+        assert BirthDate(year=1952, month=10, circa=True).message().render("ru") == "около 1952-10"
+        assert BirthDate(year=1952).describe() == "1952"
+
     def test_reasons_read_in_the_readers_language(self, index):
         (hit,) = screen(index, "Юлия Жукова", born=date(1980, 9, 30))
         english = [r.message.render("en") for r in hit.reasons]

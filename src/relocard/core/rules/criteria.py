@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from relocard.core.i18n import Count, Country, Items, Language, Money, Msg, gettext_noop, msg
 from relocard.core.rules import text as t
@@ -358,6 +358,8 @@ _EMPLOYMENT = {
     "none": gettext_noop("not employed"),
 }
 _EMPLOYMENT_ORDER = tuple(_EMPLOYMENT)
+#: The employment statuses' names, for any page that shows a declared status.
+EMPLOYMENT_STATUSES: Final = _EMPLOYMENT
 EMPLOYMENT_UNKNOWN = gettext_noop(
     "Verified evidence of employment is missing: provide an employment contract or a business "
     "registration (required: {accepted})."

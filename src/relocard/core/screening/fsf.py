@@ -45,7 +45,9 @@ from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from relocard.core.i18n import Msg
 from relocard.core.screening.errors import ListFormatError
+from relocard.core.screening.messages import CIRCA, NO_DATE
 
 __all__ = [
     "NAMESPACE",
@@ -135,7 +137,12 @@ class BirthDate:
         )
 
     def describe(self) -> str:
-        """The listed date as a person reads it: ``1952-10-07``, ``1952``, ``1950-1955``."""
+        """The listed date in English: ``1952-10-07``, ``1952``, ``1950-1955``, ``circa 1952``."""
+        return self.message().render("en")
+
+    def message(self) -> Msg:
+        """The listed date as a message, read in any language: the date as the list writes it
+        (digits), and an approximate one with the reader's word for "circa"."""
         if self.full is not None:
             text = self.full.isoformat()
         elif self.year is not None:
@@ -143,8 +150,8 @@ class BirthDate:
         elif self.year_from is not None or self.year_to is not None:
             text = f"{self.year_from or '...'}-{self.year_to or '...'}"
         else:
-            return "no date"
-        return f"circa {text}" if self.circa else text
+            return Msg(NO_DATE)
+        return Msg(CIRCA, (("date", text),)) if self.circa else Msg("{date}", (("date", text),))
 
     def compare(self, born: date) -> BirthAgreement:
         """Compare a known date of birth with this listed one.

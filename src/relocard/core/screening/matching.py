@@ -55,7 +55,7 @@ from typing import Any, Final
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from relocard.core.i18n import Msg
+from relocard.core.i18n import Items, Msg
 from relocard.core.screening.errors import QueryError
 from relocard.core.screening.fsf import BirthAgreement, Entity, NameAlias
 from relocard.core.screening.messages import message, render
@@ -650,7 +650,8 @@ def _birth_reason(entity: Entity, born: date | None, birth: BirthAgreement | Non
     if birth is BirthAgreement.NO_DATE:
         return Reason("birth_unlisted")
     listed = [b for b in entity.birth_dates if b.is_dated and b.compare(born) is birth]
-    described = ", ".join(b.describe() for b in listed)
+    # Each listed date as a message: "circa 1952" reads in the officer's language.
+    described = Items(tuple(b.message() for b in listed), ",")
     if birth is BirthAgreement.SAME_DATE:
         return Reason("birth_date_same", {"born": born})
     code = "birth_year_same" if birth is BirthAgreement.SAME_YEAR else "birth_year_near"

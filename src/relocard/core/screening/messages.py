@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
-from relocard.core.i18n import Day, Msg, gettext_noop
+from relocard.core.i18n import Day, Items, Msg, gettext_noop
 
 REASON_TEMPLATES: Final[Mapping[str, str]] = {
     "name": gettext_noop("{query} ~ listed name {alias} (name score {name_score})"),
@@ -50,6 +50,13 @@ SCRIPT_NAMES: Final[Mapping[str, str]] = {
     "other": gettext_noop("other-script"),
 }
 
+#: A listed date of birth the list marks as approximate (``circa="true"``): ``{date}`` is the
+#: date as the list writes it (``1952``, ``1952-10``, ``1950-1955``).
+CIRCA: Final[str] = gettext_noop("circa {date}")
+
+#: A listed date of birth that gives only a place.
+NO_DATE: Final[str] = gettext_noop("no date")
+
 #: The text of a hit that could not be screened automatically (no usable name).
 UNSCREENABLE: Final[str] = gettext_noop(
     "the person's names could not be screened automatically: check them by hand"
@@ -65,7 +72,9 @@ def message(code: str, params: Mapping[str, Any]) -> Msg:
     """The reason as a message, rendered per language (:meth:`Msg.render`)."""
     values: list[tuple[str, Any]] = []
     for name, value in params.items():
-        if name in ("query_script", "alias_script"):
+        if isinstance(value, Msg | Items):
+            pass  # already a message (a listed date of birth, "circa 1952")
+        elif name in ("query_script", "alias_script"):
             value = Msg(SCRIPT_NAMES.get(str(value), str(value)))
         elif isinstance(value, date):
             value = Day(value)
