@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from relocard.accounts.models import Role, User
 from relocard.cases.models import Application
 from relocard.common import access
 from relocard.consular.models import (
@@ -258,8 +259,6 @@ def mission_officers(mission: Mission) -> QuerySet[MissionOfficer]:
 def officer_candidates(mission: Mission):
     """Accounts that can be attached to ``mission``: active consular officers of its member
     state who have no mission yet."""
-    from relocard.accounts.models import Role, User
-
     return User.objects.filter(
         role=Role.CONSULAR_OFFICER,
         member_state_id=mission.member_state_id,
