@@ -78,8 +78,8 @@ def test_yes_no_dates_and_unknown_facts():
         rows = fact_rows("other", {"label": "перевод диплома", "sworn": True, "on": "2026-03-01"})
         assert rows == [
             ("Что это за документ?", "перевод диплома"),
+            ("on", "1 марта 2026"),  # facts no form asks for any more: by name
             ("sworn", "Да"),
-            ("on", "1 марта 2026"),
         ]
         assert fact_rows("diploma", {"isced_level": 9}) == [("Уровень образования", "9")]
         assert fact_rows("liquid_assets", {"amount_eur": "lots"}) == [("Сумма в евро", "lots")]

@@ -174,8 +174,14 @@ def fact_rows(kind: str, facts: Mapping[str, Any] | None) -> list[tuple[str, str
     for a yes/no fact. A fact no form asks for any more keeps its key, and its value as stored."""
     form = FACT_FORMS.get(kind)
     fields = form.base_fields if form is not None else {}
+    facts = facts or {}
+    # A fixed order, not the stored one (PostgreSQL's jsonb keeps keys in its own order): the
+    # facts set without a form field first, then the form's fields, then old keys by name.
+    hidden = [n for n in _HIDDEN_LABELS if n in facts and n not in fields]
+    known = [n for n in fields if n in facts]
+    order = hidden + known + sorted(set(facts) - set(hidden) - set(known))
     rows = []
-    for name, value in (facts or {}).items():
+    for name, value in ((n, facts[n]) for n in order):
         field = fields.get(name)
         label = _HIDDEN_LABELS.get(name) or (field.label if field is not None else None) or name
         rows.append((str(label), _fact_value(name, value, field)))
