@@ -72,6 +72,23 @@ def test_reinstatement_makes_the_card_valid_again(card, staff):
     assert creds.verify_payload(payload).status == "valid"
 
 
+def test_one_states_list_version_is_its_entry_of_all_versions(card, staff):
+    """The public list's request path reads one state's version; it must be the entry that the
+    publishing run computes for all states, before and after a change, or a cached list would
+    outlive a revocation."""
+    ms = card.member_state_id
+
+    def one_and_all():
+        return creds._status_version(ms), creds._status_versions().get(ms, "0")
+
+    before = one_and_all()
+    assert before[0] == before[1]
+    assert creds._status_version("ZZ") == "0"
+    _suspend(card, staff, "revoke")
+    after = one_and_all()
+    assert after[0] == after[1] != before[0]
+
+
 def test_card_changes_need_four_eyes_and_a_reason(card, staff):
     with pytest.raises(InvalidInput):
         card_services.card_status_propose(

@@ -257,13 +257,39 @@ def _status_versions() -> dict[str, str]:
     return versions
 
 
+def _status_version(member_state: str) -> str:
+    """One member state's entry of :func:`_status_versions`, for the public list's request path.
+
+    Two aggregates without grouping, which PostgreSQL answers from the end of the
+    (member state, status change) index instead of reading every changed card of every state:
+    the grouped query grew with the programme (the status list's p95 was twice as slow at
+    300,000 applicants as at 3,000)."""
+    latest = (
+        Card.objects.filter(member_state_id=member_state)
+        .exclude(status_changed_at=None)
+        .aggregate(latest=Max("status_changed_at"))["latest"]
+    )
+    withdrawn = (
+        CardCredential.objects.filter(card__member_state_id=member_state)
+        .exclude(withdrawn_at=None)
+        .aggregate(latest=Max("withdrawn_at"))["latest"]
+    )
+    version = latest.isoformat() if latest is not None else "0"
+    if withdrawn is not None:
+        version = f"{version}/{withdrawn.isoformat()}"
+    return version
+
+
 def status_list_jwt(member_state: str, *, versions: dict[str, str] | None = None) -> str:
     """The member state's signed status list (cached until a card's status changes).
 
     Kept in the cache for a fifth of its time-to-live only: verifiers treat a list older than
     its ``ttl`` as unusable (status unknown), so what is served must stay well within it.
     """
-    version = (versions if versions is not None else _status_versions()).get(member_state, "0")
+    if versions is not None:
+        version = versions.get(member_state, "0")
+    else:
+        version = _status_version(member_state)
     # v2: lists signed with a low s (older cached ones are refused by the verifier).
     key = f"statuslist:v2:{member_state}:{version}"
     token = cache.get(key)
