@@ -353,3 +353,33 @@ def _letters_rendering(request):
     for backend in task_backends.all(initialized_only=True):
         if isinstance(backend, DummyBackend):
             backend.clear()
+
+
+def race(*actions):
+    """Run ``actions`` at the same moment in threads, each on its own database connection; the
+    outcome of each (its result, or the RelocardError it raised). For the PostgreSQL-only tests
+    that two requests at once cannot both win."""
+    import threading
+
+    from django.db import connections
+
+    from relocard.common.errors import RelocardError
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[object] = [None] * len(actions)
+
+    def run(i, action):
+        try:
+            barrier.wait()
+            outcomes[i] = action()
+        except RelocardError as exc:
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return outcomes

@@ -6,10 +6,9 @@ the suite there too); SQLite serialises writers with IMMEDIATE transactions inst
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from tests.conftest import race
 
 from relocard.cards.models import Card
 from relocard.cases import services as cs
@@ -19,34 +18,13 @@ from relocard.common.errors import RelocardError
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(*actions):
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(i, action):
-        try:
-            barrier.wait()
-            outcomes[i] = action()
-        except RelocardError as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
-
-
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL row locks and two connections"
 )
 def test_concurrent_approve_and_refuse_one_wins(make_case, staff):
     app = make_case("in_review")
     version = app.version
-    outcomes = _race(
+    outcomes = race(
         lambda: cs.application_approve(actor=staff["caseworker"], application=app, version=version),
         lambda: cs.refusal_propose(
             actor=staff["supervisor"],
@@ -72,7 +50,7 @@ def test_concurrent_approve_and_refuse_one_wins(make_case, staff):
 def test_concurrent_double_submit_makes_one_submission(make_case):
     app = make_case("draft")
     user = app.applicant.user
-    outcomes = _race(
+    outcomes = race(
         lambda: cs.application_submit(actor=user, application=app, token="same"),
         lambda: cs.application_submit(actor=user, application=app, token="same"),
     )

@@ -4,13 +4,13 @@ sees only the slot, a reference and the name to check at the door."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from tests.conftest import race
 from tests.consular.conftest import close_and_draw
 
 from relocard.accounts.models import Role
@@ -125,34 +125,13 @@ def test_the_mission_sees_the_slot_the_reference_and_the_name_only(
     )
 
 
-def _race(*actions):
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(i, action):
-        try:
-            barrier.wait()
-            outcomes[i] = action()
-        except RelocardError as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL row locks and two connections"
 )
 def test_two_reservations_of_one_slot_at_once_give_it_once(window, officer_fr):
     slot = _slots(window)[0]
-    outcomes = _race(
+    outcomes = race(
         lambda: cs.slot_reserve(actor=officer_fr, slot=slot, name="Petrova, Olga"),
         lambda: cs.slot_reserve(actor=officer_fr, slot=slot, name="Ivanov, Pavel"),
     )
@@ -170,7 +149,7 @@ def test_a_draw_and_a_reservation_at_once_never_give_one_slot_twice(window, regi
     entries = [registered() for _ in range(len(slots))]
     at = window.closes_at + timedelta(minutes=1)
     draw = cs.draw_commit(actor=None, window=window, now=at)
-    outcomes = _race(
+    outcomes = race(
         lambda: cs.draw_perform(actor=None, draw=draw, now=at + cs.DRAW_DELAY),
         lambda: cs.slot_reserve(actor=officer_fr, slot=slots[0], name="Petrova, Olga"),
     )

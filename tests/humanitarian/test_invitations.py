@@ -4,10 +4,11 @@ another member state or in the past; the mission learns nothing of the request."
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from tests.conftest import race
 
 from relocard.audit.models import AuditEvent
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed, RelocardError
@@ -152,23 +153,12 @@ def test_two_invitations_to_one_slot_at_once_give_it_once(make_request, officers
     first, second = make_request(triage="standard"), make_request(triage="priority")
     slot = make_slot()
 
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
-
-    def run(i, request):
-        try:
-            barrier.wait()
-            outcomes[i] = hs.request_invite(actor=officers["a"], request=request, slot=slot)
-        except RelocardError as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate((first, second))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    outcomes = race(
+        *(
+            functools.partial(hs.request_invite, actor=officers["a"], request=r, slot=slot)
+            for r in (first, second)
+        )
+    )
     failures = [o for o in outcomes if isinstance(o, RelocardError)]
     assert len(failures) == 1, outcomes
     assert SlotReservation.objects.filter(slot=slot).count() == 1
