@@ -78,3 +78,29 @@ def test_the_status_list_costs_the_same_with_more_cards(client, make_case):
     for _ in range(2):
         make_case("approved")
     assert _count(client, url) == few
+
+
+@pytest.mark.parametrize("state", ["submitted", "approved"])
+def test_the_console_case_page_reads_each_part_once(client, make_case, staff, state, settings):
+    """The screening, the documents, the card year's decisions and the possible duplicates
+    are read once and handed to every part of the page that needs them (they were read two
+    or three times each: a quarter of the page's queries). A case in review also shows the
+    approval gate, whose checks read what they check themselves: they are the checks the
+    approval service runs on the locked case, one code path for both."""
+    app = make_case(state)
+    settings.RELOCARD_SCREENING_REQUIRED = True  # the page reads the screening
+    client.force_login(staff["caseworker"])
+    url = reverse("console:case", args=[app.reference])
+    _count(client, url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    for table in (
+        "screening_listversion",
+        "screening_screeningrun",
+        "screening_nationalcheck",
+        "cases_evidenceitem",
+        "cases_decision",
+        "cases_duplicatehit",
+    ):
+        assert sum(f'FROM "{table}"' in sql for sql in reads) == 1, table

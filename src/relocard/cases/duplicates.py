@@ -60,9 +60,14 @@ OPEN_FILED_STATES = (
 
 
 def holding_hits(application):
+    """The hits that hold the case; :func:`holds` says the same of one hit already read."""
     return application.duplicate_hits.filter(resolved_at__isnull=True).exclude(
         kind=DuplicateKind.REFUSAL
     )
+
+
+def holds(hit: DuplicateHit) -> bool:
+    return hit.resolved_at is None and hit.kind != DuplicateKind.REFUSAL
 
 
 def is_held(application) -> bool:

@@ -15,6 +15,7 @@ from relocard.cases.models import (
     PENDING_STATES,
     Application,
     CaseState,
+    Decision,
     DecisionOutcome,
     DecisionStatus,
     EvidenceItem,
@@ -149,6 +150,39 @@ def pending_refusal(application: Application):
     )
 
 
+@dataclass(frozen=True)
+class CycleDecisions:
+    """The decisions of the case's card year that its page shows: a refusal and an approval
+    awaiting the second caseworker, and the confirmed decision."""
+
+    pending_refusal: Decision | None
+    pending_approval: Decision | None
+    final: Decision | None
+
+
+def cycle_decisions(application: Application) -> CycleDecisions:
+    """:func:`pending_refusal`, :func:`final_decision` and the pending approval in one query
+    (each the first by the model's order, as those pick it)."""
+    found = list(
+        application.decisions.filter(
+            cycle=application.cycle,
+            status__in=(DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED),
+        ).select_related("proposed_by", "confirmed_by")
+    )
+
+    def first(status, outcome=None):
+        return next(
+            (d for d in found if d.status == status and (outcome is None or d.outcome == outcome)),
+            None,
+        )
+
+    return CycleDecisions(
+        pending_refusal=first(DecisionStatus.PROPOSED, DecisionOutcome.REFUSE),
+        pending_approval=first(DecisionStatus.PROPOSED, DecisionOutcome.APPROVE),
+        final=first(DecisionStatus.CONFIRMED),
+    )
+
+
 def final_decision(application: Application):
     return (
         application.decisions.filter(cycle=application.cycle, status=DecisionStatus.CONFIRMED)
@@ -157,20 +191,38 @@ def final_decision(application: Application):
     )
 
 
-def verified_facts(application: Application, *, on: date) -> dict:
-    """The rules' FACTS from the case's verified evidence (unverified evidence counts for nothing)."""
-    items = application.evidence.filter(status=EvidenceStatus.VERIFIED, cycle=application.cycle)
+def verified_facts(
+    application: Application, *, on: date, evidence: list[EvidenceItem] | None = None
+) -> dict:
+    """The rules' FACTS from the case's verified evidence (unverified evidence counts for nothing).
+
+    ``evidence``: the case's documents as :func:`case_evidence` reads them, for a page that
+    has them already (the caseworker's case page); without it they are read here. Either way
+    the same documents count, in the same order: this card year's verified ones, oldest first.
+    """
+    if evidence is None:
+        items = application.evidence.filter(
+            status=EvidenceStatus.VERIFIED, cycle=application.cycle
+        ).order_by("uploaded_at", "id")
+    else:
+        items = [
+            i
+            for i in evidence
+            if i.status == EvidenceStatus.VERIFIED and i.cycle == application.cycle
+        ]
     facts = facts_from_evidence(
         (
             VerifiedEvidence(kind=i.kind, facts=i.verified_facts, expires_on=i.expires_on, order=n)
-            for n, i in enumerate(items.order_by("uploaded_at", "id"))
+            for n, i in enumerate(items)
         ),
         on=on,
     )
     return facts
 
 
-def case_precheck(*, application: Application, on: date | None = None) -> Evaluation:
+def case_precheck(
+    *, application: Application, on: date | None = None, evidence: list[EvidenceItem] | None = None
+) -> Evaluation:
     """The rules engine's evaluation of the case's stage from its verified evidence.
 
     Unverified or expired evidence counts for nothing: the criterion that needs it is then
@@ -179,7 +231,7 @@ def case_precheck(*, application: Application, on: date | None = None) -> Evalua
     caseworker accepted feed the residence criterion.
     """
     day = on or application.member_state.today()
-    facts = verified_facts(application, on=day)
+    facts = verified_facts(application, on=day, evidence=evidence)
     exceptions = []
     if application.stage == Stage.RENEWAL:
         card = renewal_card(application)

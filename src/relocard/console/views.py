@@ -110,22 +110,22 @@ def queue(request):
     )
 
 
-def _criteria_for(application) -> list[tuple[str, str]]:
+def _criteria_for(application, screening) -> list[tuple[str, str]]:
     """The criteria of the stage; and the security screening when it blocks the case (a
     refusal then cites it, never the list or the national authority's details)."""
     criteria = selectors.criteria_labels(application)
-    if case_screening(application).blocked:
+    if screening.blocked:
         criteria.append((SCREENING_GROUND, str(screening_ground_label())))
     return criteria
 
 
-def _refusal_initial(precheck, application=None) -> dict:
+def _refusal_initial(precheck, screening=None) -> dict:
     """Pre-fill the refusal form with the explanation of every criterion not met."""
     from django.utils.translation import get_language
 
     reasons = selectors.refusal_reasons(precheck, (get_language() or "en")[:2])
     initial = {f"reason_{cid}": text for cid, text in reasons.items()}
-    if application is not None and case_screening(application).blocked:
+    if screening is not None and screening.blocked:
         initial[f"reason_{SCREENING_GROUND}"] = screening_refusal_reason()
     return initial
 
@@ -136,8 +136,11 @@ def case_detail(request, reference, *, forms=None):
     case_services.case_viewed(actor=request.user, application=application)
     forms = forms or {}
     version = {"version": application.version}
-    precheck = selectors.case_precheck(application=application)
+    # Each part of the page is read once (the screening, the documents, the card year's
+    # decisions) and handed to what needs it: the page's queries stay few and constant.
+    screening = case_screening(application)
     evidence = selectors.case_evidence(application)
+    precheck = selectors.case_precheck(application=application, evidence=evidence)
     review_forms = {}
     if access.can_review(request.user, application) and application.state == CaseState.IN_REVIEW:
         for item in evidence:
@@ -149,9 +152,12 @@ def case_detail(request, reference, *, forms=None):
                 if facts_cls.base_fields
                 else None,
             )
-    pending = selectors.pending_refusal(application)
-    decision = selectors.final_decision(application)
-    pending_approval = approval.pending_approval(application)
+    duplicate_hits = list(
+        application.duplicate_hits.select_related("other_member_state", "resolved_by")
+    )
+    decisions = selectors.cycle_decisions(application)
+    pending, decision = decisions.pending_refusal, decisions.final
+    pending_approval = decisions.pending_approval
     blockers = (
         approval.approval_blockers(application, precheck)
         if application.state == CaseState.IN_REVIEW and precheck is not None
@@ -187,8 +193,8 @@ def case_detail(request, reference, *, forms=None):
         "approve_form": forms.get("approve") or ApproveForm(initial=version),
         "refuse_form": forms.get("refuse")
         or RefuseForm(
-            initial={**version, **_refusal_initial(precheck, application)},
-            criteria=_criteria_for(application),
+            initial={**version, **_refusal_initial(precheck, screening)},
+            criteria=_criteria_for(application, screening),
         ),
         "confirm_form": VersionForm(initial=version),
         "confirm_refusal_form": forms.get("confirm") or ConfirmRefusalForm(initial=version),
@@ -205,11 +211,10 @@ def case_detail(request, reference, *, forms=None):
         "error_links": _error_links(forms),
         "card_rows": _card_rows(request.user, application),
         "card_action_form": CardActionForm(),
-        "duplicate_hits": list(
-            application.duplicate_hits.select_related("other_member_state", "resolved_by")
-        ),
-        "held": duplicates.is_held(application),
-        "screening_blocked": case_screening(application).blocked,
+        "duplicate_hits": duplicate_hits,
+        # duplicates.is_held, read from the hits already on the page
+        "held": any(duplicates.holds(hit) for hit in duplicate_hits),
+        "screening_blocked": screening.blocked,
         "can_record_at_mission": access.can_record_at_mission(request.user, application),
         "mission_history": mission_selectors.mission_history(application),
         **_trial_year(request.user, application, forms),
@@ -373,7 +378,9 @@ def approve(request, reference):
 @require_POST
 def refuse(request, reference):
     application = access.get_case(request.user, reference)
-    form = RefuseForm(request.POST, criteria=_criteria_for(application))
+    form = RefuseForm(
+        request.POST, criteria=_criteria_for(application, case_screening(application))
+    )
     return _act(
         request,
         reference,
