@@ -104,3 +104,18 @@ def test_the_console_case_page_reads_each_part_once(client, make_case, staff, st
         "cases_duplicatehit",
     ):
         assert sum(f'FROM "{table}"' in sql for sql in reads) == 1, table
+
+
+@pytest.mark.parametrize("state", ["submitted", "approved"])
+def test_the_applicant_case_page_reads_the_documents_and_transfers_once(client, make_case, state):
+    """The documents serve the list and the pre-check, the transfers the list and whether a
+    move can be asked for: each read once (they were read twice)."""
+    app = make_case(state)
+    client.force_login(app.applicant.user)
+    url = reverse("portal:case", args=[app.reference])
+    _count(client, url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert sum('FROM "cases_evidenceitem"' in sql for sql in reads) == 1
+    assert sum('FROM "cases_transferrequest"' in sql for sql in reads) == 1

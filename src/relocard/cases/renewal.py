@@ -55,10 +55,14 @@ def renewal_window(card: Card) -> tuple[date, date]:
     return card.valid_until - timedelta(days=days), card.valid_until
 
 
-def renewal_is_open(application: Application, today: date | None = None) -> bool:
+def renewal_is_open(
+    application: Application, today: date | None = None, *, card: Card | None = None
+) -> bool:
+    """Whether the holder can file the renewal today. ``card``: the case's
+    :func:`card_in_force`, for a page that has read it already."""
     if application.state != CaseState.APPROVED:
         return False
-    card = card_in_force(application)
+    card = card or card_in_force(application)
     if card is None:
         return False
     first, last = renewal_window(card)

@@ -279,17 +279,19 @@ def case_detail(request, reference):
     correction = (
         application.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
     )
+    # The documents and the decision are read once and handed to every part that needs them.
     evidence = selectors.cycle_evidence(application)
+    decision = selectors.final_decision(application)
     context = {
         "application": application,
         "applicant": application.applicant,
         "evidence": evidence,
         "history": selectors.case_history(application),
         "correction": correction,
-        "decision": selectors.final_decision(application),
+        "decision": decision,
         "estimate": selectors.processing_estimate(member_state_code=application.member_state_id),
-        "precheck": _explanation(application),
-        "decided": selectors.final_decision(application) is not None,
+        "precheck": _explanation(application, decision, evidence),
+        "decided": decision is not None,
         "cards": application.cards.order_by("-issued_at"),
         "letters": letter_selectors.case_letters(application),
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
@@ -313,32 +315,31 @@ def _trial_year(user, application) -> dict:
         return {}
     card = renewal.card_in_force(application)
     previous = renewal.renewal_card(application)
+    transfers = list(application.transfers.select_related("to_state").order_by("requested_at"))
     return {
-        "renewal_open": renewal.renewal_is_open(application),
+        "renewal_open": card is not None and renewal.renewal_is_open(application, card=card),
         "interim": interim_current(previous)
         if previous is not None and application.stage == "renewal"
         else None,
         "appeals": list(application.appeals.order_by("lodged_at")),
         "appealable": appeals.appealable(application),
-        "transfers": list(
-            application.transfers.select_related("to_state").order_by("requested_at")
-        ),
+        "transfers": transfers,
         "can_transfer": application.state == CaseState.APPROVED
         and card is not None
         and card.status == "active"
-        and not application.transfers.filter(status="requested").exists(),
+        and not any(t.status == "requested" for t in transfers),
     }
 
 
-def _explanation(application):
+def _explanation(application, decision, evidence):
     """What the applicant sees of the criteria: the stamped evaluation of the decision once
-    there is one; before that, the live pre-check (nothing is verified in a draft)."""
-    decision = selectors.final_decision(application)
+    there is one; before that, the live pre-check (nothing is verified in a draft).
+    ``decision``: the case's final decision; ``evidence``: this card year's documents."""
     if decision is not None and decision.evaluation:
         return decision_explanation(decision)
     if application.state == CaseState.DRAFT:
         return None
-    return selectors.case_precheck(application=application).to_dict()
+    return selectors.case_precheck(application=application, evidence=evidence).to_dict()
 
 
 @case_user_required
