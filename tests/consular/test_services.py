@@ -12,7 +12,13 @@ from tests.consular.conftest import close_and_draw, moscow, mrz_of, passport_of
 from relocard.audit.models import AuditEvent
 from relocard.common.errors import InvalidInput, InvalidState, NotAllowed
 from relocard.consular import services as cs
-from relocard.consular.models import Appointment, AppointmentStatus, CaseMission, Slot
+from relocard.consular.models import (
+    Appointment,
+    AppointmentStatus,
+    CaseMission,
+    MissionOfficer,
+    Slot,
+)
 from relocard.core.consular import verify_record
 
 pytestmark = pytest.mark.django_db
@@ -424,8 +430,14 @@ def test_an_officer_belongs_to_a_mission_of_their_member_state(missions, staff, 
             actor=missions["officer"], user=missions["officer_spb"], mission=missions["fr"]
         )
     admin = make_user(Role.PROGRAMME_ADMIN)
-    post = cs.mission_officer_assign(
-        actor=admin, user=missions["officer_spb"], mission=missions["fr"]
-    )
+    newcomer = make_user(Role.CONSULAR_OFFICER, "FR")
+    post = cs.mission_officer_assign(actor=admin, user=newcomer, mission=missions["fr"])
     assert post.mission == missions["fr"]
-    assert AuditEvent.objects.filter(action="consular.officer_assigned").exists()
+    assert AuditEvent.objects.filter(action="consular.officer_assigned").count() == 1
+    # Again at the same mission: nothing changes, nothing is written.
+    assert cs.mission_officer_assign(actor=admin, user=newcomer, mission=missions["fr"]) == post
+    assert AuditEvent.objects.filter(action="consular.officer_assigned").count() == 1
+    # Never a silent move: an officer of another mission is refused, and stays there.
+    with pytest.raises(InvalidInput, match="already an officer of"):
+        cs.mission_officer_assign(actor=admin, user=missions["officer_spb"], mission=missions["fr"])
+    assert MissionOfficer.objects.get(user=missions["officer_spb"]).mission == missions["spb"]

@@ -1207,16 +1207,28 @@ def mission_update(*, actor: User, mission: Mission, **values) -> Mission:
 
 
 def mission_officer_assign(*, actor: User | None, user: User, mission: Mission) -> MissionOfficer:
-    """Make ``user`` (a consular officer of the mission's member state) an officer of it."""
+    """Make ``user`` (a consular officer of the mission's member state) an officer of it: the
+    demo's and the tests' set-up (``actor=None``) and programme staff. It never moves an
+    officer silently: one already at another mission is refused, as on the console
+    (:func:`mission_officer_add`), and is moved with :func:`mission_officer_move`. Already
+    an officer of this mission: nothing changes."""
     if actor is not None and not access.sees_all_member_states(actor):
         raise NotAllowed(_("Only programme staff assign officers to missions."))
-    post = MissionOfficer.objects.filter(user=user).first() or MissionOfficer(user=user)
-    post.mission = mission
+    post = MissionOfficer(user=user, mission=mission)
     try:
-        post.full_clean()
+        post.full_clean(validate_unique=False)  # the role and the member state first
     except ValidationError as exc:
         field, problems = next(iter(exc.message_dict.items()))
         raise InvalidInput(problems[0], field=field) from exc
+    current = MissionOfficer.objects.select_related("mission").filter(user=user).first()
+    if current is not None and current.mission_id == mission.pk:
+        return current
+    if current is not None:
+        raise InvalidInput(
+            _("Account #%(id)s is already an officer of %(mission)s: move them from there.")
+            % {"id": user.pk, "mission": current.mission},
+            field="account",
+        )
     with transaction.atomic():
         post.save()
         audit_record(
