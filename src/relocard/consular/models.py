@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from relocard.common.encrypted_fields import EncryptedTextField
 
@@ -267,7 +268,8 @@ class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Seen at the mission")
     NO_SHOW = "no_show", _("Did not come")
-    CANCELLED = "cancelled", _("Cancelled")
+    # In context: the word agrees with "appointment" in the languages that inflect it.
+    CANCELLED = "cancelled", pgettext_lazy("appointment status", "Cancelled")
     LAPSED = "lapsed", _("Not confirmed in time")
 
 
