@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -319,33 +320,47 @@ def day(request, mission_id: int):
     )
 
 
-@officer_required
-@require_http_methods(["GET", "POST"])
-def check_in(request, entry_id: str):
-    found = access.get_mission_appointment(request.user, entry_id)
-    form = CheckInForm(request.POST if request.method == "POST" else None)
+def _door_check_in(request, form, check, *, done: str, done_url: str, page: str, context):
+    """The door's check-in, one flow for booked appointments and reserved slots: the service
+    compares the passport (``check(cleaned_data)``); a match redirects with ``done``, a
+    mismatch shows the comparison field by field (409), bad input the form's errors (400).
+    ``context()`` gives the page's objects, read again after the attempt."""
     result = None
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            result = cs.appointment_check_in(
-                actor=request.user, appointment=found, mrz=form.cleaned_data["mrz"]
-            )
+            result = check(form.cleaned_data)
         except RelocardError as exc:
             _fail(form, exc)
         else:
             if result.checked_in:
-                messages.success(request, _("Checked in. The visit is recorded on the case."))
-                return redirect("consular:check_in", entry_id=entry_id)
+                messages.success(request, done)
+                return redirect(done_url)
             status = 409
     if form.errors:
         status = 400
-    found.refresh_from_db()
-    return render(
+    return render(request, page, {**context(), "form": form, "result": result}, status=status)
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def check_in(request, entry_id: str):
+    found = access.get_mission_appointment(request.user, entry_id)
+
+    def context():
+        found.refresh_from_db()
+        return {"a": found, "mission": found.window.mission}
+
+    return _door_check_in(
         request,
-        "consular/check_in.html",
-        {"a": found, "mission": found.window.mission, "form": form, "result": result},
-        status=status,
+        CheckInForm(request.POST if request.method == "POST" else None),
+        lambda data: cs.appointment_check_in(
+            actor=request.user, appointment=found, mrz=data["mrz"]
+        ),
+        done=_("Checked in. The visit is recorded on the case."),
+        done_url=reverse("consular:check_in", kwargs={"entry_id": entry_id}),
+        page="consular/check_in.html",
+        context=context,
     )
 
 
@@ -353,38 +368,24 @@ def check_in(request, entry_id: str):
 @require_http_methods(["GET", "POST"])
 def reservation_check_in(request, mission_id: int, reservation_id: int):
     found = access.get_door_reservation(request.user, mission_id, reservation_id)
-    form = ReservationCheckInForm(request.POST if request.method == "POST" else None)
-    result = None
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = cs.reservation_check_in(
-                actor=request.user,
-                reservation=found,
-                reference=form.cleaned_data["reference"],
-                mrz=form.cleaned_data["mrz"],
-            )
-        except RelocardError as exc:
-            _fail(form, exc)
-        else:
-            if result.checked_in:
-                messages.success(
-                    request, _("Checked in. The visit is recorded on the reservation.")
-                )
-                return redirect(
-                    "consular:reservation_check_in",
-                    mission_id=mission_id,
-                    reservation_id=reservation_id,
-                )
-            status = 409
-    if form.errors:
-        status = 400
-    found.refresh_from_db()
-    return render(
+
+    def context():
+        found.refresh_from_db()
+        return {"r": found, "mission": found.slot.mission}
+
+    return _door_check_in(
         request,
-        "consular/reservation_check_in.html",
-        {"r": found, "mission": found.slot.mission, "form": form, "result": result},
-        status=status,
+        ReservationCheckInForm(request.POST if request.method == "POST" else None),
+        lambda data: cs.reservation_check_in(
+            actor=request.user, reservation=found, reference=data["reference"], mrz=data["mrz"]
+        ),
+        done=_("Checked in. The visit is recorded on the reservation."),
+        done_url=reverse(
+            "consular:reservation_check_in",
+            kwargs={"mission_id": mission_id, "reservation_id": reservation_id},
+        ),
+        page="consular/reservation_check_in.html",
+        context=context,
     )
 
 
