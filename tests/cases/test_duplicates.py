@@ -193,3 +193,30 @@ def test_caseworkers_of_both_states_see_the_hit_without_personal_data(client, ma
     hit.refresh_from_db()
     assert hit.resolved_by == staff["caseworker_de"]
     assert DuplicateHit.objects.filter(resolved_at__isnull=True).count() == 1  # France's own
+
+
+def test_holds_says_of_one_hit_what_holding_hits_selects(make_case, staff):
+    """The case page reads the hits once and asks :func:`duplicates.holds` of each; the
+    approval gate asks the database (:func:`duplicates.holding_hits`): the two agree on every
+    kind, open and resolved."""
+    from django.utils import timezone
+
+    from relocard.cases.models import DuplicateKind
+
+    app = make_case("submitted")
+    now = timezone.now()
+    for n, kind in enumerate(DuplicateKind.values):
+        for resolved in (False, True):
+            DuplicateHit.objects.create(
+                application=app,
+                kind=kind,
+                matched_on="passport",
+                other_reference=f"X-{n}-{resolved}",
+                found_at=now,
+                resolved_at=now if resolved else None,
+                resolved_by=staff["caseworker"] if resolved else None,
+            )
+    selected = set(duplicates.holding_hits(app))
+    assert selected == {hit for hit in app.duplicate_hits.all() if duplicates.holds(hit)}
+    assert len(selected) == len(DuplicateKind.values) - 1  # open, and not a refusal elsewhere
+    assert duplicates.is_held(app)
