@@ -253,9 +253,10 @@ class Assignment(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    CONFIRMED = "confirmed", _("Confirmed")
-    CANCELLED = "cancelled", _("Cancelled")
+    # In context: the words agree with "proposal" in the languages that inflect them.
+    PROPOSED = "proposed", pgettext_lazy("proposal status", "Proposed")
+    CONFIRMED = "confirmed", pgettext_lazy("proposal status", "Confirmed")
+    CANCELLED = "cancelled", pgettext_lazy("proposal status", "Cancelled")
 
 
 class FourEyesProposal(models.Model):

@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ListVersion(models.Model):
@@ -124,7 +125,7 @@ class ScreeningRun(models.Model):
 
 class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", _("Awaiting a second officer")
-    CONFIRMED = "confirmed", _("Confirmed")
+    CONFIRMED = "confirmed", pgettext_lazy("proposal status", "Confirmed")
     RETURNED = "returned", _("Returned")
 
 
