@@ -246,6 +246,15 @@ def totp(secret: str, at: float | None = None) -> str:
     return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**6:06d}"
 
 
+#: The result page's verdict when the card is valid (and only then): the confirmation panel
+#: and its heading. The word alone is not enough: "Valid" stands on other result pages too.
+VALID_VERDICT = re.compile(r'class="panel-confirmation result-panel">\s*<h1>Valid</h1>')
+
+
+def _says_valid(answer: requests.Response) -> bool:
+    return answer.status_code == 200 and VALID_VERDICT.search(answer.text) is not None
+
+
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     if match is None:
@@ -342,7 +351,7 @@ class Target:
             "reason": "Opening a current account",
         }
         answer = self._form_post(self.bank, "/verify/share-code/", data)
-        return answer.status_code == 200 and "Valid" in answer.text
+        return _says_valid(answer)
 
     def request(self, page: str) -> tuple[float, int]:
         rng, base = self.rng, self.inst.base
@@ -359,8 +368,14 @@ class Target:
                 payload = rng.choice(self.payloads)["payload"]
                 data = {"payload": payload, "reason": "Opening a current account"}
                 answer = self._form_post(self.bank, "/verify/qr/", data)
-            ok = answer.status_code == 200 and "Valid" in answer.text
-            return answer.elapsed_ms, 200 if ok else (answer.status_code or 599)
+            ok = _says_valid(answer)
+            if ok:
+                return answer.elapsed_ms, 200
+            # A check that answers but not "valid" is an error of the run, never a success.
+            return (
+                answer.elapsed_ms,
+                "not valid" if answer.status_code == 200 else answer.status_code,
+            )
         if page in ("dashboard", "case"):
             cookies, case = rng.choice(self.applicants)
             path = "/apply/" if page == "dashboard" else f"/apply/{case}/"

@@ -29,6 +29,7 @@ django.setup()
 from collections import Counter
 from django.conf import settings
 from relocard.accounts.models import Applicant
+from relocard.cards.credentials import verify_payload
 from relocard.cards.models import Card, CardCredential
 from relocard.cases.models import Application
 from relocard.common.person_index import applicant_keys
@@ -52,6 +53,9 @@ print(json.dumps({
     "codes_ok": codes_ok and bool(seeded["share_codes"]),
     "probes": len(seeded["probe_applicants"]),
     "qr": len(seeded["qr_payloads"]),
+    # Every seeded QR code checks as a verifier checks it: valid, signed by a signer whose
+    # certificate was valid when the card was signed (months before the seed ran).
+    "qr_checks": sorted({verify_payload(p["payload"]).status for p in seeded["qr_payloads"]}),
 }))
 """
 
@@ -100,6 +104,7 @@ def test_a_small_seed_on_postgresql_is_complete_verifies_and_refuses_a_second_ru
         assert facts["member_states"] == ["CY", "DE", "FR", "PL"]
         assert facts["cards"] == facts["signed"] == facts["states"]["approved"]
         assert facts["keys_ok"] and facts["codes_ok"] and facts["probes"] and facts["qr"]
+        assert facts["qr_checks"] == ["valid"]
         path = inst.var / "loadtest.json"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         # A second seed into the same database is refused, and changes nothing.

@@ -135,6 +135,11 @@ STATE_AFTER = {
     "confirm_refusal": "refused",
     "withdraw": "withdrawn",
 }
+#: The oldest closed case began this many days ago (open ones within the last 100 days).
+OLDEST_CASE_DAYS = 420
+#: The programme's keys were made this long ago: before the oldest case (its applicant
+#: joined up to three days before beginning it), so every card was signed by a valid signer.
+LAUNCHED_BEFORE = timedelta(days=OLDEST_CASE_DAYS + 10)
 #: Evidence of a submitted case, in upload order (a draft has the first one or two).
 EVIDENCE_KINDS = ["passport", "diploma", "language_certificate", "liquid_assets", "lease_or_deed"]
 #: The language certified in each member state (rules: a language of the member state).
@@ -371,16 +376,20 @@ def seed(
     counts: dict[str, int] = {}
     started = time.perf_counter()
     password = secrets.token_urlsafe(12)
+    now = datetime.now(UTC).replace(microsecond=0)
     with transaction.atomic():
         made = _staff_and_verifiers(password)
+        # The keys date from the programme's launch, before the oldest case: a card is signed
+        # when it was decided (months ago), and a signature made before the signer's
+        # certificate was valid makes the card "not genuine" (as it should).
+        keystore().ensure_programme(now=now - LAUNCHED_BEFORE)
         for ms in PROGRAMME_LAUNCH:
-            keystore().ensure_member_state(ms)
+            keystore().ensure_member_state(ms, now=now - LAUNCHED_BEFORE)
         files = _stand_in_files()
     timings["services (staff, verifiers, keys, files)"] = time.perf_counter() - started
     echo(f"  staff, verifiers, keys: {timings['services (staff, verifiers, keys, files)']:.1f} s")
 
     rng = np.random.default_rng(seed)
-    now = datetime.now(UTC).replace(microsecond=0)
     with transaction.atomic(), connection.cursor() as cursor:
         # Foreign keys checked row by row as COPY writes, not all at COMMIT (Django declares
         # them deferrable: a queue of millions of deferred checks is slower and holds memory).
@@ -486,7 +495,7 @@ def _generate(cursor, n, rng, now, made, files, password, counts, timings, echo)
     language = np.where(rng.random(n) < PROPORTIONS["language_ru"], "ru", "en")
     # Cases begin over the programme's first 420 days; open ones are recent.
     open_state = np.isin(state, ["draft", "submitted", "in_review", "correction_requested"])
-    age_days = np.where(open_state, rng.integers(2, 100, n), rng.integers(40, 420, n))
+    age_days = np.where(open_state, rng.integers(2, 100, n), rng.integers(40, OLDEST_CASE_DAYS, n))
     surname_pick = rng.integers(0, len(SURNAMES), n)
     given_pick = rng.integers(0, len(GIVEN), n)
     birth = rng.integers(0, 365 * 40, n)
