@@ -94,13 +94,25 @@ SEED = textwrap.dedent(
     from relocard.cards.credentials import latest
     from relocard.cases import services as cs
     from relocard.verification import services as vs
+    from relocard.screening.demo import answer_checks, seed_screening
     from relocard.verification.models import VerifierOrganisation
 
     cards, codes_per_card = int(sys.argv[1]), int(sys.argv[2])
+    EVIDENCE = [
+        ("passport", {"passport-nationality": "RU"}),
+        ("diploma", {"diploma-isced_level": "7"}),
+        ("language_certificate",
+         {"language_certificate-language": "fr", "language_certificate-cefr": "B2"}),
+        ("liquid_assets", {"liquid_assets-amount_eur": "30000"}),
+    ]
     pdf = FPDF(); pdf.add_page(); pdf.set_font("Helvetica", size=12); pdf.cell(0, 10, "bench")
     content = bytes(pdf.output())
     cw = User.objects.create_user("cw@bench.test", "x" * 12, role=Role.CASEWORKER, member_state_id="FR")
     admin = User.objects.create_user("admin@bench.test", "x" * 12, role=Role.PROGRAMME_ADMIN)
+    # The security screening the approval gate requires: a (fictional) sanctions list, and two
+    # screening officers who answer the national checks with four eyes.
+    officers, _creds = seed_screening(states=["FR"], password=lambda: "x" * 16,
+                                      totp=lambda user: "", domain="bench.test")
     out = {"codes": [], "payloads": []}
     for i in range(cards):
         user = User.objects.create_user(f"holder{i}@bench.test", "x" * 12)
@@ -112,13 +124,17 @@ SEED = textwrap.dedent(
             "passport_number": f"75{i:07d}", "passport_expiry": date.today() + timedelta(days=2000),
             "safe_mode": True})
         app = cs.application_start(actor=user, applicant=applicant, member_state_code="FR")
-        cs.evidence_add(actor=user, application=app, kind="passport",
-                        upload=SimpleUploadedFile("p.pdf", content, content_type="application/pdf"),
-                        facts_data={"passport-nationality": "RU"})
+        # Every document the approval gate asks for (issue 13): a case with a passport alone
+        # is refused ("Higher education is not yet known").
+        for kind, facts in EVIDENCE:
+            cs.evidence_add(actor=user, application=app, kind=kind,
+                            upload=SimpleUploadedFile("p.pdf", content, content_type="application/pdf"),
+                            facts_data=facts)
         cs.application_submit(actor=user, application=app, token=secrets.token_hex(8))
         app.refresh_from_db()
         cs.application_start_review(actor=cw, application=app, version=app.version)
         app.refresh_from_db()
+        answer_checks(app, officers)
         for item in app.evidence.all():
             cs.evidence_review(actor=cw, evidence=item, status="verified",
                                facts_data={f"review-{item.pk}-{k}": v for k, v in item.declared.items()})
@@ -273,10 +289,28 @@ def wait_up(url: str, timeout: float = 60) -> None:
     sys.exit(f"server did not answer at {url}")
 
 
-def lua_post(path: str, key: str, bodies: list[str]) -> str:
-    """A wrk script: POST with the API key, the bodies in turn."""
+#: Appended to a check's wrk script: counts the answers that are not ``"result": "valid"``
+#: (a check that answers 200 but fails stops early and would flatter the rate).
+LUA_COUNT_INVALID = """
+invalid = 0
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+response = function(status, headers, body)
+  if not string.find(body, '"result":%s*"valid"') then invalid = invalid + 1 end
+end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("invalid") end
+  io.write(string.format("Not valid: %d\\n", total))
+end
+"""
+
+
+def lua_post(path: str, key: str, bodies: list[str], *, expect_valid: bool = False) -> str:
+    """A wrk script: POST with the API key, the bodies in turn; with ``expect_valid``, it
+    also counts the answers that are not valid (reported as ``not_valid``)."""
     items = ",\n".join("  " + json.dumps(b) for b in bodies)
-    return textwrap.dedent(
+    return (LUA_COUNT_INVALID if expect_valid else "") + textwrap.dedent(
         f"""
         local bodies = {{
         {items}
@@ -326,6 +360,7 @@ def run_wrk(url: str, *, script: str | None, duration: int, connections: int, th
     avg = re.search(r"Latency\s+(\S+)", out).group(1)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
+    not_valid = re.search(r"Not valid:\s+(\d+)", out)
     return {
         "rps": rps,
         "avg_ms": _ms(avg),
@@ -333,6 +368,7 @@ def run_wrk(url: str, *, script: str | None, duration: int, connections: int, th
         "p99_ms": _ms(lat["99"]),
         "non_2xx": int(bad.group(1)) if bad else 0,
         "socket_errors": errors.group(0) if errors else "",
+        "not_valid": int(not_valid.group(1)) if not_valid else 0,
     }
 
 
@@ -399,9 +435,12 @@ def main() -> None:
             ),
             "share_code": (
                 f"{base}/api/checks/share-code",
-                lua_post("/api/checks/share-code", data["key"], share),
+                lua_post("/api/checks/share-code", data["key"], share, expect_valid=True),
             ),
-            "qr": (f"{base}/api/checks/qr", lua_post("/api/checks/qr", data["key"], qr)),
+            "qr": (
+                f"{base}/api/checks/qr",
+                lua_post("/api/checks/qr", data["key"], qr, expect_valid=True),
+            ),
         }
         # Warm up every worker's caches (trust and status lists, connections).
         for url, script in scenarios.values():
@@ -426,7 +465,7 @@ def main() -> None:
                 result.update(locks.summary())
                 runs[name].append(result)
                 print(
-                    f"round {rnd_i + 1} {name:<11} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non_2xx']}"
+                    f"round {rnd_i + 1} {name:<11} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:6.1f} ms  non-2xx {result['non_2xx']}  not valid {result['not_valid']}"
                     f"  db sessions busy {result['db_active']:.1f}, waiting on a lock {result['db_lock_waits']:.1f}",
                     flush=True,
                 )
@@ -481,6 +520,7 @@ def main() -> None:
             "p99_ms": max(r["p99_ms"] for r in rs),
             "p50_ms": statistics.mean(r["p50_ms"] for r in rs),
             "non_2xx": sum(r["non_2xx"] for r in rs),
+            "not_valid": sum(r["not_valid"] for r in rs),
             "db_active": statistics.mean(r["db_active"] for r in rs),
             "db_lock_waits": statistics.mean(r["db_lock_waits"] for r in rs),
         }
@@ -493,14 +533,20 @@ def main() -> None:
     for name in ("share_code", "qr"):
         table[name]["target_of_audited_write"] = TARGET
         table[name]["meets"] = (
-            table[name]["of_audited_write"] >= TARGET and table[name]["p99_ms"] < P99_TARGET_MS
+            table[name]["of_audited_write"] >= TARGET
+            and table[name]["p99_ms"] < P99_TARGET_MS
+            and table[name]["non_2xx"] == 0
+            and table[name]["not_valid"] == 0
         )
-    print("\nendpoint         req/s  of ping  of write  target   p50 ms   p99 ms  non-2xx")
+    print(
+        "\nendpoint         req/s  of ping  of write  target   p50 ms   p99 ms  non-2xx  not valid"
+    )
     for name, row in table.items():
         target = f">={TARGET:.0%}" if name in ("share_code", "qr") else "-"
         print(
             f"{name:<13} {row['rps']:8.1f}  {row['of_ping']:7.1%}  {row['of_audited_write']:8.1%}"
             f"  {target:>6}  {row['p50_ms']:7.1f}  {row['p99_ms']:7.1f}  {row['non_2xx']:7d}"
+            f"  {row['not_valid']:9d}"
         )
     for name in ("share_code", "qr"):
         row = table[name]
