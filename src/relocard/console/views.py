@@ -28,7 +28,7 @@ from relocard.cases.identity_changes import identity_change_decide, identity_cha
 from relocard.cases.models import CaseState, IdentityChangeStatus
 from relocard.cases.renewal import exception_accept, renewal_card
 from relocard.cases.statistics import REFRESH_EVERY, WINDOW_DAYS, statistics_snapshot
-from relocard.common import access
+from relocard.common import access, related
 from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response
 from relocard.console.forms import (
@@ -69,6 +69,17 @@ from relocard.screening.blockers import (
 from relocard.screening.selectors import case_screening
 
 PAGE_SIZE = 50
+#: The case's kinds of record the case page reads only if any row exists (see case_detail).
+CASE_RELATIONS = (
+    "duplicate_hits",
+    "corrections",
+    "letters",
+    "identity_changes",
+    "transfers",
+    "appeals",
+    "exceptions",
+    *mission_selectors.MISSION_RELATIONS,
+)
 
 
 def staff_required(view):
@@ -152,8 +163,14 @@ def case_detail(request, reference, *, forms=None):
                 if facts_cls.base_fields
                 else None,
             )
-    duplicate_hits = list(
-        application.duplicate_hits.select_related("other_member_state", "resolved_by")
+    # Which kinds of record the case has at all, in one query: most cases have no appeal, no
+    # transfer, no record at a mission, and a kind with no row is not read. The probe can
+    # only answer "none at all"; every kind it finds is read exactly as before.
+    has = related.present(application, CASE_RELATIONS)
+    duplicate_hits = (
+        list(application.duplicate_hits.select_related("other_member_state", "resolved_by"))
+        if has["duplicate_hits"]
+        else []
     )
     decisions = selectors.cycle_decisions(application)
     pending, decision = decisions.pending_refusal, decisions.final
@@ -178,11 +195,15 @@ def case_detail(request, reference, *, forms=None):
         "history": selectors.case_history(application),
         "corrections": application.corrections.select_related("requested_by").order_by(
             "requested_at"
-        ),
+        )
+        if has["corrections"]
+        else [],
         "decision": decision,
         "decided_identity": decision.identity if decision is not None else None,
-        "letters": letter_selectors.case_letters(application),
-        "identity_changes": list(application.identity_changes.order_by("requested_at")),
+        "letters": letter_selectors.case_letters(application) if has["letters"] else [],
+        "identity_changes": list(application.identity_changes.order_by("requested_at"))
+        if has["identity_changes"]
+        else [],
         "pending_refusal": pending,
         "precheck": precheck,
         "can_review": access.can_review(request.user, application),
@@ -216,8 +237,10 @@ def case_detail(request, reference, *, forms=None):
         "held": any(duplicates.holds(hit) for hit in duplicate_hits),
         "screening_blocked": screening.blocked,
         "can_record_at_mission": access.can_record_at_mission(request.user, application),
-        "mission_history": mission_selectors.mission_history(application),
-        **_trial_year(request.user, application, forms),
+        "mission_history": mission_selectors.mission_history(application)
+        if any(has[name] for name in mission_selectors.MISSION_RELATIONS)
+        else [],
+        **_trial_year(request.user, application, forms, has),
     }
     return render(request, "console/case.html", context, status=400 if forms else 200)
 
@@ -256,23 +279,30 @@ def _error_links(forms: dict) -> list[tuple[str, str]]:
     return links
 
 
-def _trial_year(user, application, forms) -> dict:
-    """The renewal, appeal and transfer parts of the case page."""
-    transfer = application.transfers.filter(status="requested").select_related("to_state").first()
+def _trial_year(user, application, forms, has: dict[str, bool]) -> dict:
+    """The renewal, appeal and transfer parts of the case page (``has``: the case's kinds of
+    record that hold any row, from :data:`CASE_RELATIONS`)."""
+    transfer = (
+        application.transfers.filter(status="requested").select_related("to_state").first()
+        if has["transfers"]
+        else None
+    )
+    appeals = (
+        application.appeals.select_related("decision", "card_change").order_by("lodged_at")
+        if has["appeals"]
+        else []
+    )
     context: dict = {
-        "appeals": [
-            (a, access.can_decide_appeal(user, a))
-            for a in application.appeals.select_related("decision", "card_change").order_by(
-                "lodged_at"
-            )
-        ],
+        "appeals": [(a, access.can_decide_appeal(user, a)) for a in appeals],
         "appeal_form": forms.get("appeal") or AppealDecisionForm(),
         "transfer": transfer,
         "can_decide_transfer": transfer is not None and access.can_decide_transfer(user, transfer),
         "transfer_form": forms.get("transfer") or TransferRefuseForm(),
         "exceptions": list(
             application.exceptions.filter(cycle=application.cycle).select_related("accepted_by")
-        ),
+        )
+        if has["exceptions"]
+        else [],
     }
     if application.stage == "renewal":
         card = renewal_card(application)

@@ -19,7 +19,15 @@ from relocard.enrolment.models import (
     ProductionTransition,
 )
 
-__all__ = ["MissionEvent", "MissionRecord", "current_photo", "mission_history", "mission_record"]
+__all__ = [
+    "MISSION_RELATIONS",
+    "NO_MISSION_RECORD",
+    "MissionEvent",
+    "MissionRecord",
+    "current_photo",
+    "mission_history",
+    "mission_record",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,21 @@ def mission_record(application: Application) -> MissionRecord:
         .first(),
         photo=current_photo(application),
     )
+
+
+#: The record of a case nothing was recorded on at a mission (what :func:`mission_record`
+#: reads when none of :data:`MISSION_RELATIONS` holds a row).
+NO_MISSION_RECORD = MissionRecord(biometrics=None, fee=None, visa=None, production=None, photo=None)
+
+#: The case's relations :func:`mission_history` and :func:`mission_record` read (a production's transitions hang off
+#: its production): where none holds a row, the history is empty without reading it.
+MISSION_RELATIONS = (
+    "biometric_enrolments",
+    "fee_payments",
+    "entry_visas",
+    "card_productions",
+    "photos",
+)
 
 
 def mission_history(application: Application) -> list[MissionEvent]:

@@ -33,7 +33,7 @@ from relocard.cases.approval import decision_explanation
 from relocard.cases.facts import FACT_FORMS
 from relocard.cases.identity_changes import identity_change_request
 from relocard.cases.models import PENDING_STATES, CaseState, EvidenceKind, Stage
-from relocard.common import access, notifications
+from relocard.common import access, notifications, related
 from relocard.common.errors import RelocardError
 from relocard.common.files import evidence_file_response as _file_response
 from relocard.core.privacy import member_states_with_notice, privacy_notice
@@ -276,8 +276,13 @@ def start(request):
 @case_user_required
 def case_detail(request, reference):
     application = _case_for_actor(request, reference)
+    # Which kinds of record the case has at all, in one query; a kind with no row is not read
+    # (the probe only answers "none at all": what it finds is read as before).
+    has = related.present(application, CASE_RELATIONS)
     correction = (
         application.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
+        if has["corrections"]
+        else None
     )
     # The documents and the decision are read once and handed to every part that needs them.
     evidence = selectors.cycle_evidence(application)
@@ -293,35 +298,53 @@ def case_detail(request, reference):
         "precheck": _explanation(application, decision, evidence),
         "decided": decision is not None,
         "cards": application.cards.order_by("-issued_at"),
-        "letters": letter_selectors.case_letters(application),
+        "letters": letter_selectors.case_letters(application) if has["letters"] else [],
         "can_edit": application.state in case_services.EVIDENCE_OPEN_STATES,
-        "held": duplicates.is_held(application),
+        "held": has["duplicate_hits"] and duplicates.is_held(application),
         # Never more than this: not the list, not a score, not which check (docs/screening.md).
         "checks_under_way": case_screening(application).under_way,
         "checklist": selectors.document_checklist(application, evidence)
         if application.state == CaseState.DRAFT
         else [],
-        "mission": mission_selectors.mission_record(application),
+        "mission": mission_selectors.mission_record(application)
+        if any(has[name] for name in mission_selectors.MISSION_RELATIONS)
+        else mission_selectors.NO_MISSION_RECORD,
         "can_upload_photo": access.can_upload_photo(request.user, application),
         "can_record_at_mission": access.can_record_at_mission(request.user, application),
-        **_trial_year(request.user, application),
+        **_trial_year(request.user, application, has),
     }
     return render(request, "portal/case.html", context)
 
 
-def _trial_year(user, application) -> dict:
-    """What the holder can do in the trial year: renew, appeal, move, print the interim."""
+#: The case's kinds of record the case page reads only if any row exists (see case_detail).
+CASE_RELATIONS = (
+    "corrections",
+    "letters",
+    "duplicate_hits",
+    "transfers",
+    "appeals",
+    *mission_selectors.MISSION_RELATIONS,
+)
+
+
+def _trial_year(user, application, has: dict[str, bool]) -> dict:
+    """What the holder can do in the trial year: renew, appeal, move, print the interim
+    (``has``: the case's kinds of record that hold any row, from :data:`CASE_RELATIONS`)."""
     if not access.is_applicant(user):
         return {}
     card = renewal.card_in_force(application)
     previous = renewal.renewal_card(application)
-    transfers = list(application.transfers.select_related("to_state").order_by("requested_at"))
+    transfers = (
+        list(application.transfers.select_related("to_state").order_by("requested_at"))
+        if has["transfers"]
+        else []
+    )
     return {
         "renewal_open": card is not None and renewal.renewal_is_open(application, card=card),
         "interim": interim_current(previous)
         if previous is not None and application.stage == "renewal"
         else None,
-        "appeals": list(application.appeals.order_by("lodged_at")),
+        "appeals": list(application.appeals.order_by("lodged_at")) if has["appeals"] else [],
         "appealable": appeals.appealable(application),
         "transfers": transfers,
         "can_transfer": application.state == CaseState.APPROVED
