@@ -104,3 +104,41 @@ def test_the_database_cache_counts_atomically_across_clients(db):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE relocard_test_cache")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counter_commits_lazily_alone_and_never_makes_a_callers_commit_lazy():
+    """On PostgreSQL a counter's own transaction commits without waiting for the disk; the
+    setting ends with it. Inside a caller's transaction (a check that counts and then writes
+    its record) the counter leaves the setting alone: the caller's commit stays durable."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from relocard.common.cache import DatabaseCache
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    call_command("createcachetable", "relocard_test_cache", verbosity=0)
+    try:
+        cache = DatabaseCache("relocard_test_cache", {})
+        assert cache.add("k", 1, 3600)
+        with CaptureQueriesContext(connection) as ctx:
+            assert cache.incr("k") == 2
+        assert any("synchronous_commit = off" in q["sql"] for q in ctx.captured_queries)
+        assert setting() == "on"  # ended with the counter's transaction
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as ctx:
+                assert cache.incr("k") == 3
+            assert not any("synchronous_commit" in q["sql"] for q in ctx.captured_queries)
+            assert setting() == "on"  # the caller's commit waits for the disk
+        assert cache.get("k") == 3
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE relocard_test_cache")
