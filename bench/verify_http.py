@@ -18,13 +18,15 @@ What it does, in one run on one machine:
    ``POST /api/checks/qr`` (the printed RC1 payloads), interleaved, several rounds each;
 4. then compares a wrong code with a wrong date of birth (latency of each), which must cost
    the same;
-5. prints a table and writes JSON next to this file.
+5. prints a table and writes JSON next to this file (`verify_http.json`, or
+   `verify_http_redis.json` with `--redis`).
 
 Targets (issue 13, re-anchored): share-code and QR checks each >= 80 % of the audited write's
 requests per second, p99 latency under 100 ms at that rate; the ratio to /api/ping is still
 reported (issue 6's targets against it, 30 % and 50 %, are withdrawn).
 
 Run:  uv run python bench/verify_http.py [--duration 10] [--rounds 2] [--connections 8]
+      uv run python bench/verify_http.py --redis redis://127.0.0.1:6379/3   # Redis as the cache
 """
 
 from __future__ import annotations
@@ -53,8 +55,12 @@ P99_TARGET_MS = 100
 PG = "postgres://postgres@127.0.0.1:5432"
 
 
-def sh_env(db: str, var_dir: str) -> dict[str, str]:
-    env = dict(os.environ)
+def sh_env(db: str, var_dir: str, redis: str = "") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "RELOCARD_REDIS_URL"}
+    if redis:
+        # The shared cache of a deployment on several machines (rate limits, lockouts):
+        # Redis, instead of the default table in the database.
+        env["RELOCARD_REDIS_URL"] = redis
     env.update(
         DATABASE_URL=f"{PG}/{db}",
         RELOCARD_VAR_DIR=var_dir,
@@ -385,14 +391,24 @@ def main() -> None:
     parser.add_argument("--codes-per-card", type=int, default=4)
     parser.add_argument("--keep-state", action="store_true", help="keep the keys and files")
     parser.add_argument("--cpu-requests", type=int, default=300, help="per endpoint, in-process")
+    parser.add_argument(
+        "--redis",
+        default="",
+        help="a Redis URL for the shared cache (e.g. redis://127.0.0.1:6379/3; it is flushed);"
+        " default: the database cache",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
 
     var_dir = tempfile.mkdtemp(prefix="relocard-bench-")
-    env = sh_env(args.db, var_dir)
+    env = sh_env(args.db, var_dir, args.redis)
     print(f"fresh database {args.db}, state in {var_dir}", flush=True)
     fresh_database(args.db)
+    if args.redis:
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()  # no counter of an earlier run
     subprocess.run(relocard("migrate"), env=env, check=True, capture_output=True)
     t0 = time.monotonic()
     data = seed(env, args.cards, args.codes_per_card)
@@ -579,7 +595,8 @@ def main() -> None:
             for k, v in timing.items()
         },
     }
-    (HERE / "verify_http.json").write_text(json.dumps(result, indent=2) + "\n")
+    name = "verify_http_redis.json" if args.redis else "verify_http.json"
+    (HERE / name).write_text(json.dumps(result, indent=2) + "\n")
     if not args.keep_state:
         shutil.rmtree(var_dir, ignore_errors=True)
 
