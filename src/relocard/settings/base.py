@@ -410,7 +410,7 @@ CACHES = {
 }
 if os.environ.get("RELOCARD_REDIS_URL"):
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "relocard.common.cache.RedisCache",
         "LOCATION": os.environ["RELOCARD_REDIS_URL"],
     }
 
