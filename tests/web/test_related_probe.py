@@ -96,9 +96,8 @@ def _same_with_and_without_probe(client, url, monkeypatch):
 
 def _cases(make_case, staff):
     """Cases with none and with each kind of record the probe gates."""
-    from tests.enrolment.conftest import photo_bytes
-
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.enrolment.conftest import photo_bytes
 
     from relocard.cases import services as cs
     from relocard.cases.appeals import appeal_lodge
