@@ -238,7 +238,7 @@ def case_detail(request, reference, *, forms=None):
         "screening_blocked": screening.blocked,
         "can_record_at_mission": access.can_record_at_mission(request.user, application),
         "mission_history": mission_selectors.mission_history(application)
-        if any(has[name] for name in mission_selectors.MISSION_RELATIONS)
+        if mission_selectors.any_mission_record(has)
         else [],
         **_trial_year(request.user, application, forms, has),
     }

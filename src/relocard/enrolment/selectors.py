@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,7 @@ __all__ = [
     "NO_MISSION_RECORD",
     "MissionEvent",
     "MissionRecord",
+    "any_mission_record",
     "current_photo",
     "mission_history",
     "mission_record",
@@ -76,8 +78,8 @@ def mission_record(application: Application) -> MissionRecord:
 #: reads when none of :data:`MISSION_RELATIONS` holds a row).
 NO_MISSION_RECORD = MissionRecord(biometrics=None, fee=None, visa=None, production=None, photo=None)
 
-#: The case's relations :func:`mission_history` and :func:`mission_record` read (a production's transitions hang off
-#: its production): where none holds a row, the history is empty without reading it.
+#: The case's relations :func:`mission_history` and :func:`mission_record` read (a
+#: production's transitions hang off its production).
 MISSION_RELATIONS = (
     "biometric_enrolments",
     "fee_payments",
@@ -85,6 +87,13 @@ MISSION_RELATIONS = (
     "card_productions",
     "photos",
 )
+
+
+def any_mission_record(has: Mapping[str, bool]) -> bool:
+    """Whether anything was recorded on the case at a mission, from the answer of
+    ``common.related.present`` for (at least) :data:`MISSION_RELATIONS`: if not, the history
+    is empty and the record is :data:`NO_MISSION_RECORD`, without reading them."""
+    return any(has[name] for name in MISSION_RELATIONS)
 
 
 def mission_history(application: Application) -> list[MissionEvent]:

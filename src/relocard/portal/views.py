@@ -307,7 +307,7 @@ def case_detail(request, reference):
         if application.state == CaseState.DRAFT
         else [],
         "mission": mission_selectors.mission_record(application)
-        if any(has[name] for name in mission_selectors.MISSION_RELATIONS)
+        if mission_selectors.any_mission_record(has)
         else mission_selectors.NO_MISSION_RECORD,
         "can_upload_photo": access.can_upload_photo(request.user, application),
         "can_record_at_mission": access.can_record_at_mission(request.user, application),
