@@ -260,12 +260,16 @@ def keys_rotate(key_dir: str | None, member_state: str) -> None:
     print_json({"member_state": member_state.upper(), "active": kid_text(kid)})
 
 
-@keys.command("withdraw")
+# A base64url key id begins with "-" once in 64: taken for an unknown option, it was refused
+# ("No such option"), in an emergency. Unknown options are taken as the key id instead.
+@keys.command("withdraw", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @click.option("--reason", required=True, help="Why (published in the trust list).")
 @key_dir_option
 def keys_withdraw(kid: str, reason: str, key_dir: str | None) -> None:
-    """Withdraw the signer KID at once (emergency); publish a new trust list after."""
+    """Withdraw the signer KID at once (emergency); publish a new trust list after.
+
+    KID as `keys list` prints it (11 base64url characters), or as 16 hex digits."""
     try:
         new = _keystore(key_dir).withdraw(kid_from_text(kid), reason)
     except CredentialError as exc:

@@ -288,3 +288,12 @@ def test_every_command_is_documented() -> None:
         "issue",
     ):
         assert f"relocard credential {command}" in doc, command
+
+
+def test_keys_withdraw_takes_a_key_id_that_begins_with_a_dash(env) -> None:
+    """One base64url key id in 64 begins with "-": it is a key id, not an unknown option."""
+    run, *_ = env
+    result = run("keys", "withdraw", "-AAAAAAAAAA", "--reason", "test")
+    assert result.exit_code == 2
+    assert "No such option" not in result.output
+    assert result.output.startswith("error:")  # the key store's answer: no such signer
