@@ -1,11 +1,12 @@
 """Evaluate one case: every criterion of a stage, explained, and the whole stamped for replay.
 
 ``evaluate`` is the single entry point the platform calls. It resolves the policy in force
-(cached), runs each criterion's compiled rule (cached per policy hash) on the facts, words the
-result (a message rendered in any language: :mod:`relocard.core.i18n`) with the facts, the
-threshold, any exception applied, the parameters read and their legal basis, and stamps the evaluation with the policy's country, effective date, hash and the
-engine version. ``replay`` rebuilds an evaluation from a stored stamp and refuses if the
-parameters in force on that date have changed since.
+(cached), runs each criterion's compiled rule (cached per policy hash and the values'
+provenance) on the facts, words the result (a message rendered in any language:
+:mod:`relocard.core.i18n`) with the facts, the threshold, any exception applied, the
+parameters read and their legal basis, and stamps the evaluation with the policy's country,
+effective date, hash and the engine version. ``replay`` rebuilds an evaluation from a stored
+stamp and refuses if the parameters in force on that date have changed since.
 """
 
 from __future__ import annotations
@@ -230,13 +231,16 @@ class _Program:
     details: Explanation
 
 
-_programs: dict[tuple[str, Stage], tuple[_Program, ...]] = {}
+_programs: dict[tuple[str, Stage, str], tuple[_Program, ...]] = {}
 _programs_lock = threading.Lock()
 
 
 def _program(policy: Policy, stage: Stage) -> tuple[_Program, ...]:
-    """The stage's criteria compiled against the policy's values (cached by policy hash)."""
-    key = (policy.hash, stage)
+    """The stage's criteria compiled against the policy's values, cached by the policy's hash
+    and the values' provenance. The explanation's basis shows where each value comes from, and a
+    what-if override equal to the value in force has the same hash: keyed by the hash alone,
+    its "not in force" basis was served to real evaluations."""
+    key = (policy.hash, stage, policy.provenance)
     found = _programs.get(key)
     if found is not None:
         return found

@@ -461,6 +461,9 @@ class Policy:
     stages: Mapping[Stage, tuple[str, ...]]
     hash: str
     values: Mapping[str, Any] = field(repr=False)
+    #: A digest of where each value comes from (its dates, reference and origin: what-if or
+    #: not), which ``hash`` leaves out on purpose; what an explanation shows depends on it.
+    provenance: str = field(default="", repr=False, compare=False)
 
     def value(self, name: str) -> Any:
         return self.parameters[name].value
@@ -779,6 +782,14 @@ class PolicyLibrary:
             stages=frozen_stages,
             hash=policy_hash(code, frozen_stages, frozen_params),
             values=MappingProxyType({n: p.value for n, p in params.items()}),
+            provenance=hashlib.sha256(
+                repr(
+                    [
+                        (n, p.since, p.until, p.reference, p.origin)
+                        for n, p in sorted(params.items())
+                    ]
+                ).encode("utf-8")
+            ).hexdigest(),
         )
 
     def check_stamp(self, stamp: Stamp, overrides: Mapping[str, Any] | None = None) -> Policy:
