@@ -463,7 +463,7 @@ class Policy:
     values: Mapping[str, Any] = field(repr=False)
     #: A digest of where each value comes from (its dates, reference and origin: what-if or
     #: not), which ``hash`` leaves out on purpose; what an explanation shows depends on it.
-    provenance: str = field(default="", repr=False, compare=False)
+    provenance: str = field(repr=False, compare=False)
 
     def value(self, name: str) -> Any:
         return self.parameters[name].value
