@@ -24,7 +24,7 @@ _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 # --- the probe ------------------------------------------------------------------------------
 
 
-def test_present_answers_per_relation_in_one_query(make_case):
+def test_present_answers_per_relation_in_one_query(make_case, staff):
     from relocard.cases import services as cs
 
     app = make_case("in_review")
@@ -41,7 +41,7 @@ def test_present_answers_per_relation_in_one_query(make_case):
     }
     app.refresh_from_db()
     cs.correction_request(
-        actor=app.transitions.last().actor,
+        actor=staff["caseworker"],
         application=app,
         message="Add a lease.",
         kinds=["lease_or_deed"],
